@@ -1,0 +1,21 @@
+import { demo } from '#/cli/commands/demo.js'
+import { ingest } from '#/cli/commands/ingest.js'
+import { serve } from '#/cli/commands/serve.js'
+import { setup } from '#/cli/commands/setup.js'
+import { up } from '#/cli/commands/up.js'
+
+export interface CommandOption {
+  type: 'string' | 'boolean'
+  multiple?: boolean
+  help: string
+}
+
+export interface Command {
+  name: string
+  args?: string
+  summary: string
+  options: Record<string, CommandOption>
+  run(values: Record<string, string | boolean | string[] | undefined>): Promise<number | void>
+}
+
+export const commands: Record<string, Command> = { up, demo, setup, ingest, serve }

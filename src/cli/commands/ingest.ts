@@ -1,0 +1,43 @@
+import type { Command } from '#/cli/commands/index.js'
+import { openContext } from '#/cli/context.js'
+import { UsageError } from '#/cli/usage-error.js'
+import { startLiveIngest } from '#/ingest/wire.js'
+import { applySetup } from '#/store/setup.js'
+
+export const ingest: Command = {
+  name: 'ingest',
+  summary: 'Consume a relay or PDS firehose (com.atproto.sync.subscribeRepos) into OpenSearch',
+  options: {
+    relay: { type: 'string', help: 'ws(s):// URL of the relay or PDS (default RELAY_URL)' },
+    cursor: { type: 'string', help: 'start after this sequence number instead of the saved cursor' },
+    'exit-when-idle': { type: 'string', help: 'stop after this many seconds without an event' },
+    verify: { type: 'boolean', help: 'verify every commit signature and MST proof (VERIFY_COMMITS=true)' },
+  },
+  async run(values) {
+    const cursor = numberOption(values.cursor, 'cursor')
+    const idle = numberOption(values['exit-when-idle'], 'exit-when-idle')
+    const { client, config, log } = await openContext({
+      RELAY_URL: values.relay as string | undefined,
+      VERIFY_COMMITS: values.verify ? 'true' : undefined,
+    })
+    await applySetup(client, config.INDEX_PREFIX, log)
+    const stop = new AbortController()
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
+    const summary = await startLiveIngest(config, client, log, {
+      service: config.RELAY_URL,
+      cursor,
+      exitWhenIdleSec: idle,
+      signal: stop.signal,
+    })
+    console.log(JSON.stringify(summary))
+    await client.close()
+    return 0
+  },
+}
+
+function numberOption(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number`)
+  return n
+}

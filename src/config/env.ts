@@ -1,0 +1,75 @@
+import { z } from 'zod'
+
+/**
+ * Magpie's configuration, read from the environment and validated once at start.
+ * Command-line flags override these (each command maps its flags onto the same names).
+ */
+const indexPrefix = z
+  .string()
+  .regex(/^([a-z0-9][a-z0-9_.-]*)?$/, 'lower-case letters, digits, "_", "-" and "." only (OpenSearch index names)')
+  .max(40)
+
+const wsUrl = z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL')
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+export const configSchema = z.object({
+  OPENSEARCH_URL: httpUrl.optional(),
+  INDEX_PREFIX: indexPrefix.default('magpie-'),
+  RELAY_URL: wsUrl.default('wss://bsky.network'),
+  PLC_URL: httpUrl.default('https://plc.directory'),
+  /** An XRPC service answering com.atproto.identity.resolveHandle, tried when DNS/HTTPS give no answer. */
+  HANDLE_RESOLVER_URL: httpUrl.optional(),
+  /** How handles are verified, in order: DNS TXT, HTTPS well-known, the HANDLE_RESOLVER_URL service. */
+  HANDLE_RESOLUTION: z
+    .string()
+    .default('dns,https,xrpc')
+    .transform((v) => v.split(',').map((m) => m.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['dns', 'https', 'xrpc'])).min(1)),
+  REDIS_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(2584),
+  HOST: z.string().default('127.0.0.1'),
+  SERVICE_DID: z.string().regex(/^did:web:[a-zA-Z0-9.%:-]+$/, 'must be a did:web').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Check every commit's signature and MST proof (a relay already does; see README). */
+  VERIFY_COMMITS: bool.default('false'),
+  /** Allow outbound fetches to loopback/private addresses (tests and the demo network only). */
+  ALLOW_PRIVATE_NETWORK: bool.default('false'),
+  BULK_FLUSH_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  BULK_FLUSH_MS: z.coerce.number().int().positive().default(250),
+  BULK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2),
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {}
+
+/** Parse the environment (plus overrides); a bad value is a ConfigError naming the variable. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Record<keyof Config, string | undefined>> = {},
+): Config {
+  const merged: Record<string, string | undefined> = {}
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = overrides[key as keyof Config] ?? env[key]
+    // An empty variable means "unset", as shells make it easy to export one by accident.
+    if (value !== undefined && value !== '') merged[key] = value
+  }
+  if (env.INDEX_PREFIX === '' && overrides.INDEX_PREFIX === undefined) merged.INDEX_PREFIX = ''
+  const parsed = configSchema.safeParse(merged)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  return parsed.data
+}
+
+/** The did:web this AppView answers as: SERVICE_DID, or one derived from the listening host. */
+export function serviceDid(config: Config): string {
+  if (config.SERVICE_DID) return config.SERVICE_DID
+  const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
+  return `did:web:${encodeURIComponent(`${host}:${config.PORT}`)}`
+}

@@ -1,0 +1,110 @@
+import type { BulkOp } from '#/indexing/bulk-writer.js'
+import type { RecordFamily, RecordInput } from '#/indexing/family.js'
+import { recordId, routeIndexForRecord, singleIndex } from '#/indexing/route.js'
+
+/**
+ * The bulk operations Magpie writes, built from decoded network events. Records carry their
+ * repo revision as external version: whatever order events arrive in, the newest revision
+ * wins, and an older write arriving later is refused as a version conflict.
+ */
+
+/** A created or updated record. */
+export function recordWriteOp(prefix: string, family: RecordFamily, input: RecordInput, version: number): BulkOp {
+  const id = recordId(input.did, input.collection, input.rkey)
+  const doc = family.transform(input)
+  return {
+    action: { index: { _index: routeIndexForRecord(prefix, family, input.rkey), _id: id, version, version_type: 'external' } },
+    body: JSON.stringify(doc),
+    ref: id,
+  }
+}
+
+/**
+ * A deleted record becomes a tombstone at the delete's revision, in the same index and id:
+ * one request, no lookup, and a late older create cannot bring the record back. Reads filter
+ * tombstones out (`tomb: true`).
+ */
+export function recordDeleteOp(
+  prefix: string,
+  family: RecordFamily,
+  ref: { did: string; collection: string; rkey: string },
+  version: number,
+): BulkOp {
+  const id = recordId(ref.did, ref.collection, ref.rkey)
+  const tombstone: Record<string, unknown> = { tomb: true, did: ref.did }
+  // The generic family keeps the collection so that unknown lexicons stay addressable.
+  if (family.index === 'records') tombstone.collection = ref.collection
+  return {
+    action: { index: { _index: routeIndexForRecord(prefix, family, ref.rkey), _id: id, version, version_type: 'external' } },
+    body: JSON.stringify(tombstone),
+    ref: id,
+  }
+}
+
+/**
+ * Actor documents gather two streams about one DID (identity and account status), so they are
+ * partial updates, each guarded by the time of the event that produced it: a replayed or late
+ * event never overwrites what a newer one said.
+ */
+function actorUpdate(prefix: string, did: string, guardField: string, at: number, fields: Record<string, unknown>): BulkOp {
+  const script = {
+    lang: 'painless',
+    source:
+      'if (ctx._source[params.g] == null || params.at >= ctx._source[params.g]) {' +
+      ' for (entry in params.f.entrySet()) { ctx._source[entry.getKey()] = entry.getValue() }' +
+      ' ctx._source[params.g] = params.at } else { ctx.op = "noop" }',
+    params: { g: guardField, at, f: fields },
+  }
+  return {
+    action: { update: { _index: singleIndex(prefix, 'actors'), _id: did, retry_on_conflict: 5 } },
+    update: { script, scripted_upsert: true, upsert: {} },
+    ref: did,
+  }
+}
+
+export interface AccountStatusUpdate {
+  active: boolean
+  /** takendown | suspended | deleted | deactivated | desynchronized | throttled, when not active. */
+  status?: string
+}
+
+export function actorAccountOp(prefix: string, did: string, at: number, update: AccountStatusUpdate): BulkOp {
+  return actorUpdate(prefix, did, 'accountAt', at, {
+    active: update.active,
+    status: update.active ? 'active' : (update.status ?? 'deactivated'),
+    updatedAt: new Date(at).toISOString(),
+  })
+}
+
+export interface IdentityUpdate {
+  /** The verified handle, or `handle.invalid`. */
+  handle: string
+  handleValid: boolean
+  pds?: string
+  didDoc?: unknown
+}
+
+export function actorIdentityOp(prefix: string, did: string, at: number, update: IdentityUpdate): BulkOp {
+  return actorUpdate(prefix, did, 'identityAt', at, {
+    handle: update.handle,
+    handleValid: update.handleValid,
+    pds: update.pds ?? null,
+    didDoc: update.didDoc ?? null,
+    pendingIdentity: false,
+    updatedAt: new Date(at).toISOString(),
+  })
+}
+
+/** Marks an actor whose identity changed and is being verified (a restart re-verifies it). */
+export function actorIdentityPendingOp(prefix: string, did: string, at: number): BulkOp {
+  return actorUpdate(prefix, did, 'identityAt', at, { pendingIdentity: true })
+}
+
+/** Remembers that a repo's records must be re-read (a `#sync` event reset it). */
+export function repoResyncOp(prefix: string, did: string, rev: string): BulkOp {
+  return {
+    action: { index: { _index: singleIndex(prefix, 'state'), _id: `resync:${did}` } },
+    body: JSON.stringify({ kind: 'resync', value: { did, rev }, updatedAt: new Date().toISOString() }),
+    ref: did,
+  }
+}

@@ -1,0 +1,19 @@
+import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
+import { baseDocument, isObject, put, selfLabelValues, strings, unique } from '#/indexing/transforms/base.js'
+
+/** app.bsky.labeler.service → `labelers`: one per labeler account (rkey `self`). */
+export const labelerFamily: RecordFamily = {
+  index: 'labelers',
+  collection: 'app.bsky.labeler.service',
+  partitioned: false,
+  transform: transformLabeler,
+}
+
+function transformLabeler(input: RecordInput): RecordDocument {
+  const { record } = input
+  const doc = baseDocument(input, record.createdAt)
+  const policies = isObject(record.policies) ? record.policies : {}
+  put(doc, 'labelValues', unique(strings(policies.labelValues)))
+  put(doc, 'labels', selfLabelValues(record.labels))
+  return doc
+}

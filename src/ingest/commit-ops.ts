@@ -1,0 +1,63 @@
+import type { CommitEvt } from '@atproto/sync'
+import type { BulkOp } from '#/indexing/bulk-writer.js'
+import { familyForCollection } from '#/indexing/families.js'
+import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
+import { toRecordJson } from '#/indexing/record-json.js'
+import { versionForRev } from '#/indexing/tid.js'
+import { validateRecord } from '#/indexing/validate-record.js'
+import type { Logger } from '#/log.js'
+import { recordOps, recordsSkipped } from '#/metrics.js'
+
+/**
+ * Turns the record operations of one commit (as @atproto/sync parsed them) into bulk writes.
+ * What cannot be indexed is counted and logged with its URI; it never stops the commit's
+ * other operations.
+ */
+export function opsForCommit(prefix: string, evts: CommitEvt[], indexedAt: string, log: Logger): BulkOp[] {
+  const ops: BulkOp[] = []
+  for (const evt of evts) {
+    const uri = evt.uri.toString()
+    const version = versionForRev(evt.rev)
+    if (version === undefined) {
+      skip(log, evt.collection, 'bad-rev', uri, `repo rev ${JSON.stringify(evt.rev)} is not a TID`)
+      continue
+    }
+    const family = familyForCollection(evt.collection)
+    if (evt.event === 'delete') {
+      ops.push(recordDeleteOp(prefix, family, evt, version))
+      recordOps.inc({ collection: family.collection ?? 'other', action: 'delete' })
+      continue
+    }
+    const valid = validateRecord(evt.collection, evt.record)
+    if (!valid.ok) {
+      skip(log, evt.collection, 'invalid', uri, valid.reason)
+      continue
+    }
+    try {
+      const record = toRecordJson(evt.record)
+      ops.push(
+        recordWriteOp(
+          prefix,
+          family,
+          { did: evt.did, collection: evt.collection, rkey: evt.rkey, cid: evt.cid.toString(), record, indexedAt },
+          version,
+        ),
+      )
+      recordOps.inc({ collection: family.collection ?? 'other', action: evt.event })
+    } catch (err) {
+      skip(log, evt.collection, 'transform-failed', uri, err instanceof Error ? err.message : String(err))
+    }
+  }
+  return ops
+}
+
+function skip(log: Logger, collection: string, reason: string, uri: string, detail: string): void {
+  recordsSkipped.inc({ collection: knownOrOther(collection), reason })
+  log.warn({ uri, reason, detail }, 'record not indexed')
+}
+
+/** Metric labels must stay bounded: unknown collections are counted together. */
+function knownOrOther(collection: string): string {
+  const family = familyForCollection(collection)
+  return family.index === 'records' ? 'other' : collection
+}

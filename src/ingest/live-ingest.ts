@@ -1,0 +1,195 @@
+import type { Client } from '@opensearch-project/opensearch'
+import { parseAccount, parseCommitUnauthenticated, parseSync, type CommitEvt } from '@atproto/sync'
+import { BulkWriter } from '#/indexing/bulk-writer.js'
+import { actorAccountOp, actorIdentityPendingOp, repoResyncOp } from '#/indexing/operations.js'
+import { describe, readFirehose, type FirehoseMessage } from '#/ingest/firehose-reader.js'
+import { opsForCommit } from '#/ingest/commit-ops.js'
+import type { CommitVerifier } from '#/ingest/commit-verifier.js'
+import type { IdentityWorker } from '#/ingest/identity-worker.js'
+import type { Logger } from '#/log.js'
+import { badFrames, firehoseCursor, firehoseEvents } from '#/metrics.js'
+import { StateStore, cursorKey } from '#/store/state.js'
+
+export interface LiveIngestOptions {
+  client: Client
+  log: Logger
+  prefix: string
+  /** Relay or PDS, ws:// or wss://. */
+  service: string
+  /** Start here instead of the persisted cursor. */
+  cursor?: number
+  /** Stop after this many seconds without a message (tests, one-shot catch-up runs). */
+  exitWhenIdleSec?: number
+  signal?: AbortSignal
+  identity: IdentityWorker
+  /** When set, commits are checked against their author's signing key; otherwise the relay is trusted. */
+  verifier?: CommitVerifier
+  flushBytes: number
+  flushMs: number
+  maxInFlight: number
+}
+
+export interface LiveIngestSummary {
+  events: number
+  lastSeq?: number
+  ackedCursor?: number
+  ops: number
+  stale: number
+  rejected: number
+}
+
+const CURSOR_SAVE_INTERVAL_MS = 1000
+
+/**
+ * Live ingest: firehose → decode → (verify) → transform → bulk writer. Messages are handled in
+ * order; the cursor saved in OpenSearch only ever names an event whose writes, and those of
+ * every event before it, OpenSearch has acknowledged. A restart resumes from there: events after
+ * it are replayed, and replays are harmless because every write is versioned by repo revision.
+ */
+export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngestSummary> {
+  const { client, log, prefix } = opts
+  const state = new StateStore(client, prefix)
+  const key = cursorKey(opts.service)
+  const saved = await state.get<{ seq: number }>(key)
+  let ackedCursor = opts.cursor ?? saved?.seq
+  let handledCursor = ackedCursor
+  let savedCursor = saved?.seq
+  let events = 0
+
+  let saveTimer: NodeJS.Timeout | undefined
+  const saveCursor = async (): Promise<void> => {
+    if (ackedCursor === undefined || ackedCursor === savedCursor) return
+    const seq = ackedCursor
+    await state.put(key, 'cursor', { seq })
+    savedCursor = seq
+  }
+
+  const writer = new BulkWriter<number>({
+    client,
+    log: log.child({ component: 'bulk' }),
+    flushBytes: opts.flushBytes,
+    flushMs: opts.flushMs,
+    maxInFlight: opts.maxInFlight,
+    onCheckpoint: (seq) => {
+      ackedCursor = seq
+      firehoseCursor.set(seq)
+      saveTimer ??= setTimeout(() => {
+        saveTimer = undefined
+        saveCursor().catch((err) => log.error({ err }, 'saving the firehose cursor failed'))
+      }, CURSOR_SAVE_INTERVAL_MS)
+    },
+  })
+  opts.identity.attach(writer)
+
+  const stop = new AbortController()
+  opts.signal?.addEventListener('abort', () => stop.abort(), { once: true })
+  let idleTimer: NodeJS.Timeout | undefined
+  const armIdle = (): void => {
+    if (!opts.exitWhenIdleSec) return
+    clearTimeout(idleTimer)
+    idleTimer = setTimeout(() => {
+      log.info({ idleSec: opts.exitWhenIdleSec }, 'firehose idle; stopping')
+      stop.abort()
+    }, opts.exitWhenIdleSec * 1000)
+  }
+  armIdle()
+
+  log.info({ service: opts.service, cursor: ackedCursor }, 'live ingest starting')
+  const reader = readFirehose({
+    service: opts.service,
+    // A reconnect continues after what was handed to the writer: the writer never drops a write.
+    getCursor: () => handledCursor,
+    signal: stop.signal,
+    log: log.child({ component: 'firehose' }),
+    onBadFrame: (reason, seq) => {
+      badFrames.inc()
+      log.warn({ seq, reason }, 'skipping firehose frame')
+    },
+  })
+
+  try {
+    for await (const msg of reader) {
+      armIdle()
+      events++
+      firehoseEvents.inc({ type: msg.type })
+      await handleMessage(msg, opts, writer)
+      if (msg.seq !== undefined) {
+        handledCursor = msg.seq
+        writer.checkpoint(msg.seq)
+      }
+      const wait = writer.ready()
+      if (wait) await wait
+    }
+  } catch (err) {
+    if (!stop.signal.aborted) throw err
+  } finally {
+    clearTimeout(idleTimer)
+    await opts.identity.drain()
+    await writer.close()
+    clearTimeout(saveTimer)
+    await saveCursor()
+  }
+  log.info({ events, cursor: ackedCursor, ...writer.stats }, 'live ingest stopped')
+  return {
+    events,
+    lastSeq: handledCursor,
+    ackedCursor,
+    ops: writer.stats.ops,
+    stale: writer.stats.stale,
+    rejected: writer.stats.rejected,
+  }
+}
+
+async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writer: BulkWriter<number>): Promise<void> {
+  const { log, prefix } = opts
+  const body = msg.body as any
+  try {
+    switch (msg.type) {
+      case 'commit': {
+        let evts: CommitEvt[]
+        if (opts.verifier) {
+          const verified = await opts.verifier.verify(body)
+          if (!verified.ok) {
+            badFrames.inc()
+            log.warn({ seq: msg.seq, did: body.repo, reason: verified.reason }, 'commit failed verification; skipped')
+            return
+          }
+          evts = verified.evts
+        } else {
+          evts = await parseCommitUnauthenticated(body)
+        }
+        const indexedAt = new Date().toISOString()
+        for (const op of opsForCommit(prefix, evts, indexedAt, log)) writer.add(op)
+        opts.identity.noticeDid(body.repo)
+        return
+      }
+      case 'identity':
+        // Handle verification is network I/O: it happens beside the stream, never in its way.
+        writer.add(actorIdentityPendingOp(prefix, body.did, Date.parse(body.time)))
+        opts.identity.enqueue(body.did, Date.parse(body.time))
+        return
+      case 'account': {
+        const evt = parseAccount(body)
+        if (!evt) {
+          log.warn({ seq: msg.seq, did: body.did, status: body.status }, 'account event with an unknown status; skipped')
+          return
+        }
+        writer.add(actorAccountOp(prefix, evt.did, Date.parse(evt.time), { active: evt.active, status: evt.status }))
+        return
+      }
+      case 'sync': {
+        // The repo's state was reset to a new commit: its records must be re-read from the repo,
+        // which is the backfill's job; remember that it is due.
+        const evt = await parseSync(body)
+        if (evt) writer.add(repoResyncOp(prefix, evt.did, evt.rev))
+        return
+      }
+      case 'info':
+        log.info({ name: body.name, message: body.message }, 'firehose info')
+        return
+    }
+  } catch (err) {
+    badFrames.inc()
+    log.warn({ seq: msg.seq, type: msg.type, reason: describe(err) }, 'could not handle firehose event; skipped')
+  }
+}

@@ -1,0 +1,37 @@
+import { Counter, Gauge, Registry } from 'prom-client'
+
+/** Process-wide metrics, exposed by the server at /metrics. */
+export const registry = new Registry()
+
+export const firehoseEvents = new Counter({
+  name: 'magpie_firehose_events_total',
+  help: 'Firehose messages handled, by type',
+  labelNames: ['type'] as const,
+  registers: [registry],
+})
+
+export const recordOps = new Counter({
+  name: 'magpie_record_ops_total',
+  help: 'Record operations turned into writes, by collection and action',
+  labelNames: ['collection', 'action'] as const,
+  registers: [registry],
+})
+
+export const recordsSkipped = new Counter({
+  name: 'magpie_records_skipped_total',
+  help: 'Records not indexed because they violate their lexicon or could not be read, by collection and reason',
+  labelNames: ['collection', 'reason'] as const,
+  registers: [registry],
+})
+
+export const badFrames = new Counter({
+  name: 'magpie_firehose_bad_frames_total',
+  help: 'Firehose frames or commits that could not be used (logged with the reason)',
+  registers: [registry],
+})
+
+export const firehoseCursor = new Gauge({
+  name: 'magpie_firehose_cursor',
+  help: 'Last firehose sequence number whose writes OpenSearch acknowledged',
+  registers: [registry],
+})

@@ -1,0 +1,75 @@
+import http from 'node:http'
+import Router from '@koa/router'
+import Koa from 'koa'
+import type { Client } from '@opensearch-project/opensearch'
+import type { Logger } from '#/log.js'
+import { registry } from '#/metrics.js'
+
+export interface ServerDeps {
+  client: Client
+  log: Logger
+  serviceDid: string
+  /** Public base URL of this service, used as the AppView endpoint in the DID document. */
+  publicUrl: string
+}
+
+/** The HTTP surface: XRPC routes (added by later work), the service DID document, health and metrics. */
+export function createApp(deps: ServerDeps): Koa {
+  const app = new Koa()
+  const router = new Router()
+
+  router.get('/_health', async (ctx) => {
+    let opensearch = 'ok'
+    try {
+      await deps.client.cluster.health({ timeout: '2s' })
+    } catch {
+      opensearch = 'unreachable'
+    }
+    ctx.status = opensearch === 'ok' ? 200 : 503
+    ctx.body = { version: process.env.npm_package_version ?? '0.1.0', opensearch }
+  })
+
+  router.get('/.well-known/did.json', (ctx) => {
+    ctx.body = {
+      '@context': ['https://www.w3.org/ns/did/v1'],
+      id: deps.serviceDid,
+      service: [
+        { id: '#bsky_appview', type: 'BskyAppView', serviceEndpoint: deps.publicUrl },
+        { id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: deps.publicUrl },
+      ],
+    }
+  })
+
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType
+    ctx.body = await registry.metrics()
+  })
+
+  router.all('/xrpc/:nsid', (ctx) => {
+    ctx.status = 501
+    ctx.body = { error: 'MethodNotImplemented', message: `Method not implemented: ${ctx.params.nsid}` }
+  })
+
+  app.use(async (ctx, next) => {
+    const started = performance.now()
+    try {
+      await next()
+    } catch (err) {
+      deps.log.error({ err, path: ctx.path }, 'request failed')
+      ctx.status = 500
+      ctx.body = { error: 'InternalServerError', message: 'Internal Server Error' }
+    }
+    deps.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request')
+  })
+  app.use(router.routes()).use(router.allowedMethods())
+  return app
+}
+
+export async function listen(app: Koa, port: number, host: string): Promise<http.Server> {
+  const server = http.createServer(app.callback())
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve())
+  })
+  return server
+}

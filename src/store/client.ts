@@ -1,0 +1,27 @@
+import { Client } from '@opensearch-project/opensearch'
+
+/** The one OpenSearch client of a process. Requests are time-bounded; the transport retries dead connections. */
+export function createOpenSearchClient(url: string): Client {
+  return new Client({
+    node: url,
+    requestTimeout: 60_000,
+    maxRetries: 3,
+    suggestCompression: false,
+  })
+}
+
+/** Wait until the cluster answers and is at least yellow. */
+export async function waitForCluster(client: Client, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  while (Date.now() < deadline) {
+    try {
+      await client.cluster.health({ wait_for_status: 'yellow', timeout: '5s' })
+      return
+    } catch (err) {
+      lastError = err
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+  throw new Error(`OpenSearch did not become ready within ${timeoutMs} ms: ${String(lastError)}`)
+}

@@ -1,0 +1,121 @@
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Client } from '@opensearch-project/opensearch'
+import { singleIndex } from '#/indexing/route.js'
+import type { Logger } from '#/log.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const TEMPLATE_DIR = path.join(root, 'index-templates')
+export const POLICY_DIR = path.join(root, 'ilm-policies')
+
+/** Indices that are not created by a first write: reads expect them to exist from the start. */
+const SINGLE_INDICES = ['actors', 'state']
+
+export interface SetupReport {
+  templates: { name: string; action: 'created' | 'updated' | 'unchanged' }[]
+  policies: { name: string; action: 'created' | 'updated' | 'unchanged' | 'skipped' }[]
+  mappingsUpdated: string[]
+  mappingConflicts: { index: string; reason: string }[]
+}
+
+/** Read a JSON file and put the index prefix wherever `{{prefix}}` stands. */
+export async function readWithPrefix(file: string, prefix: string): Promise<Record<string, any>> {
+  const text = await readFile(file, 'utf8')
+  return JSON.parse(text.replaceAll('{{prefix}}', prefix))
+}
+
+async function jsonFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => f.endsWith('.json')).sort()
+}
+
+/**
+ * Apply index templates and lifecycle policies, idempotently: a template or policy is written
+ * only when the file's `version` is newer than what the cluster holds, so running setup again
+ * (every `magpie up` does) changes nothing. New fields reach existing indices through a mapping
+ * update; a change an existing index cannot take is reported (it needs `magpie reindex`).
+ */
+export async function applySetup(client: Client, prefix: string, log: Logger): Promise<SetupReport> {
+  const report: SetupReport = { templates: [], policies: [], mappingsUpdated: [], mappingConflicts: [] }
+
+  for (const file of await jsonFiles(TEMPLATE_DIR)) {
+    const base = path.basename(file, '.json')
+    const name = `${prefix}${base}`
+    const body = await readWithPrefix(path.join(TEMPLATE_DIR, file), prefix)
+    const existing = await client.indices.getIndexTemplate({ name }, { ignore: [404] })
+    const current = (existing.body as any)?.index_templates?.[0]?.index_template
+    const currentVersion: number | undefined = current?.version
+    if (currentVersion !== undefined && currentVersion >= body.version) {
+      report.templates.push({ name, action: 'unchanged' })
+      continue
+    }
+    await client.indices.putIndexTemplate({ name, body })
+    report.templates.push({ name, action: current ? 'updated' : 'created' })
+    if (current) await updateExistingMappings(client, `${prefix}${base}-*`, body.template?.mappings, report, log)
+  }
+
+  for (const base of SINGLE_INDICES) {
+    const index = singleIndex(prefix, base)
+    const exists = await client.indices.exists({ index })
+    if (!exists.body) {
+      await client.indices.create({ index }, { ignore: [400] })
+    }
+  }
+
+  const ism = await hasIsm(client)
+  for (const file of await jsonFiles(POLICY_DIR)) {
+    const id = `${prefix}${path.basename(file, '.json')}`
+    if (!ism) {
+      report.policies.push({ name: id, action: 'skipped' })
+      continue
+    }
+    const { version, policy } = await readWithPrefix(path.join(POLICY_DIR, file), prefix)
+    const tagged = { ...policy, description: `magpie v${version}: ${policy.description ?? ''}` }
+    const existing = await client.transport.request(
+      { method: 'GET', path: `/_plugins/_ism/policies/${encodeURIComponent(id)}` },
+      { ignore: [404] },
+    )
+    const body = existing.body as any
+    const currentVersion = Number(/^magpie v(\d+):/.exec(body?.policy?.description ?? '')?.[1] ?? NaN)
+    if (body?.policy && currentVersion >= version) {
+      report.policies.push({ name: id, action: 'unchanged' })
+      continue
+    }
+    const query = body?.policy ? `?if_seq_no=${body._seq_no}&if_primary_term=${body._primary_term}` : ''
+    await client.transport.request({
+      method: 'PUT',
+      path: `/_plugins/_ism/policies/${encodeURIComponent(id)}${query}`,
+      body: { policy: tagged },
+    })
+    report.policies.push({ name: id, action: body?.policy ? 'updated' : 'created' })
+  }
+  if (!ism) log.warn('the cluster has no Index State Management plugin: lifecycle policies were not applied')
+  return report
+}
+
+async function hasIsm(client: Client): Promise<boolean> {
+  const res = await client.cat.plugins({ format: 'json' })
+  return (res.body as { component: string }[]).some((p) => p.component === 'opensearch-index-management')
+}
+
+async function updateExistingMappings(
+  client: Client,
+  pattern: string,
+  mappings: Record<string, unknown> | undefined,
+  report: SetupReport,
+  log: Logger,
+): Promise<void> {
+  if (!mappings) return
+  const found = await client.indices.get({ index: pattern, allow_no_indices: true }, { ignore: [404] })
+  for (const index of Object.keys((found.body as object) ?? {})) {
+    try {
+      const { _source, ...rest } = mappings as { _source?: unknown }
+      await client.indices.putMapping({ index, body: rest })
+      report.mappingsUpdated.push(index)
+    } catch (err) {
+      const reason = (err as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body?.error?.reason ?? String(err)
+      report.mappingConflicts.push({ index, reason })
+      log.warn({ index, reason }, 'an existing index cannot take the new mapping; run `magpie reindex`')
+    }
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The index templates agree with the transforms: every field a transform emits for the
+ * fixture rows is mapped with a type that accepts its value (mappings are `dynamic: strict`,
+ * so an unmapped field would fail the whole bulk item), every mapped derived field is
+ * emitted by some row, and the stored `_source` is just the record and its identity.
+ */
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import type { RecordDocument, RecordInput } from '#/indexing/family.js'
+import { allFamilies, familyForCollection, genericFamily } from '#/indexing/families.js'
+
+type Mapping = { type?: string, enabled?: boolean, ignore_above?: number, fields?: Record<string, Mapping> }
+
+interface IndexTemplate {
+  index_patterns: string[]
+  priority: number
+  version: number
+  _meta: { family: string, index: string, partitioned: boolean }
+  template: {
+    settings: { index: Record<string, unknown> }
+    aliases: Record<string, unknown>
+    mappings: {
+      dynamic: string | boolean
+      _source?: { excludes?: string[] }
+      properties: Record<string, Mapping>
+    }
+  }
+}
+
+const TEMPLATES = new URL('../../index-templates/', import.meta.url)
+const FIXTURES = new URL('../fixtures/transforms/', import.meta.url)
+
+/** What `_source` keeps: enough to rebuild every derived field by running the transform again. */
+const STORED = ['did', 'cid', 'indexedAt', 'record', 'tomb']
+
+function readTemplate(index: string): IndexTemplate {
+  return JSON.parse(readFileSync(new URL(`${index}.json`, TEMPLATES), 'utf8')) as IndexTemplate
+}
+
+/** Documents the transforms produce for every fixture row, grouped by index. */
+function fixtureDocuments(): Map<string, RecordDocument[]> {
+  const byIndex = new Map<string, RecordDocument[]>()
+  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) {
+    const rows = JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')) as { input: RecordInput, expected: RecordDocument }[]
+    for (const { input, expected } of rows) {
+      const family = familyForCollection(input.collection)
+      const docs = byIndex.get(family.index) ?? []
+      // Both the hand-written expectation and what the transform really emits must fit.
+      docs.push({ ...expected, record: input.record }, family.transform(input))
+      byIndex.set(family.index, docs)
+    }
+  }
+  return byIndex
+}
+
+function fits(mapping: Mapping, value: unknown): boolean {
+  if (Array.isArray(value)) return value.every((item) => fits(mapping, item))
+  switch (mapping.type) {
+    case 'keyword':
+    case 'text':
+      return typeof value === 'string'
+    case 'date':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+    case 'boolean':
+      return typeof value === 'boolean'
+    case 'integer':
+      return Number.isInteger(value) && Math.abs(value as number) < 2 ** 31
+    case 'object':
+      return mapping.enabled === false && typeof value === 'object' && value !== null
+    default:
+      return false
+  }
+}
+
+function* keywordMappings(properties: Record<string, Mapping>, prefix = ''): Generator<[string, Mapping]> {
+  for (const [name, mapping] of Object.entries(properties)) {
+    if (mapping.type === 'keyword') yield [prefix + name, mapping]
+    if (mapping.fields) yield* keywordMappings(mapping.fields, `${prefix}${name}.`)
+  }
+}
+
+function checkCommon(template: IndexTemplate, index: string, family: string): void {
+  assert.deepEqual(template.index_patterns, [`{{prefix}}${index}-*`])
+  assert.deepEqual(Object.keys(template.template.aliases), [`{{prefix}}${index}`])
+  assert.ok(Number.isInteger(template.version) && template.version >= 1, 'integer version')
+  assert.equal(typeof template.priority, 'number')
+  assert.equal(template._meta.family, family)
+  assert.equal(template._meta.index, index)
+  assert.deepEqual(
+    { ...template.template.settings.index },
+    { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s', codec: 'best_compression' },
+  )
+  for (const [path, mapping] of keywordMappings(template.template.mappings.properties)) {
+    // 8191 characters × 4 UTF-8 bytes stays under Lucene's 32766-byte term limit.
+    assert.equal(mapping.ignore_above, 8191, `${path} ignore_above`)
+  }
+}
+
+const documents = fixtureDocuments()
+
+for (const family of allFamilies) {
+  describe(`index-templates/${family.index}.json`, () => {
+    test('exists', () => assert.ok(existsSync(new URL(`${family.index}.json`, TEMPLATES))))
+
+    test('patterns, alias, settings and metadata', () => {
+      const template = readTemplate(family.index)
+      checkCommon(template, family.index, family.collection)
+      assert.equal(template._meta.partitioned, family.partitioned)
+    })
+
+    test('the shared fields are mapped; rev is the external version, not a field', () => {
+      const { dynamic, properties } = readTemplate(family.index).template.mappings
+      assert.equal(dynamic, 'strict')
+      assert.deepEqual(properties.record, { type: 'object', enabled: false })
+      assert.deepEqual(properties.tomb, { type: 'boolean' })
+      for (const field of ['did', 'cid']) assert.equal(properties[field]?.type, 'keyword', field)
+      for (const field of ['createdAt', 'indexedAt', 'sortAt']) assert.equal(properties[field]?.type, 'date', field)
+      assert.equal(properties.rev, undefined)
+    })
+
+    test('_source keeps only the record and its identity; derived fields are excluded', () => {
+      const { _source, properties } = readTemplate(family.index).template.mappings
+      const stored = family === genericFamily ? [...STORED, 'collection'] : STORED
+      const derived = Object.keys(properties).filter((field) => !stored.includes(field))
+      assert.deepEqual(new Set(_source?.excludes ?? []), new Set(derived))
+    })
+
+    test('every field the fixture documents carry is mapped with a fitting type', () => {
+      const { properties } = readTemplate(family.index).template.mappings
+      const docs = documents.get(family.index) ?? []
+      assert.ok(docs.length > 0, 'fixture rows exist for this index')
+      const tombstone = { tomb: true, did: 'did:plc:q6gjnaw2blty4crticxkmujt' }
+      for (const doc of [...docs, tombstone]) {
+        for (const [field, value] of Object.entries(doc)) {
+          const mapping = properties[field]
+          assert.ok(mapping, `${field} is not mapped`)
+          assert.ok(fits(mapping, value), `${field} (${mapping.type}) cannot hold ${JSON.stringify(value)?.slice(0, 80)}`)
+        }
+      }
+    })
+
+    test('every mapped field is emitted by some fixture row', () => {
+      const { properties } = readTemplate(family.index).template.mappings
+      const emitted = new Set((documents.get(family.index) ?? []).flatMap((doc) => Object.keys(doc)))
+      emitted.add('tomb')
+      for (const field of Object.keys(properties)) {
+        if (field === 'createdAt' && !emitted.has(field)) continue // records without createdAt
+        assert.ok(emitted.has(field), `${field} is mapped but no fixture row covers it`)
+      }
+    })
+  })
+}
+
+describe('index-templates/actors.json', () => {
+  test('patterns, alias, settings, fields', () => {
+    const template = readTemplate('actors')
+    checkCommon(template, 'actors', 'actors')
+    const { properties } = template.template.mappings
+    assert.equal(properties.handle?.type, 'keyword')
+    assert.equal(properties.handle?.fields?.text?.type, 'text')
+    assert.equal(properties.handleValid?.type, 'boolean')
+    assert.equal(properties.active?.type, 'boolean')
+    assert.equal(properties.status?.type, 'keyword')
+    assert.deepEqual(properties.didDoc, { type: 'object', enabled: false })
+    assert.equal(properties.updatedAt?.type, 'date')
+    assert.equal(properties.pds?.type, 'keyword')
+    // Written by the actor updates (src/indexing/operations.ts) and queried on restart.
+    assert.equal(properties.pendingIdentity?.type, 'boolean')
+    assert.equal(properties.identityAt?.type, 'date')
+    assert.equal(properties.accountAt?.type, 'date')
+  })
+})
+
+describe('index-templates/state.json', () => {
+  test('patterns, alias, settings, fields', () => {
+    const template = readTemplate('state')
+    checkCommon(template, 'state', 'state')
+    const { properties } = template.template.mappings
+    assert.equal(properties.kind?.type, 'keyword')
+    assert.deepEqual(properties.value, { type: 'object', enabled: false })
+    assert.equal(properties.updatedAt?.type, 'date')
+  })
+})
