@@ -112,6 +112,12 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
       armIdle()
       events++
       firehoseEvents.inc({ type: msg.type })
+      if (msg.seq !== undefined && ackedCursor === undefined) {
+        // No cursor yet: this run began at the live tail. Remember where, at once, so a crash
+        // before the first checkpoint resumes here instead of at a later live tail (a gap).
+        ackedCursor = msg.seq - 1
+        await saveCursor()
+      }
       await handleMessage(msg, opts, writer)
       if (msg.seq !== undefined) {
         handledCursor = msg.seq

@@ -1,0 +1,71 @@
+// A tiny PLC-directory stand-in: answers `GET /<did>` with a DID document from
+// a map, which is all DID resolution needs. Used with recorded relay frames,
+// whose signing keys live in DID documents captured alongside them.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export type StaticPlcOptions = {
+  docs: Record<string, unknown> | Map<string, unknown>
+  /** Port on 127.0.0.1; 0 or unset picks a free one. */
+  port?: number
+}
+
+export type StaticPlc = {
+  /** http://127.0.0.1:<port>; use as `plcUrl`. */
+  url: string
+  port: number
+  /** Adds or replaces a document (e.g. to simulate a key rotation). */
+  set(did: string, doc: unknown): void
+  delete(did: string): void
+  /** Requests answered so far, for asserting on caching. */
+  requests(): number
+  close(): Promise<void>
+}
+
+export async function startStaticPlc (opts: StaticPlcOptions): Promise<StaticPlc> {
+  const docs = new Map<string, unknown>(
+    opts.docs instanceof Map ? opts.docs : Object.entries(opts.docs)
+  )
+  let requests = 0
+
+  const server = http.createServer((req, res) => {
+    requests++
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(body))
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { message: 'method not allowed' })
+    const pathname = new URL(req.url ?? '/', 'http://plc.invalid').pathname
+    let did: string
+    try {
+      // Resolvers URL-encode the DID (did%3Aplc%3A…); accept both forms.
+      did = decodeURIComponent(pathname.slice(1))
+    } catch {
+      return send(400, { message: 'bad DID' })
+    }
+    const doc = docs.get(did)
+    if (doc === undefined) return send(404, { message: `DID not registered: ${did}` })
+    send(200, doc)
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    set: (did, doc) => { docs.set(did, doc) },
+    delete: (did) => { docs.delete(did) },
+    requests: () => requests,
+    async close () {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}

@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import type { Client } from '@opensearch-project/opensearch'
+import { loadConfig } from '#/config/env.js'
+import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
+import { startLiveIngest } from '#/ingest/wire.js'
+import { createLogger } from '#/log.js'
+import { applySetup } from '#/store/setup.js'
+import { cursorKey, StateStore } from '#/store/state.js'
+import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
+
+/**
+ * SIGKILL the real `magpie ingest` process at random points while a PDS is busy, restart it each
+ * time, and compare the result with the repos themselves and with an uninterrupted run: nothing
+ * lost, nothing duplicated, no deleted record back, and the cursor resumed where it stopped.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+let net: DevNetwork
+let client: Client
+const killedPrefix = uniquePrefix('killed')
+const cleanPrefix = uniquePrefix('clean')
+
+before(async () => {
+  net = await startDevNetwork()
+  client = testClient()
+})
+
+after(async () => {
+  await net.close()
+  await dropPrefix(client, killedPrefix)
+  await dropPrefix(client, cleanPrefix)
+  await client.close()
+})
+
+function env(prefix: string): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    INDEX_PREFIX: prefix,
+    PLC_URL: net.plcUrl,
+    HANDLE_RESOLVER_URL: net.pdsUrl,
+    HANDLE_RESOLUTION: 'xrpc',
+    ALLOW_PRIVATE_NETWORK: 'true',
+    BULK_FLUSH_MS: '100',
+    LOG_LEVEL: 'info',
+  }
+}
+
+interface Ingester {
+  child: ChildProcess
+  startedAt: Promise<number | undefined>
+  exited: Promise<number | null>
+}
+
+/** Start `magpie ingest` as its own process; resolves `startedAt` with the cursor it resumed from. */
+function startIngester(prefix: string, extra: string[] = []): Ingester {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'ingest', '--relay', net.firehoseUrl, ...extra], {
+    cwd: root,
+    env: env(prefix),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let buffer = ''
+  if (process.env.MAGPIE_TEST_CHILD_LOG) child.stderr!.on('data', (c: Buffer) => appendFileSync(process.env.MAGPIE_TEST_CHILD_LOG!, c))
+  const startedAt = new Promise<number | undefined>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      let nl
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl)
+        buffer = buffer.slice(nl + 1)
+        try {
+          const entry = JSON.parse(line)
+          if (entry.msg === 'live ingest starting') resolve(entry.cursor)
+        } catch {
+          // not a log line
+        }
+      }
+    })
+    child.once('exit', () => reject(new Error('ingester exited before starting')))
+  })
+  startedAt.catch(() => undefined)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, startedAt, exited }
+}
+
+const now = () => new Date().toISOString()
+
+/** A busy little network: posts, likes, reposts, follows, profile edits and deletes. */
+async function generateActivity(accounts: DevAccount[], ops: number): Promise<void> {
+  const posts: { uri: string; cid: string; author: DevAccount }[] = []
+  const deletable: { uri: string; author: DevAccount }[] = []
+  let seed = 42
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed % n
+  }
+  for (let i = 0; i < ops; i++) {
+    const author = accounts[rand(accounts.length)]!
+    const repo = author.did
+    const kind = rand(10)
+    if (kind < 3 || posts.length === 0) {
+      const res = await author.agent.com.atproto.repo.createRecord({
+        repo,
+        collection: 'app.bsky.feed.post',
+        record: { $type: 'app.bsky.feed.post', text: `post ${i} from ${author.handle}`, createdAt: now() },
+      })
+      posts.push({ ...res.data, author })
+      deletable.push({ uri: res.data.uri, author })
+    } else if (kind < 6) {
+      const subject = posts[rand(posts.length)]!
+      const res = await author.agent.com.atproto.repo.createRecord({
+        repo,
+        collection: 'app.bsky.feed.like',
+        record: { $type: 'app.bsky.feed.like', subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() },
+      })
+      deletable.push({ uri: res.data.uri, author })
+    } else if (kind < 7) {
+      const subject = posts[rand(posts.length)]!
+      await author.agent.com.atproto.repo.createRecord({
+        repo,
+        collection: 'app.bsky.feed.repost',
+        record: { $type: 'app.bsky.feed.repost', subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() },
+      })
+    } else if (kind < 8) {
+      const other = accounts[rand(accounts.length)]!
+      await author.agent.com.atproto.repo.createRecord({
+        repo,
+        collection: 'app.bsky.graph.follow',
+        record: { $type: 'app.bsky.graph.follow', subject: other.did, createdAt: now() },
+      })
+    } else if (kind < 9) {
+      await author.agent.com.atproto.repo.putRecord({
+        repo,
+        collection: 'app.bsky.actor.profile',
+        rkey: 'self',
+        record: { $type: 'app.bsky.actor.profile', displayName: `${author.handle} #${i}` },
+      })
+    } else {
+      const mine = deletable.filter((d) => d.author === author)
+      if (mine.length === 0) continue
+      const victim = mine[rand(mine.length)]!
+      deletable.splice(deletable.indexOf(victim), 1)
+      const [, , , collection, rkey] = victim.uri.split('/')
+      await author.agent.com.atproto.repo.deleteRecord({ repo, collection: collection!, rkey: rkey! })
+    }
+  }
+}
+
+/** uri → cid of every record currently in the accounts' repos: the truth. */
+async function repoRecords(accounts: DevAccount[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const acct of accounts) {
+    const desc = await acct.agent.com.atproto.repo.describeRepo({ repo: acct.did })
+    for (const collection of desc.data.collections) {
+      let cursor: string | undefined
+      do {
+        const page = await acct.agent.com.atproto.repo.listRecords({ repo: acct.did, collection, limit: 100, cursor })
+        for (const r of page.data.records) out.set(r.uri, r.cid)
+        cursor = page.data.records.length === 100 ? page.data.cursor : undefined
+      } while (cursor)
+    }
+  }
+  return out
+}
+
+/** Every record document (tombstones included) of a prefix: id → source. */
+async function allRecordDocs(prefix: string): Promise<Map<string, Record<string, unknown>>> {
+  await client.indices.refresh({ index: `${prefix}*` })
+  const res = await client.search({
+    index: `${prefix}*,-${prefix}actors-*,-${prefix}state-*`,
+    body: { size: 10_000, query: { match_all: {} }, version: true },
+  })
+  const docs = new Map<string, Record<string, unknown>>()
+  for (const hit of (res.body as any).hits.hits) {
+    assert.ok(!docs.has(hit._id), `${hit._id} is indexed once`)
+    docs.set(hit._id, { ...hit._source, indexedAt: undefined, _version: hit._version })
+  }
+  return docs
+}
+
+test('SIGKILL at random points during ingest, then restart: same index as an uninterrupted run', async () => {
+  const accounts = [await net.createAccount('kim'), await net.createAccount('lee'), await net.createAccount('max')]
+  const log = createLogger('warn')
+  await applySetup(client, killedPrefix, log)
+
+  // From the first event the PDS has, like the uninterrupted run below.
+  let ingester = startIngester(killedPrefix, ['--cursor', '0'])
+  await ingester.startedAt
+  const activity = generateActivity(accounts, 450)
+  const resumedFrom: (number | undefined)[] = []
+  const state = new StateStore(client, killedPrefix)
+  let lastResume = 0
+  for (let kill = 0; kill < 4; kill++) {
+    // Kill only once this process has made progress of its own, at a random moment after that.
+    await eventually('the ingester to save a newer cursor', async () => {
+      const saved = await state.get<{ seq: number }>(cursorKey(net.firehoseUrl))
+      return saved && saved.seq > lastResume ? saved : undefined
+    }, 60_000)
+    await new Promise((r) => setTimeout(r, Math.random() * 1500))
+    ingester.child.kill('SIGKILL')
+    await ingester.exited
+    ingester = startIngester(killedPrefix)
+    const resumed = await ingester.startedAt
+    resumedFrom.push(resumed)
+    lastResume = resumed ?? 0
+  }
+  await activity
+  ingester.child.kill('SIGKILL')
+  await ingester.exited
+
+  // Catch up after the last kill and stop when the firehose goes quiet.
+  const final = startIngester(killedPrefix, ['--exit-when-idle', '3'])
+  resumedFrom.push(await final.startedAt)
+  assert.equal(await final.exited, 0)
+
+  // Each restart resumed from a saved cursor further along than the one before.
+  for (let i = 1; i < resumedFrom.length; i++) {
+    assert.ok((resumedFrom[i] ?? 0) > (resumedFrom[i - 1] ?? 0), `cursors advance: ${resumedFrom.join(', ')}`)
+  }
+
+  // The uninterrupted run, from the first event.
+  const config = loadConfig({ ...env(cleanPrefix), LOG_LEVEL: 'warn' })
+  await applySetup(client, cleanPrefix, log)
+  const clean = await startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: 0, exitWhenIdleSec: 3 })
+
+  const killed = await allRecordDocs(killedPrefix)
+  const uninterrupted = await allRecordDocs(cleanPrefix)
+  assert.deepEqual([...killed.keys()].sort(), [...uninterrupted.keys()].sort(), 'same documents')
+  for (const [id, doc] of uninterrupted) assert.deepEqual(killed.get(id), doc, id)
+
+  // And both equal the repos: every live record with its CID, every deleted one a tombstone.
+  const truth = await repoRecords(accounts)
+  const live = [...killed].filter(([, d]) => d.tomb !== true)
+  assert.deepEqual(new Map(live.map(([id, d]) => [id, d.cid])), truth)
+  assert.ok([...killed.values()].some((d) => d.tomb === true), 'the run included deletes')
+
+  // The final cursor names the last event.
+  const saved = await state.get<{ seq: number }>(cursorKey(net.firehoseUrl))
+  assert.equal(saved?.seq, clean.lastSeq)
+})
