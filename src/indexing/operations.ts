@@ -46,14 +46,23 @@ export function recordDeleteOp(
  * partial updates, each guarded by the time of the event that produced it: a replayed or late
  * event never overwrites what a newer one said.
  */
-function actorUpdate(prefix: string, did: string, guardField: string, at: number, fields: Record<string, unknown>): BulkOp {
+function actorUpdate(
+  prefix: string,
+  did: string,
+  guardField: string,
+  at: number,
+  fields: Record<string, unknown>,
+  /** Only when strictly newer: a marker must never undo the result it announces, whatever order they land in. */
+  strict = false,
+): BulkOp {
   const script = {
     lang: 'painless',
     source:
-      'if (ctx._source[params.g] == null || params.at >= ctx._source[params.g]) {' +
+      'def raw = ctx._source[params.g]; long at = params.at;' +
+      ' if (raw == null || at > ((Number) raw).longValue() || (at == ((Number) raw).longValue() && !params.strict)) {' +
       ' for (entry in params.f.entrySet()) { ctx._source[entry.getKey()] = entry.getValue() }' +
       ' ctx._source[params.g] = params.at } else { ctx.op = "noop" }',
-    params: { g: guardField, at, f: fields },
+    params: { g: guardField, at, f: fields, strict },
   }
   return {
     action: { update: { _index: singleIndex(prefix, 'actors'), _id: did, retry_on_conflict: 5 } },
@@ -97,7 +106,7 @@ export function actorIdentityOp(prefix: string, did: string, at: number, update:
 
 /** Marks an actor whose identity changed and is being verified (a restart re-verifies it). */
 export function actorIdentityPendingOp(prefix: string, did: string, at: number): BulkOp {
-  return actorUpdate(prefix, did, 'identityAt', at, { pendingIdentity: true })
+  return actorUpdate(prefix, did, 'identityAt', at, { pendingIdentity: true }, true)
 }
 
 /** Remembers that a repo's records must be re-read (a `#sync` event reset it). */

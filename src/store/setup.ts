@@ -93,7 +93,7 @@ export async function applySetup(client: Client, prefix: string, log: Logger): P
   return report
 }
 
-async function hasIsm(client: Client): Promise<boolean> {
+export async function hasIsm(client: Client): Promise<boolean> {
   const res = await client.cat.plugins({ format: 'json' })
   return (res.body as { component: string }[]).some((p) => p.component === 'opensearch-index-management')
 }

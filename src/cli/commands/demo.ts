@@ -31,7 +31,7 @@ export const demo: Command = {
         ALLOW_PRIVATE_NETWORK: 'true',
         INDEX_PREFIX: process.env.INDEX_PREFIX || 'magpie-demo-',
         PORT: values.port as string | undefined,
-      })
+      }, { freshIndices: true })
     } finally {
       activity.abort()
       await running.catch(() => undefined)

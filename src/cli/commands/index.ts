@@ -1,5 +1,6 @@
 import { demo } from '#/cli/commands/demo.js'
 import { ingest } from '#/cli/commands/ingest.js'
+import { lifecycle } from '#/cli/commands/lifecycle.js'
 import { serve } from '#/cli/commands/serve.js'
 import { setup } from '#/cli/commands/setup.js'
 import { up } from '#/cli/commands/up.js'
@@ -18,4 +19,4 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>): Promise<number | void>
 }
 
-export const commands: Record<string, Command> = { up, demo, setup, ingest, serve }
+export const commands: Record<string, Command> = { up, demo, setup, ingest, serve, lifecycle }

@@ -3,7 +3,10 @@ import { startServer } from '#/cli/commands/serve.js'
 import { openContext } from '#/cli/context.js'
 import type { Config } from '#/config/env.js'
 import { startLiveIngest } from '#/ingest/wire.js'
+import { runLifecycle } from '#/store/lifecycle.js'
 import { applySetup } from '#/store/setup.js'
+
+const LIFECYCLE_INTERVAL_MS = 3_600_000
 
 export const up: Command = {
   name: 'up',
@@ -21,13 +24,22 @@ export const up: Command = {
  * Shared by `up` and `demo`. Ingest runs until stopped; an unreachable relay is retried with
  * backoff by the firehose client (and logged), while the API keeps serving what is indexed.
  */
-export async function runUp(overrides: Partial<Record<keyof Config, string | undefined>>, onReady?: () => void): Promise<number> {
+export async function runUp(
+  overrides: Partial<Record<keyof Config, string | undefined>>,
+  opts: { freshIndices?: boolean } = {},
+): Promise<number> {
   const { client, config, log } = await openContext(overrides)
+  if (opts.freshIndices) {
+    // A demo network is new on every run: yesterday's demo data would only confuse.
+    await client.indices.delete({ index: `${config.INDEX_PREFIX}*`, expand_wildcards: 'all' }, { ignore: [404] })
+  }
   await applySetup(client, config.INDEX_PREFIX, log)
   const server = await startServer(config, client, log)
+  const lifecyclePass = () => runLifecycle(client, config.INDEX_PREFIX, log).catch((err) => log.error({ err }, 'lifecycle pass failed'))
+  void lifecyclePass()
+  const lifecycleTimer = setInterval(lifecyclePass, LIFECYCLE_INTERVAL_MS)
   const stop = new AbortController()
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
-  onReady?.()
   while (!stop.signal.aborted) {
     try {
       await startLiveIngest(config, client, log, { service: config.RELAY_URL, signal: stop.signal })
@@ -36,6 +48,7 @@ export async function runUp(overrides: Partial<Record<keyof Config, string | und
       await new Promise((r) => setTimeout(r, 5000))
     }
   }
+  clearInterval(lifecycleTimer)
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await client.close()
   return 0

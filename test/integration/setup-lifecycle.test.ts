@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { createLogger } from '#/log.js'
+import { runLifecycle } from '#/store/lifecycle.js'
+import { applySetup } from '#/store/setup.js'
+import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
+
+const client = testClient()
+const prefix = uniquePrefix('setup')
+const log = createLogger('warn')
+
+after(async () => {
+  await dropPrefix(client, prefix)
+  await client.close()
+})
+
+test('setup installs every template under the prefix, and a second run changes nothing', async () => {
+  const first = await applySetup(client, prefix, log)
+  assert.ok(first.templates.length >= 20)
+  assert.ok(first.templates.every((t) => t.action === 'created' && t.name.startsWith(prefix)))
+  const second = await applySetup(client, prefix, log)
+  assert.ok(second.templates.every((t) => t.action === 'unchanged'))
+  assert.ok(second.policies.every((p) => p.action === 'unchanged' || p.action === 'skipped'))
+
+  // A partition created by its first write gets the family's mapping and the read alias.
+  await client.index({ index: `${prefix}likes-2024.03`, id: 'at://did:plc:x/app.bsky.feed.like/3k', body: { did: 'did:plc:x' }, refresh: true })
+  const mapping = await client.indices.getMapping({ index: `${prefix}likes-2024.03` })
+  assert.equal((mapping.body as any)[`${prefix}likes-2024.03`].mappings.properties.subjectUri.type, 'keyword')
+  const alias = await client.indices.getAlias({ name: `${prefix}likes` })
+  assert.ok(Object.keys(alias.body as object).includes(`${prefix}likes-2024.03`))
+})
+
+test('without the ISM plugin, Magpie runs the policy itself: old partitions are force-merged once', async () => {
+  const index = `${prefix}posts-2024.01`
+  for (let i = 0; i < 3; i++) {
+    // Separate refreshes make separate segments.
+    await client.index({ index, id: `at://did:plc:x/app.bsky.feed.post/${i}`, body: { did: 'did:plc:x' }, refresh: true })
+  }
+  const segments = async () => ((await client.cat.segments({ index, format: 'json' })).body as unknown[]).length
+  assert.ok((await segments()) > 1)
+
+  const young = await runLifecycle(client, prefix, log)
+  if (young.skipped === 'ism-plugin') return // the cluster runs ISM itself
+  assert.deepEqual(young.applied.filter((a) => a.index === index).map((a) => a.state), ['hot'])
+
+  const fortyDaysOn = Date.now() + 40 * 86_400_000
+  const old = await runLifecycle(client, prefix, log, fortyDaysOn)
+  assert.deepEqual(old.applied.filter((a) => a.index === index), [{ index, state: 'warm', actions: ['force_merge'] }])
+  await client.indices.refresh({ index })
+  assert.equal(await segments(), 1)
+  const again = await runLifecycle(client, prefix, log, fortyDaysOn)
+  assert.deepEqual(again.applied.filter((a) => a.index === index), [], 'each state is applied once')
+})
