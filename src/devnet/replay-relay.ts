@@ -5,10 +5,10 @@
 // DAG-CBOR header ({ op, t }) followed by a DAG-CBOR body. Frames are sent in
 // order; `?cursor=N` skips frames whose body seq is <= N, like a relay does.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { decodeFirst, decode as cborDecode } from 'cborg'
 import { encode as dagCborEncode } from '@ipld/dag-cbor'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { listenOn } from '#/server/listen.js'
 
 const PATH = '/xrpc/com.atproto.sync.subscribeRepos'
 
@@ -197,14 +197,7 @@ export async function startReplayRelay (opts: ReplayRelayOptions): Promise<Repla
     return (cursor) => ({ frames: skipUpTo(shared, cursor) })
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenOn(server, opts.port ?? 0, '127.0.0.1')
 
   return {
     url: `ws://127.0.0.1:${port}`,

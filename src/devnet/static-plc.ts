@@ -2,7 +2,7 @@
 // a map, which is all DID resolution needs. Used with recorded relay frames,
 // whose signing keys live in DID documents captured alongside them.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenOn } from '#/server/listen.js'
 
 export type StaticPlcOptions = {
   docs: Record<string, unknown> | Map<string, unknown>
@@ -48,14 +48,7 @@ export async function startStaticPlc (opts: StaticPlcOptions): Promise<StaticPlc
     send(200, doc)
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const port = (server.address() as AddressInfo).port
+  const port = await listenOn(server, opts.port ?? 0, '127.0.0.1')
 
   return {
     url: `http://127.0.0.1:${port}`,

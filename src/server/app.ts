@@ -3,6 +3,7 @@ import Router from '@koa/router'
 import Koa from 'koa'
 import type { Client } from '@opensearch-project/opensearch'
 import type { Logger } from '#/log.js'
+import { listenOn } from '#/server/listen.js'
 import { registry } from '#/metrics.js'
 
 export interface ServerDeps {
@@ -67,9 +68,6 @@ export function createApp(deps: ServerDeps): Koa {
 
 export async function listen(app: Koa, port: number, host: string): Promise<http.Server> {
   const server = http.createServer(app.callback())
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve())
-  })
+  await listenOn(server, port, host)
   return server
 }

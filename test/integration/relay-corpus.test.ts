@@ -126,6 +126,9 @@ for (const verify of [true, false]) {
       assert.ok(identity)
       const ident = await client.get({ index: `${prefix}actors-all`, id: identity.did })
       assert.equal((ident.body as any)._source.pendingIdentity, false, 'the identity event was resolved')
+      // Its DID document is not in the captured set, so no handle can be verified: served as Bluesky does.
+      assert.equal((ident.body as any)._source.handle, 'handle.invalid')
+      assert.equal((ident.body as any)._source.handleValid, false)
     })
   })
 }
