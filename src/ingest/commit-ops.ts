@@ -1,6 +1,6 @@
-import type { CommitEvt } from '@atproto/sync'
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { familyForCollection } from '#/indexing/families.js'
+import type { RecordOpEvent } from '#/ingest/record-ops.js'
 import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
 import { toRecordJson } from '#/indexing/record-json.js'
 import { versionForRev } from '#/indexing/tid.js'
@@ -13,10 +13,10 @@ import { recordOps, recordsSkipped } from '#/metrics.js'
  * What cannot be indexed is counted and logged with its URI; it never stops the commit's
  * other operations.
  */
-export function opsForCommit(prefix: string, evts: CommitEvt[], indexedAt: string, log: Logger): BulkOp[] {
+export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: string, log: Logger): BulkOp[] {
   const ops: BulkOp[] = []
   for (const evt of evts) {
-    const uri = evt.uri.toString()
+    const uri = evt.uri
     const version = versionForRev(evt.rev)
     if (version === undefined) {
       skip(log, evt.collection, 'bad-rev', uri, `repo rev ${JSON.stringify(evt.rev)} is not a TID`)
@@ -25,7 +25,7 @@ export function opsForCommit(prefix: string, evts: CommitEvt[], indexedAt: strin
     const family = familyForCollection(evt.collection)
     if (evt.event === 'delete') {
       ops.push(recordDeleteOp(prefix, family, evt, version))
-      recordOps.inc({ collection: family.collection ?? 'other', action: 'delete' })
+      recordOps.inc({ collection: knownOrOther(evt.collection), action: 'delete' })
       continue
     }
     const valid = validateRecord(evt.collection, evt.record)
@@ -43,7 +43,7 @@ export function opsForCommit(prefix: string, evts: CommitEvt[], indexedAt: strin
           version,
         ),
       )
-      recordOps.inc({ collection: family.collection ?? 'other', action: evt.event })
+      recordOps.inc({ collection: knownOrOther(evt.collection), action: evt.event })
     } catch (err) {
       skip(log, evt.collection, 'transform-failed', uri, err instanceof Error ? err.message : String(err))
     }

@@ -1,25 +1,37 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { MST, MemoryBlockstore, cborToLexRecord, def, formatDataKey, parseDataKey, readCarWithRoot, type BlockMap } from '@atproto/repo'
-import type { CommitEvt } from '@atproto/sync'
-import { AtUri } from '@atproto/syntax'
+import type { CID } from 'multiformats/cid'
 import { verifySignatureNative } from '#/crypto/native-verify.js'
+import { readCarBlocks, type CarBlocks } from '#/ingest/car-blocks.js'
+import { mstLookup } from '#/ingest/mst-proof.js'
+import { recordOpsFromCommit, type CommitOp, type RecordOpEvent, type SkippedOp } from '#/ingest/record-ops.js'
 
-/** The parts of a `#commit` message the verifier reads (as validated by the firehose reader). */
+/** The parts of a `#commit` message the ingest reads (as validated by the firehose reader). */
 export interface CommitMessage {
   seq: number
   repo: string
   rev: string
   time: string
-  commit: { toString(): string; equals(other: unknown): boolean }
+  commit: CID
   blocks: Uint8Array
-  ops: { action: string; path: string; cid: { toString(): string; equals(other: unknown): boolean } | null }[]
+  ops: CommitOp[]
 }
 
-export type VerifyResult = { ok: true; evts: CommitEvt[] } | { ok: false; reason: string }
+export type CommitResult = { ok: true; ops: RecordOpEvent[]; skipped: SkippedOp[] } | { ok: false; reason: string }
 
 export interface SigningKeySource {
   /** The DID's current atproto signing key as a did:key, or undefined when it cannot be resolved. */
   signingKey(did: string, opts?: { forceRefresh?: boolean }): Promise<string | undefined>
+}
+
+/** Read a commit trusting the relay's checks: only that every block matches its CID. */
+export function readCommitTrusted(msg: CommitMessage): CommitResult {
+  let blocks: CarBlocks
+  try {
+    blocks = readCarBlocks(msg.blocks)
+  } catch (err) {
+    return { ok: false, reason: `commit CAR is unreadable: ${message(err)}` }
+  }
+  return { ok: true, ...recordOpsFromCommit(msg, blocks) }
 }
 
 /**
@@ -31,21 +43,17 @@ export interface SigningKeySource {
 export class CommitVerifier {
   constructor(private readonly keys: SigningKeySource) {}
 
-  async verify(msg: CommitMessage): Promise<VerifyResult> {
-    let car: { root: unknown; blocks: BlockMap }
+  async verify(msg: CommitMessage): Promise<CommitResult> {
+    let blocks: CarBlocks
     try {
-      car = await readCarWithRoot(msg.blocks)
+      blocks = readCarBlocks(msg.blocks)
     } catch (err) {
       return { ok: false, reason: `commit CAR is unreadable or a block does not match its CID: ${message(err)}` }
     }
-    if (!msg.commit.equals(car.root)) return { ok: false, reason: 'CAR root is not the announced commit' }
-    const store = new MemoryBlockstore(car.blocks)
-    let commit
-    try {
-      commit = await store.readObj(car.root as never, def.commit)
-    } catch (err) {
-      return { ok: false, reason: `commit block is malformed: ${message(err)}` }
-    }
+    if (!msg.commit.equals(blocks.root)) return { ok: false, reason: 'CAR root is not the announced commit' }
+    const commitBytes = blocks.get(blocks.root)
+    const commit = commitBytes ? decodeCommit(commitBytes) : undefined
+    if (!commit) return { ok: false, reason: 'commit block is missing or malformed' }
     if (commit.did !== msg.repo) return { ok: false, reason: `commit is for ${commit.did}, not ${msg.repo}` }
     if (commit.rev !== msg.rev) return { ok: false, reason: `commit rev ${commit.rev} differs from the message's ${msg.rev}` }
 
@@ -59,48 +67,43 @@ export class CommitVerifier {
     }
     if (!valid) return { ok: false, reason: key ? 'signature does not match the signing key' : 'signing key could not be resolved' }
 
-    const mst = MST.load(store, commit.data)
     for (const op of msg.ops) {
-      const { collection, rkey } = parseDataKey(op.path)
-      let found
+      let found: CID | null
       try {
-        found = await mst.get(formatDataKey(collection, rkey))
+        found = mstLookup(blocks, commit.data, op.path)
       } catch (err) {
-        return { ok: false, reason: `MST proof for ${op.path} is incomplete: ${message(err)}` }
+        return { ok: false, reason: `MST proof for ${op.path}: ${message(err)}` }
       }
       const proven = op.action === 'delete' ? found === null : found !== null && op.cid !== null && op.cid.equals(found)
       if (!proven) return { ok: false, reason: `operation ${op.action} ${op.path} is not what the signed tree holds` }
     }
-    return { ok: true, evts: commitEvents(msg, car.blocks) }
+    return { ok: true, ...recordOpsFromCommit(msg, blocks) }
   }
 }
 
-/** Record operations of a commit whose blocks have been read (and checked against their CIDs). */
-export function commitEvents(msg: CommitMessage, blocks: BlockMap): CommitEvt[] {
-  const evts: CommitEvt[] = []
-  for (const op of msg.ops) {
-    const uri = AtUri.make(msg.repo, op.path)
-    const meta = {
-      seq: msg.seq,
-      time: msg.time,
-      commit: msg.commit,
-      blocks,
-      rev: msg.rev,
-      uri,
-      did: uri.did,
-      collection: uri.collection,
-      rkey: uri.rkey,
-    } as Omit<CommitEvt, 'event'>
-    if (op.action === 'delete') {
-      evts.push({ ...meta, event: 'delete' } as CommitEvt)
-      continue
-    }
-    if ((op.action !== 'create' && op.action !== 'update') || !op.cid) continue
-    const bytes = blocks.get(op.cid as never)
-    if (!bytes) continue
-    evts.push({ ...meta, event: op.action, cid: op.cid, record: cborToLexRecord(bytes) } as CommitEvt)
+interface Commit {
+  did: string
+  version: number
+  data: CID
+  rev: string
+  prev: CID | null
+  sig: Uint8Array
+}
+
+function decodeCommit(bytes: Uint8Array): Commit | undefined {
+  try {
+    const c = dagCbor.decode(bytes) as Partial<Commit>
+    const ok =
+      typeof c.did === 'string' &&
+      c.version === 3 &&
+      typeof c.rev === 'string' &&
+      c.sig instanceof Uint8Array &&
+      c.data !== undefined &&
+      typeof (c.data as CID).equals === 'function'
+    return ok ? (c as Commit) : undefined
+  } catch {
+    return undefined
   }
-  return evts
 }
 
 function message(err: unknown): string {

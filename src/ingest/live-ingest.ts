@@ -1,13 +1,13 @@
 import type { Client } from '@opensearch-project/opensearch'
-import { parseAccount, parseCommitUnauthenticated, parseSync, type CommitEvt } from '@atproto/sync'
+import { parseAccount, parseSync } from '@atproto/sync'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
 import { actorAccountOp, actorIdentityPendingOp, repoResyncOp } from '#/indexing/operations.js'
 import { describe, readFirehose, type FirehoseMessage } from '#/ingest/firehose-reader.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
-import type { CommitVerifier } from '#/ingest/commit-verifier.js'
+import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier.js'
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
 import type { Logger } from '#/log.js'
-import { badFrames, firehoseCursor, firehoseEvents } from '#/metrics.js'
+import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/metrics.js'
 import { StateStore, cursorKey } from '#/store/state.js'
 
 export interface LiveIngestOptions {
@@ -124,7 +124,12 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
         writer.checkpoint(msg.seq)
       }
       const wait = writer.ready()
-      if (wait) await wait
+      if (wait) {
+        // Waiting on OpenSearch is not idleness: the idle clock only runs while we are reading.
+        clearTimeout(idleTimer)
+        await wait
+        armIdle()
+      }
     }
   } catch (err) {
     if (!stop.signal.aborted) throw err
@@ -152,20 +157,18 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
   try {
     switch (msg.type) {
       case 'commit': {
-        let evts: CommitEvt[]
-        if (opts.verifier) {
-          const verified = await opts.verifier.verify(body)
-          if (!verified.ok) {
-            badFrames.inc()
-            log.warn({ seq: msg.seq, did: body.repo, reason: verified.reason }, 'commit failed verification; skipped')
-            return
-          }
-          evts = verified.evts
-        } else {
-          evts = await parseCommitUnauthenticated(body)
+        const result = opts.verifier ? await opts.verifier.verify(body) : readCommitTrusted(body)
+        if (!result.ok) {
+          badFrames.inc()
+          log.warn({ seq: msg.seq, did: body.repo, reason: result.reason }, 'commit refused; skipped')
+          return
+        }
+        for (const s of result.skipped) {
+          recordsSkipped.inc({ collection: 'other', reason: 'unreadable-op' })
+          log.warn({ seq: msg.seq, did: body.repo, path: s.path, reason: s.reason }, 'record operation not indexed')
         }
         const indexedAt = new Date().toISOString()
-        for (const op of opsForCommit(prefix, evts, indexedAt, log)) writer.add(op)
+        for (const op of opsForCommit(prefix, result.ops, indexedAt, log)) writer.add(op)
         opts.identity.noticeDid(body.repo)
         return
       }

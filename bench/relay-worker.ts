@@ -1,0 +1,68 @@
+/**
+ * The replay relay of bench/live-ingest.ts, in its own thread: a real relay is another machine,
+ * so its work (websocket framing, socket writes) should not share Magpie's event loop. Each
+ * connection gets a full pass over the cached frames, optionally paced; the send time of the
+ * first and last frame of a pass and of every sampled seq is reported to the parent.
+ */
+import { readFileSync } from 'node:fs'
+import { parentPort, workerData } from 'node:worker_threads'
+import { startReplayRelay } from '#/devnet/replay-relay.js'
+import { loadFrames } from './stream-cache.js'
+
+export interface RelayWorkerData {
+  framesFile: string
+  /** Serve only the first N frames. */
+  limit?: number
+  /** seq of the first frame; frames are consecutive. */
+  seqFirst: number
+  /** Seqs whose send time the parent wants. */
+  sampleSeqs: number[]
+  /** Frames per second; 0 = as fast as the client reads. */
+  rate: number
+  highWaterMark: number
+}
+
+export type RelayWorkerMessage =
+  | { kind: 'listening'; url: string; frames: number }
+  | { kind: 'sent'; seq: number; t: number; first?: boolean; last?: boolean }
+  | { kind: 'cpu'; ms: number }
+
+const data = workerData as RelayWorkerData
+const port = parentPort!
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across threads. */
+const now = (): number => performance.timeOrigin + performance.now()
+
+/** CPU time of this thread (utime + stime), from /proc/thread-self/stat. */
+function threadCpuMs(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // clock ticks are 1/100 s on Linux
+}
+
+let frames = await loadFrames(data.framesFile)
+if (data.limit !== undefined) frames = frames.slice(0, data.limit)
+const sampled = new Set(data.sampleSeqs)
+
+async function* pass(): AsyncGenerator<Uint8Array> {
+  const start = performance.now()
+  for (let i = 0; i < frames.length; i++) {
+    if (data.rate > 0) {
+      // Paced here rather than in the relay, so that a frame's reported send time is when it
+      // really goes out.
+      const ahead = start + (i * 1000) / data.rate - performance.now()
+      if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead))
+    }
+    const seq = data.seqFirst + i
+    const first = i === 0
+    const last = i === frames.length - 1
+    if (first || last || sampled.has(seq)) port.postMessage({ kind: 'sent', seq, t: now(), first, last } satisfies RelayWorkerMessage)
+    yield frames[i]!
+  }
+}
+
+const relay = await startReplayRelay({ frames: () => pass(), highWaterMark: data.highWaterMark })
+port.on('message', (msg: { kind: string }) => {
+  if (msg.kind === 'cpu') port.postMessage({ kind: 'cpu', ms: threadCpuMs() } satisfies RelayWorkerMessage)
+  if (msg.kind === 'close') void relay.close().then(() => process.exit(0))
+})
+port.postMessage({ kind: 'listening', url: relay.url, frames: frames.length } satisfies RelayWorkerMessage)
