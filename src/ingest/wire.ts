@@ -1,10 +1,32 @@
 import type { Client } from '@opensearch-project/opensearch'
 import type { Config } from '#/config/env.js'
+import { LRUCache } from 'lru-cache'
 import { createIdentityResolver } from '#/identity/identity-resolver.js'
-import { CommitVerifier } from '#/ingest/commit-verifier.js'
+import { CommitVerifier, type SigningKeySource } from '#/ingest/commit-verifier.js'
 import { IdentityWorker } from '#/ingest/identity-worker.js'
 import { runLiveIngest, type LiveIngestSummary } from '#/ingest/live-ingest.js'
 import type { Logger } from '#/log.js'
+
+/**
+ * DID → signing key, kept apart from the DID-document cache: a key is a few dozen bytes, so far
+ * more accounts fit, and a commit from a recently seen account never waits on the PLC. A key that
+ * fails a signature is re-resolved (forceRefresh), which also replaces it here.
+ */
+function signingKeyCache(resolver: { resolveDid(did: string, opts?: { forceRefresh?: boolean }): Promise<{ signingKey?: string } | null> }): SigningKeySource {
+  const keys = new LRUCache<string, string>({ max: 500_000, ttl: 6 * 3_600_000 })
+  return {
+    async signingKey(did, opts) {
+      if (!opts?.forceRefresh) {
+        const cached = keys.get(did)
+        if (cached) return cached
+      }
+      const key = (await resolver.resolveDid(did, opts))?.signingKey
+      if (key) keys.set(did, key)
+      else keys.delete(did)
+      return key
+    },
+  }
+}
 
 export interface IngestRun {
   service: string
@@ -23,11 +45,7 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
     log: log.child({ component: 'identity' }),
   })
   const identity = new IdentityWorker({ verifier: resolver, prefix: config.INDEX_PREFIX, log: log.child({ component: 'identity' }) })
-  const verifier = config.VERIFY_COMMITS
-    ? new CommitVerifier({
-        signingKey: async (did, opts) => (await resolver.resolveDid(did, opts))?.signingKey,
-      })
-    : undefined
+  const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver)) : undefined
   const pending = await identity.resumePending(client)
   if (pending > 0) log.info({ pending }, 'resuming identity verifications left by the previous run')
   return runLiveIngest({

@@ -31,6 +31,8 @@ before(async () => {
 })
 
 after(async () => {
+  // A failed assertion must not leave an ingester running (it would keep this file alive).
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   await net.close()
   await dropPrefix(client, killedPrefix)
   await dropPrefix(client, cleanPrefix)
@@ -50,6 +52,8 @@ function env(prefix: string): Record<string, string> {
   }
 }
 
+const children: ChildProcess[] = []
+
 interface Ingester {
   child: ChildProcess
   startedAt: Promise<number | undefined>
@@ -63,6 +67,7 @@ function startIngester(prefix: string, extra: string[] = []): Ingester {
     env: env(prefix),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  children.push(child)
   let buffer = ''
   if (process.env.MAGPIE_TEST_CHILD_LOG) child.stderr!.on('data', (c: Buffer) => appendFileSync(process.env.MAGPIE_TEST_CHILD_LOG!, c))
   const startedAt = new Promise<number | undefined>((resolve, reject) => {
@@ -182,7 +187,7 @@ async function allRecordDocs(prefix: string): Promise<Map<string, Record<string,
   return docs
 }
 
-test('SIGKILL at random points during ingest, then restart: same index as an uninterrupted run', async () => {
+test('SIGKILL at random points during ingest, then restart: same index as an uninterrupted run', { timeout: 600_000 }, async () => {
   const accounts = [await net.createAccount('kim'), await net.createAccount('lee'), await net.createAccount('max')]
   const log = createLogger('warn')
   await applySetup(client, killedPrefix, log)
@@ -190,19 +195,26 @@ test('SIGKILL at random points during ingest, then restart: same index as an uni
   // From the first event the PDS has, like the uninterrupted run below.
   let ingester = startIngester(killedPrefix, ['--cursor', '0'])
   await ingester.startedAt
-  const activity = generateActivity(accounts, 450)
+  let activityDone = false
+  const activity = generateActivity(accounts, 900).finally(() => {
+    activityDone = true
+  })
   const resumedFrom: (number | undefined)[] = []
   const state = new StateStore(client, killedPrefix)
   let lastResume = 0
-  for (let kill = 0; kill < 4; kill++) {
+  let kills = 0
+  while (kills < 4 && !activityDone) {
     // Kill only once this process has made progress of its own, at a random moment after that.
     await eventually('the ingester to save a newer cursor', async () => {
+      if (activityDone) return 'activity over'
       const saved = await state.get<{ seq: number }>(cursorKey(net.firehoseUrl))
       return saved && saved.seq > lastResume ? saved : undefined
     }, 60_000)
+    if (activityDone) break
     await new Promise((r) => setTimeout(r, Math.random() * 1500))
     ingester.child.kill('SIGKILL')
     await ingester.exited
+    kills++
     ingester = startIngester(killedPrefix)
     const resumed = await ingester.startedAt
     resumedFrom.push(resumed)
@@ -217,6 +229,7 @@ test('SIGKILL at random points during ingest, then restart: same index as an uni
   resumedFrom.push(await final.startedAt)
   assert.equal(await final.exited, 0)
 
+  assert.ok(kills >= 2, `killed mid-stream ${kills} times`)
   // Each restart resumed from a saved cursor further along than the one before (the killed
   // processes had each saved progress); the final catch-up never starts behind the last one.
   const last = resumedFrom.length - 1
