@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
+
+/**
+ * A small key → string cache that several Magpie processes can share. With REDIS_URL it lives in
+ * Redis (so a restarted or second ingest process does not resolve every DID again); without it,
+ * in this process. Lookups are always answered from a local LRU first: the hot path never waits on
+ * a network round trip for something it has seen recently.
+ */
+export interface SharedCache {
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string, ttlSec: number): Promise<void>
+  delete(key: string): Promise<void>
+  /** Resolves once the shared store is connected (at once without one); false after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<boolean>
+  close(): Promise<void>
+}
+
+export function createSharedCache(opts: { redisUrl?: string; namespace: string; localMax?: number }): SharedCache {
+  const local = new LRUCache<string, string>({ max: opts.localMax ?? 100_000, ttlAutopurge: false })
+  if (!opts.redisUrl) {
+    return {
+      get: async (key) => local.get(key),
+      set: async (key, value, ttlSec) => void local.set(key, value, { ttl: ttlSec * 1000 }),
+      delete: async (key) => void local.delete(key),
+      ready: async () => true,
+      close: async () => undefined,
+    }
+  }
+  // Bounded waits: a slow or absent Redis degrades to the local cache, it never stalls ingest.
+  const redis = new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false })
+  redis.on('error', () => undefined)
+  const ns = (key: string) => `${opts.namespace}${key}`
+  return {
+    async get(key) {
+      const hit = local.get(key)
+      if (hit !== undefined) return hit
+      const value = await redis.get(ns(key)).catch(() => null)
+      if (value === null) return undefined
+      local.set(key, value)
+      return value
+    },
+    async set(key, value, ttlSec) {
+      local.set(key, value, { ttl: ttlSec * 1000 })
+      await redis.set(ns(key), value, 'EX', ttlSec).catch(() => undefined)
+    },
+    async delete(key) {
+      local.delete(key)
+      await redis.del(ns(key)).catch(() => undefined)
+    },
+    ready(timeoutMs = 5000) {
+      if (redis.status === 'ready') return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs)
+        redis.once('ready', () => {
+          clearTimeout(timer)
+          resolve(true)
+        })
+      })
+    },
+    async close() {
+      redis.disconnect()
+    },
+  }
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { after, before, test } from 'node:test'
+import { createSharedCache } from '#/store/shared-cache.js'
+
+/**
+ * With REDIS_URL, what one Magpie process learns (a DID's signing key) another finds without
+ * resolving it again; without Redis, or when Redis goes away, the cache still answers locally.
+ * Runs a real redis-server (scripts/test installs Debian's package when it is missing).
+ */
+
+let redis: ChildProcess
+let url: string
+
+async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
+  const port = (srv.address() as { port: number }).port
+  await new Promise<void>((r) => srv.close(() => r()))
+  return port
+}
+
+before(async () => {
+  const port = await freePort()
+  url = `redis://127.0.0.1:${port}`
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const probe = createSharedCache({ redisUrl: url, namespace: 'probe:' })
+  const up = await probe.ready(10_000)
+  await probe.close()
+  if (!up) throw new Error('redis-server did not start')
+})
+
+after(() => {
+  redis.kill('SIGTERM')
+})
+
+test('a value set by one process is found by another through Redis, within its namespace', async () => {
+  const a = createSharedCache({ redisUrl: url, namespace: 'magpie-a-signing-key:' })
+  const b = createSharedCache({ redisUrl: url, namespace: 'magpie-a-signing-key:' })
+  const other = createSharedCache({ redisUrl: url, namespace: 'magpie-b-signing-key:' })
+  for (const cache of [a, b, other]) assert.equal(await cache.ready(), true)
+  await a.set('did:plc:alice', 'did:key:zQ3sAlice', 60)
+  assert.equal(await b.get('did:plc:alice'), 'did:key:zQ3sAlice')
+  assert.equal(await other.get('did:plc:alice'), undefined, 'another INDEX_PREFIX does not see it')
+  await b.delete('did:plc:alice')
+  const c = createSharedCache({ redisUrl: url, namespace: 'magpie-a-signing-key:' })
+  assert.equal(await c.ready(), true)
+  assert.equal(await c.get('did:plc:alice'), undefined)
+  for (const cache of [a, b, c, other]) await cache.close()
+})
+
+test('without Redis the cache is local; with Redis unreachable it degrades to local, quickly', async () => {
+  const local = createSharedCache({ namespace: 'x:' })
+  await local.set('k', 'v', 60)
+  assert.equal(await local.get('k'), 'v')
+
+  const dead = createSharedCache({ redisUrl: `redis://127.0.0.1:${await freePort()}`, namespace: 'x:' })
+  assert.equal(await dead.ready(300), false)
+  const started = Date.now()
+  await dead.set('k', 'v', 60)
+  assert.equal(await dead.get('k'), 'v')
+  assert.equal(await dead.get('missing'), undefined)
+  assert.ok(Date.now() - started < 3000, 'no long waits on a dead Redis')
+  await dead.close()
+})
