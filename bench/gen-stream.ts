@@ -31,6 +31,7 @@ import { CID } from 'multiformats/cid'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { familyForCollection } from '#/indexing/families.js'
 import { CACHE_DIR, GEN_VERSION, streamFiles, streamName, type StreamManifest, type StreamParams } from './stream-cache.js'
+import { makeRng } from '#/devnet/rng.js'
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -52,24 +53,6 @@ function tid(micros: number, clock: number): string {
   return TID.fromTime(Math.floor(micros), clock & 1023).toString()
 }
 
-/** splitmix32-style PRNG: deterministic choices for a seed. */
-function makeRng(seed: number) {
-  let s = seed >>> 0
-  const next = (): number => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296
-  }
-  const int = (n: number): number => Math.floor(next() * n)
-  const range = (lo: number, hi: number): number => lo + int(hi - lo + 1)
-  const pick = <T>(arr: readonly T[]): T => arr[int(arr.length)] as T
-  const chance = (p: number): boolean => next() < p
-  /** Standard normal (Box–Muller). */
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())
-  return { next, int, range, pick, chance, normal }
-}
 type Rng = ReturnType<typeof makeRng>
 
 // Curve orders, to bring signatures into low-S form as atproto requires.

@@ -20,9 +20,7 @@
  *
  * Prints a table and JSON lines ({"bench":"pipeline","pass":…,"stage":…,"us":…}).
  */
-import { createHash } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { CarBufferReader } from '@ipld/car/buffer-reader'
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { lexicons } from '@atproto/api'
@@ -40,6 +38,8 @@ import { CommitVerifier, readCommitTrusted } from '#/ingest/commit-verifier.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
 import { createLogger } from '#/log.js'
 import { loadDidDocs, loadFrames, loadManifest, streamFiles, type StreamParams } from './stream-cache.js'
+import { readCarBlocks } from '#/ingest/car-blocks.js'
+import { mstLookup } from '#/ingest/mst-proof.js'
 
 const { values } = parseArgs({
   options: {
@@ -71,50 +71,8 @@ const sigByAlg: Record<string, number> = {}
 
 // Prototypes (--alt) -------------------------------------------------------------------------
 
-const blockKey = (cid: CID): string => Buffer.from(cid.bytes).toString('latin1')
+// The prototypes measured here became src/ingest/car-blocks.ts and src/ingest/mst-proof.ts.
 
-/** A firehose CAR read in one synchronous pass, each block checked against its sha-256 CID. */
-function readCarSync(bytes: Uint8Array): { root: CID; blocks: Map<string, Uint8Array> } {
-  const reader = CarBufferReader.fromBytes(bytes)
-  const root = reader.getRoots()[0]
-  if (!root) throw new Error('CAR without a root')
-  const blocks = new Map<string, Uint8Array>()
-  for (const block of reader.blocks()) {
-    if (block.cid.multihash.code !== 0x12) throw new Error('unsupported hash')
-    const digest = createHash('sha256').update(block.bytes).digest()
-    if (!digest.equals(block.cid.multihash.digest)) throw new Error(`block does not match its CID ${block.cid}`)
-    blocks.set(blockKey(block.cid), block.bytes)
-  }
-  return { root, blocks }
-}
-
-interface MstNode {
-  l: CID | null
-  e: { p: number; k: Uint8Array; v: CID; t: CID | null }[]
-}
-
-/** The value under `key` in the MST rooted at `root`, walking only the nodes on its path; null when absent. */
-function mstLookup(blocks: Map<string, Uint8Array>, root: CID, key: string): CID | null {
-  let cid: CID | null = root
-  while (cid) {
-    const bytes = blocks.get(blockKey(cid))
-    if (!bytes) throw new Error(`MST proof incomplete at ${cid}`)
-    const node = dagCbor.decode(bytes) as MstNode
-    let prev = ''
-    let next: CID | null = node.l
-    let i = 0
-    for (; i < node.e.length; i++) {
-      const e = node.e[i]!
-      const entryKey = prev.slice(0, e.p) + Buffer.from(e.k).toString('latin1')
-      prev = entryKey
-      if (key === entryKey) return e.v
-      if (key < entryKey) break
-      next = e.t
-    }
-    cid = next
-  }
-  return null
-}
 type Body = Record<string, any> & { $type: string }
 
 /** Decoded #commit bodies, as the firehose reader hands them on. */
@@ -253,32 +211,32 @@ if (values.alt) {
     await pass('prototypes', async (chunk, time) => {
       const body = decodeCommit(chunk)
       if (!body) return
-      const fast = await time('car (sync reader + node:crypto sha256)', () => readCarSync(body.blocks))
+      const fast = await time('car (sync reader + node:crypto sha256)', () => readCarBlocks(body.blocks))
       if (!fast.root.equals(body.commit)) throw new Error('alt car: wrong root')
       await time('records (dag-cbor decode)', () => {
-        for (const op of body.ops) if (op.cid) cborToLexRecord(fast.blocks.get(blockKey(op.cid))!)
+        for (const op of body.ops) if (op.cid) cborToLexRecord(fast.get(op.cid)!)
       })
-      const commit = dagCbor.decode(fast.blocks.get(blockKey(body.commit))!) as { data: CID }
+      const commit = dagCbor.decode(fast.get(body.commit)!) as { data: CID }
       await time('mst proofs (direct walk)', () => {
         for (const op of body.ops) {
-          const found = mstLookup(fast.blocks, commit.data, op.path)
+          const found = mstLookup(fast, commit.data, op.path)
           const ok = op.action === 'delete' ? found === null : found !== null && found.equals(op.cid)
           if (!ok) throw new Error(`alt mst walk disagrees on ${op.path}`)
         }
       })
       // Everything CommitVerifier.verify does, with the two prototypes (signature still OpenSSL).
       await time('verify, all steps (prototype; sig OpenSSL)', () => {
-        const car = readCarSync(body.blocks)
+        const car = readCarBlocks(body.blocks)
         if (!car.root.equals(body.commit)) throw new Error('wrong root')
-        const signed = dagCbor.decode(car.blocks.get(blockKey(body.commit))!) as { did: string; rev: string; data: CID; sig: Uint8Array }
+        const signed = dagCbor.decode(car.get(body.commit)!) as { did: string; rev: string; data: CID; sig: Uint8Array }
         if (signed.did !== body.repo || signed.rev !== body.rev) throw new Error('commit does not match the message')
         const { sig, ...unsigned } = signed
         if (!verifySignatureNative(keys.get(body.repo)!, dagCbor.encode(unsigned), sig)) throw new Error('bad signature')
         for (const op of body.ops) {
-          const found = mstLookup(car.blocks, signed.data, op.path)
+          const found = mstLookup(car, signed.data, op.path)
           const ok = op.action === 'delete' ? found === null : found !== null && found.equals(op.cid)
           if (!ok) throw new Error(`not proven: ${op.path}`)
-          if (op.cid) cborToLexRecord(car.blocks.get(blockKey(op.cid))!)
+          if (op.cid) cborToLexRecord(car.get(op.cid)!)
         }
       })
     }),

@@ -10,6 +10,7 @@
 import { deflateSync, crc32 } from 'node:zlib'
 import { RichText, type AppBskyFeedPost } from '@atproto/api'
 import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import { makeRng } from '#/devnet/rng.js'
 
 export type ActivityOptions = {
   /** Accounts to create before the activity starts. */
@@ -57,24 +58,6 @@ type State = {
   lists: ListRef[]
 }
 
-// A small, well-mixed 32-bit PRNG (splitmix-style); enough for picking.
-function makeRng (seed: number) {
-  let s = seed >>> 0
-  const next = (): number => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
-    return ((z ^ (z >>> 16)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(arr: readonly T[]): T => {
-    if (arr.length === 0) throw new Error('pick from empty list')
-    return arr[int(arr.length)] as T
-  }
-  const chance = (p: number) => next() < p
-  return { next, int, pick, chance }
-}
 type Rng = ReturnType<typeof makeRng>
 
 const NAMES = [
