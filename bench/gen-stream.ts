@@ -30,7 +30,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { familyForCollection } from '#/indexing/families.js'
-import { CACHE_DIR, GEN_VERSION, streamFiles, streamName, type StreamManifest, type StreamParams } from './stream-cache.js'
+import { CACHE_DIR, GEN_VERSION, streamFiles, streamName, streamOptions, streamParamsFrom, type StreamManifest, type StreamParams } from './stream-cache.js'
 import { makeRng } from '#/devnet/rng.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -384,19 +384,13 @@ interface PostRef {
 function parseOptions(): StreamParams & { workers: number; force: boolean } {
   const { values } = parseArgs({
     options: {
-      accounts: { type: 'string', default: '2000' },
-      events: { type: 'string', default: '300000' },
-      seed: { type: 'string', default: '1' },
-      p256: { type: 'string', default: '0.1' },
+      ...streamOptions,
       workers: { type: 'string', default: '2' },
       force: { type: 'boolean', default: false },
     },
   })
   return {
-    accounts: Number(values.accounts),
-    events: Number(values.events),
-    seed: Number(values.seed),
-    p256Share: Number(values.p256),
+    ...streamParamsFrom(values),
     workers: Math.max(1, Number(values.workers)),
     force: values.force ?? false,
   }

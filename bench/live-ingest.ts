@@ -44,15 +44,12 @@ import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { generateStream } from './gen-stream.js'
 import type { RelayWorkerData, RelayWorkerMessage } from './relay-worker.js'
-import { loadDidDocs, loadFrames, loadManifest, streamFiles, type StreamManifest, type StreamParams } from './stream-cache.js'
+import { loadDidDocs, loadFrames, loadManifest, streamFiles, streamOptions, streamParamsFrom, type StreamManifest, type StreamParams } from './stream-cache.js'
 
 const { values: args } = parseArgs({
   options: {
     modes: { type: 'string', default: 'trusted,verified,raw' },
-    accounts: { type: 'string', default: '2000' },
-    events: { type: 'string', default: '300000' },
-    seed: { type: 'string', default: '1' },
-    p256: { type: 'string', default: '0.1' },
+    ...streamOptions,
     limit: { type: 'string' },
     rate: { type: 'string', default: '0' },
     'sample-every': { type: 'string', default: '100' },
@@ -72,7 +69,7 @@ const out = (line: string): void => {
 }
 
 // Stream -------------------------------------------------------------------------------------
-const params: StreamParams = { accounts: Number(args.accounts), events: Number(args.events), seed: Number(args.seed), p256Share: Number(args.p256) }
+const params: StreamParams = streamParamsFrom(args)
 const files = streamFiles(params)
 await generateStream(params, { log: (s) => process.stderr.write(`${s}\n`) })
 const manifest = loadManifest(files.manifest)

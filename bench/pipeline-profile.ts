@@ -37,22 +37,19 @@ import { validateRecord } from '#/indexing/validate-record.js'
 import { CommitVerifier, readCommitTrusted } from '#/ingest/commit-verifier.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
 import { createLogger } from '#/log.js'
-import { loadDidDocs, loadFrames, loadManifest, streamFiles, type StreamParams } from './stream-cache.js'
+import { loadDidDocs, loadFrames, loadManifest, streamFiles, streamOptions, streamParamsFrom, type StreamParams } from './stream-cache.js'
 import { readCarBlocks } from '#/ingest/car-blocks.js'
 import { mstLookup } from '#/ingest/mst-proof.js'
 
 const { values } = parseArgs({
   options: {
-    accounts: { type: 'string', default: '2000' },
-    events: { type: 'string', default: '300000' },
-    seed: { type: 'string', default: '1' },
-    p256: { type: 'string', default: '0.1' },
+    ...streamOptions,
     limit: { type: 'string' },
     check: { type: 'boolean', default: false },
     alt: { type: 'boolean', default: false },
   },
 })
-const params: StreamParams = { accounts: Number(values.accounts), events: Number(values.events), seed: Number(values.seed), p256Share: Number(values.p256) }
+const params: StreamParams = streamParamsFrom(values)
 const files = streamFiles(params)
 const manifest = loadManifest(files.manifest)
 const docs = loadDidDocs(files.didDocs)

@@ -99,3 +99,15 @@ export function streamExists(p: StreamParams): boolean {
   const f = streamFiles(p)
   return existsSync(f.frames) && existsSync(f.didDocs) && existsSync(f.manifest)
 }
+
+/** The command-line options that name a cached stream, shared by every bench script. */
+export const streamOptions = {
+  accounts: { type: 'string', default: '2000' },
+  events: { type: 'string', default: '300000' },
+  seed: { type: 'string', default: '1' },
+  p256: { type: 'string', default: '0.1' },
+} as const
+
+export function streamParamsFrom(values: { accounts?: string; events?: string; seed?: string; p256?: string }): StreamParams {
+  return { accounts: Number(values.accounts), events: Number(values.events), seed: Number(values.seed), p256Share: Number(values.p256) }
+}

@@ -272,6 +272,16 @@ async function deleteRecord (acct: DevAccount, uri: string): Promise<void> {
   })
 }
 
+/** Take a random record off `list` and delete it from its owner's repo; its URI, or undefined. */
+async function deleteRandom<T extends { uri: string }> (ctx: Ctx, list: T[], ownerOf: (item: T) => string): Promise<string | undefined> {
+  if (!list.length) return undefined
+  const [item] = list.splice(ctx.rng.int(list.length), 1)
+  const acct = item && accountOf(ctx, ownerOf(item))
+  if (!item || !acct) return undefined
+  await deleteRecord(acct, item.uri)
+  return item.uri
+}
+
 function accountOf (ctx: Ctx, did: string): DevAccount | undefined {
   return ctx.state.accounts.find((a) => a.did === did)
 }
@@ -438,13 +448,7 @@ const ACTIONS: Record<Kind, Action> = {
   },
 
   async unlike (ctx) {
-    const { likes } = ctx.state
-    if (!likes.length) return undefined
-    const [like] = likes.splice(ctx.rng.int(likes.length), 1)
-    const acct = like && accountOf(ctx, like.owner)
-    if (!like || !acct) return undefined
-    await acct.agent.deleteLike(like.uri)
-    return like.uri
+    return deleteRandom(ctx, ctx.state.likes, (like) => like.owner)
   },
 
   async repost (ctx) {
@@ -457,13 +461,7 @@ const ACTIONS: Record<Kind, Action> = {
   },
 
   async unrepost (ctx) {
-    const { reposts } = ctx.state
-    if (!reposts.length) return undefined
-    const [r] = reposts.splice(ctx.rng.int(reposts.length), 1)
-    const acct = r && accountOf(ctx, r.owner)
-    if (!r || !acct) return undefined
-    await acct.agent.deleteRepost(r.uri)
-    return r.uri
+    return deleteRandom(ctx, ctx.state.reposts, (r) => r.owner)
   },
 
   async follow (ctx) {
@@ -502,13 +500,7 @@ const ACTIONS: Record<Kind, Action> = {
   },
 
   async unblock (ctx) {
-    const { blocks } = ctx.state
-    if (!blocks.length) return undefined
-    const [b] = blocks.splice(ctx.rng.int(blocks.length), 1)
-    const acct = b && accountOf(ctx, b.owner)
-    if (!b || !acct) return undefined
-    await deleteRecord(acct, b.uri)
-    return b.uri
+    return deleteRandom(ctx, ctx.state.blocks, (b) => b.owner)
   },
 
   async list (ctx) {
@@ -541,11 +533,7 @@ const ACTIONS: Record<Kind, Action> = {
 
   async listitemDelete (ctx) {
     const list = ctx.state.lists.find((l) => l.items.length > 0)
-    const item = list?.items.splice(ctx.rng.int(list.items.length), 1)[0]
-    const owner = item && accountOf(ctx, item.owner)
-    if (!item || !owner) return undefined
-    await deleteRecord(owner, item.uri)
-    return item.uri
+    return list && deleteRandom(ctx, list.items, (item) => item.owner)
   },
 
   async listblock (ctx) {
@@ -622,13 +610,9 @@ const ACTIONS: Record<Kind, Action> = {
   },
 
   async deletePost (ctx) {
-    const { posts } = ctx.state
-    if (posts.length < 10) return undefined
-    const [post] = posts.splice(ctx.rng.int(posts.length), 1)
-    const owner = post && accountOf(ctx, post.author)
-    if (!post || !owner) return undefined
-    await owner.agent.deletePost(post.uri)
-    return post.uri
+    // Keep a few posts around for replies, quotes and likes to point at.
+    if (ctx.state.posts.length < 10) return undefined
+    return deleteRandom(ctx, ctx.state.posts, (post) => post.author)
   },
 
   async profile (ctx) {

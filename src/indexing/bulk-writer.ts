@@ -193,7 +193,8 @@ export class BulkWriter<T = number> {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(backoffMs(attempt))
       const retry: BulkOp[] = []
-      const byKey = indexOps(pending)
+      // Built on the first dropped item only: most batches go through without one.
+      let byKey: Map<string, BulkOp[]> | undefined
       try {
         this.stats.requests++
         this.stats.bytes += pending.reduce((n, op) => n + (op.body?.length ?? 0), 0)
@@ -209,6 +210,7 @@ export class BulkWriter<T = number> {
           retries: 2,
           wait: RETRY_BASE_MS,
           onDrop: (dropped) => {
+            byKey ??= indexOps(pending)
             const op = takeOp(byKey, dropped.operation as BulkAction)
             const ref = op?.ref ?? JSON.stringify(dropped.operation)
             if (dropped.status === 409) {

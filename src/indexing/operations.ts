@@ -1,5 +1,6 @@
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import type { RecordFamily, RecordInput } from '#/indexing/family.js'
+import { genericFamily } from '#/indexing/transforms/generic.js'
 import { recordId, routeIndexForRecord, singleIndex } from '#/indexing/route.js'
 
 /**
@@ -33,7 +34,7 @@ export function recordDeleteOp(
   const id = recordId(ref.did, ref.collection, ref.rkey)
   const tombstone: Record<string, unknown> = { tomb: true, did: ref.did }
   // The generic family keeps the collection so that unknown lexicons stay addressable.
-  if (family.index === 'records') tombstone.collection = ref.collection
+  if (family === genericFamily) tombstone.collection = ref.collection
   return {
     action: { index: { _index: routeIndexForRecord(prefix, family, ref.rkey), _id: id, version, version_type: 'external' } },
     body: JSON.stringify(tombstone),

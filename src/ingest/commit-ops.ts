@@ -1,5 +1,6 @@
 import type { BulkOp } from '#/indexing/bulk-writer.js'
-import { familyForCollection } from '#/indexing/families.js'
+import type { RecordFamily } from '#/indexing/family.js'
+import { familyForCollection, genericFamily } from '#/indexing/families.js'
 import type { RecordOpEvent } from '#/ingest/record-ops.js'
 import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
 import { toRecordJson } from '#/indexing/record-json.js'
@@ -23,9 +24,10 @@ export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: s
       continue
     }
     const family = familyForCollection(evt.collection)
+    const label = metricLabel(family, evt.collection)
     if (evt.event === 'delete') {
       ops.push(recordDeleteOp(prefix, family, evt, version))
-      recordOps.inc({ collection: knownOrOther(evt.collection), action: 'delete' })
+      recordOps.inc({ collection: label, action: 'delete' })
       continue
     }
     const valid = validateRecord(evt.collection, evt.record)
@@ -43,7 +45,7 @@ export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: s
           version,
         ),
       )
-      recordOps.inc({ collection: knownOrOther(evt.collection), action: evt.event })
+      recordOps.inc({ collection: label, action: evt.event })
     } catch (err) {
       skip(log, evt.collection, 'transform-failed', uri, err instanceof Error ? err.message : String(err))
     }
@@ -52,12 +54,11 @@ export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: s
 }
 
 function skip(log: Logger, collection: string, reason: string, uri: string, detail: string): void {
-  recordsSkipped.inc({ collection: knownOrOther(collection), reason })
+  recordsSkipped.inc({ collection: metricLabel(familyForCollection(collection), collection), reason })
   log.warn({ uri, reason, detail }, 'record not indexed')
 }
 
 /** Metric labels must stay bounded: unknown collections are counted together. */
-function knownOrOther(collection: string): string {
-  const family = familyForCollection(collection)
-  return family.index === 'records' ? 'other' : collection
+function metricLabel(family: RecordFamily, collection: string): string {
+  return family === genericFamily ? 'other' : collection
 }

@@ -87,7 +87,9 @@ function decodeFrame(chunk: Uint8Array, opts: FirehoseReaderOptions): FirehoseMe
     opts.log.debug({ type: t, seq }, 'ignoring unknown firehose message type')
     return undefined
   }
-  const body = { ...(raw as Record<string, unknown>), $type: `${SUBSCRIBE_REPOS}#${type}` }
+  // The decoded body belongs to this frame alone: tag it in place rather than copy every message.
+  const body = raw as Record<string, unknown> & { $type: string }
+  body.$type = `${SUBSCRIBE_REPOS}#${type}`
   try {
     lexicons.assertValidXrpcMessage(SUBSCRIBE_REPOS, body)
   } catch (err) {
