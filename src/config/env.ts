@@ -41,6 +41,16 @@ export const configSchema = z.object({
   BULK_FLUSH_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   BULK_FLUSH_MS: z.coerce.number().int().positive().default(250),
   BULK_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2),
+  /** Repos a backfill holds at once (fetching, parsing, writing). */
+  BACKFILL_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  /** getRepo requests in flight per PDS: be a polite client of other people's servers. */
+  BACKFILL_PER_HOST: z.coerce.number().int().positive().default(4),
+  /** Worker threads parsing repos; 0 parses on the main thread. Default: one per core. */
+  BACKFILL_THREADS: z.coerce.number().int().min(0).optional(),
+  BACKFILL_MAX_REPO_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  BACKFILL_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  /** Attempts per repo within one run for transient failures (timeouts, 5xx, 429). */
+  BACKFILL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(4),
 })
 
 export type Config = z.infer<typeof configSchema>

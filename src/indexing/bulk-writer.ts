@@ -33,6 +33,11 @@ export interface BulkWriterOptions<T> {
   maxQueued?: number
   /** Called in order, once everything added before `checkpoint(token)` is acknowledged. */
   onCheckpoint?: (token: T) => void | Promise<void>
+  /**
+   * Two checkpoints that fall in one batch are reported once. By default the later token
+   * stands for both (a stream position); backfill merges them (a list of finished repos).
+   */
+  mergeCheckpoints?: (earlier: T, later: T) => T
 }
 
 export interface BulkStats {
@@ -92,7 +97,9 @@ export class BulkWriter<T = number> {
 
   /** Everything added so far must be acknowledged before `token` is reported. */
   checkpoint(token: T): void {
-    this.current.checkpoint = { token }
+    const earlier = this.current.checkpoint
+    const merge = this.opts.mergeCheckpoints
+    this.current.checkpoint = { token: earlier && merge ? merge(earlier.token, token) : token }
     this.armTimer()
   }
 

@@ -9,6 +9,51 @@ import { validateRecord } from '#/indexing/validate-record.js'
 import type { Logger } from '#/log.js'
 import { recordOps, recordsSkipped } from '#/metrics.js'
 
+/** A record that could not be indexed, and why (counted and logged by whoever reports). */
+export interface SkippedRecord {
+  uri: string
+  collection: string
+  reason: 'bad-rev' | 'invalid' | 'transform-failed' | 'unreadable'
+  detail: string
+}
+
+/** What a created or updated record needs to become a write. */
+export interface RecordWrite {
+  did: string
+  collection: string
+  rkey: string
+  cid: string
+  /** Decoded DAG-CBOR (`cborToLexRecord`), not yet validated. */
+  record: Record<string, unknown>
+}
+
+/**
+ * The one path from a decoded record to an index write, shared by live ingest and backfill so
+ * both produce the same document: lexicon validation, lexicon JSON, the family's transform.
+ */
+export function recordWrite(
+  prefix: string,
+  family: RecordFamily,
+  input: RecordWrite,
+  version: number,
+  indexedAt: string,
+): BulkOp | SkippedRecord {
+  const uri = `at://${input.did}/${input.collection}/${input.rkey}`
+  const valid = validateRecord(input.collection, input.record)
+  if (!valid.ok) return { uri, collection: input.collection, reason: 'invalid', detail: valid.reason }
+  try {
+    const record = toRecordJson(input.record)
+    const { did, collection, rkey, cid } = input
+    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt }, version)
+  } catch (err) {
+    return { uri, collection: input.collection, reason: 'transform-failed', detail: err instanceof Error ? err.message : String(err) }
+  }
+}
+
+export function isSkipped(result: BulkOp | SkippedRecord): result is SkippedRecord {
+  return 'reason' in result
+}
+
 /**
  * Turns the record operations of one commit (as @atproto/sync parsed them) into bulk writes.
  * What cannot be indexed is counted and logged with its URI; it never stops the commit's
@@ -17,48 +62,35 @@ import { recordOps, recordsSkipped } from '#/metrics.js'
 export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: string, log: Logger): BulkOp[] {
   const ops: BulkOp[] = []
   for (const evt of evts) {
-    const uri = evt.uri
     const version = versionForRev(evt.rev)
     if (version === undefined) {
-      skip(log, evt.collection, 'bad-rev', uri, `repo rev ${JSON.stringify(evt.rev)} is not a TID`)
+      reportSkipped(log, { uri: evt.uri, collection: evt.collection, reason: 'bad-rev', detail: `repo rev ${JSON.stringify(evt.rev)} is not a TID` })
       continue
     }
     const family = familyForCollection(evt.collection)
-    const label = metricLabel(family, evt.collection)
     if (evt.event === 'delete') {
       ops.push(recordDeleteOp(prefix, family, evt, version))
-      recordOps.inc({ collection: label, action: 'delete' })
+      recordOps.inc({ collection: metricLabel(family, evt.collection), action: 'delete' })
       continue
     }
-    const valid = validateRecord(evt.collection, evt.record)
-    if (!valid.ok) {
-      skip(log, evt.collection, 'invalid', uri, valid.reason)
+    const input = { did: evt.did, collection: evt.collection, rkey: evt.rkey, cid: evt.cid.toString(), record: evt.record }
+    const result = recordWrite(prefix, family, input, version, indexedAt)
+    if (isSkipped(result)) {
+      reportSkipped(log, result)
       continue
     }
-    try {
-      const record = toRecordJson(evt.record)
-      ops.push(
-        recordWriteOp(
-          prefix,
-          family,
-          { did: evt.did, collection: evt.collection, rkey: evt.rkey, cid: evt.cid.toString(), record, indexedAt },
-          version,
-        ),
-      )
-      recordOps.inc({ collection: label, action: evt.event })
-    } catch (err) {
-      skip(log, evt.collection, 'transform-failed', uri, err instanceof Error ? err.message : String(err))
-    }
+    ops.push(result)
+    recordOps.inc({ collection: metricLabel(family, evt.collection), action: evt.event })
   }
   return ops
 }
 
-function skip(log: Logger, collection: string, reason: string, uri: string, detail: string): void {
-  recordsSkipped.inc({ collection: metricLabel(familyForCollection(collection), collection), reason })
-  log.warn({ uri, reason, detail }, 'record not indexed')
+export function reportSkipped(log: Logger, skipped: SkippedRecord): void {
+  recordsSkipped.inc({ collection: metricLabel(familyForCollection(skipped.collection), skipped.collection), reason: skipped.reason })
+  log.warn({ uri: skipped.uri, reason: skipped.reason, detail: skipped.detail }, 'record not indexed')
 }
 
 /** Metric labels must stay bounded: unknown collections are counted together. */
-function metricLabel(family: RecordFamily, collection: string): string {
+export function metricLabel(family: RecordFamily, collection: string): string {
   return family === genericFamily ? 'other' : collection
 }

@@ -6,6 +6,7 @@ import { describe, readFirehose, type FirehoseMessage } from '#/ingest/firehose-
 import { opsForCommit } from '#/ingest/commit-ops.js'
 import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier.js'
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
+import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
 import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/metrics.js'
 import { StateStore, cursorKey } from '#/store/state.js'
@@ -27,6 +28,8 @@ export interface LiveIngestOptions {
   flushBytes: number
   flushMs: number
   maxInFlight: number
+  /** Shared with a backfill in the same process, which then yields to live ingest. */
+  priority?: LivePriority
 }
 
 export interface LiveIngestSummary {
@@ -127,6 +130,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
       if (wait) {
         // Waiting on OpenSearch is not idleness: the idle clock only runs while we are reading.
         clearTimeout(idleTimer)
+        opts.priority?.liveBlocked(wait)
         await wait
         armIdle()
       }

@@ -4,6 +4,7 @@ import { createIdentityResolver } from '#/identity/identity-resolver.js'
 import { CommitVerifier, type SigningKeySource } from '#/ingest/commit-verifier.js'
 import { IdentityWorker } from '#/ingest/identity-worker.js'
 import { runLiveIngest, type LiveIngestSummary } from '#/ingest/live-ingest.js'
+import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
 import { createSharedCache, type SharedCache } from '#/store/shared-cache.js'
 
@@ -38,6 +39,7 @@ export interface IngestRun {
   cursor?: number
   exitWhenIdleSec?: number
   signal?: AbortSignal
+  priority?: LivePriority
 }
 
 /** Live ingest with its collaborators built from configuration. */
@@ -63,6 +65,7 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
     cursor: run.cursor,
     exitWhenIdleSec: run.exitWhenIdleSec,
     signal: run.signal,
+    priority: run.priority,
     identity,
     verifier,
     flushBytes: config.BULK_FLUSH_BYTES,

@@ -11,6 +11,7 @@ import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { cursorKey, StateStore } from '#/store/state.js'
+import { devnetEnv } from '../helpers/devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -40,16 +41,7 @@ after(async () => {
 })
 
 function env(prefix: string): Record<string, string> {
-  return {
-    ...(process.env as Record<string, string>),
-    INDEX_PREFIX: prefix,
-    PLC_URL: net.plcUrl,
-    HANDLE_RESOLVER_URL: net.pdsUrl,
-    HANDLE_RESOLUTION: 'xrpc',
-    ALLOW_PRIVATE_NETWORK: 'true',
-    BULK_FLUSH_MS: '100',
-    LOG_LEVEL: 'info',
-  }
+  return devnetEnv(net, prefix, { BULK_FLUSH_MS: '100', LOG_LEVEL: 'info' })
 }
 
 const children: ChildProcess[] = []

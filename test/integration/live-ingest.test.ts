@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { RichText, type AtpAgent } from '@atproto/api'
 import type { Client } from '@opensearch-project/opensearch'
-import { loadConfig } from '#/config/env.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { recordsSkipped } from '#/metrics.js'
 import { applySetup } from '#/store/setup.js'
+import { devnetConfig } from '../helpers/devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -28,15 +28,7 @@ before(async () => {
   net = await startDevNetwork()
   client = testClient()
   prefix = uniquePrefix('live')
-  const config = loadConfig({
-    ...process.env,
-    INDEX_PREFIX: prefix,
-    PLC_URL: net.plcUrl,
-    HANDLE_RESOLVER_URL: net.pdsUrl,
-    HANDLE_RESOLUTION: 'xrpc',
-    ALLOW_PRIVATE_NETWORK: 'true',
-    BULK_FLUSH_MS: '50',
-  })
+  const config = devnetConfig(net, prefix, { BULK_FLUSH_MS: '50' })
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
   await applySetup(client, prefix, log)
   ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
-import { loadConfig } from '#/config/env.js'
 import { startReplayRelay, type ReplayRelay } from '#/devnet/replay-relay.js'
 import { startStaticPlc, type StaticPlc } from '#/devnet/static-plc.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { loadDidDocs, loadExpectedJetstream, loadRelayFrames, type JetstreamEvent } from '../helpers/corpus.js'
+import { devnetConfig } from '../helpers/devnet-env.js'
 import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -62,14 +62,7 @@ function expectedRecords(events: JetstreamEvent[]): Map<string, ExpectedRecord> 
 async function ingestCorpus(name: string, verify: boolean) {
   const prefix = uniquePrefix(name)
   prefixes.push(prefix)
-  const config = loadConfig({
-    ...process.env,
-    INDEX_PREFIX: prefix,
-    PLC_URL: plc.url,
-    HANDLE_RESOLUTION: 'xrpc',
-    ALLOW_PRIVATE_NETWORK: 'true',
-    VERIFY_COMMITS: String(verify),
-  })
+  const config = devnetConfig({ plcUrl: plc.url }, prefix, { VERIFY_COMMITS: String(verify) })
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
   await applySetup(client, prefix, log)
   const summary = await startLiveIngest(config, client, log, { service: relay.url, exitWhenIdleSec: 2 })

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
 import WebSocket from 'ws'
-import { loadConfig } from '#/config/env.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
 import { startReplayRelay } from '#/devnet/replay-relay.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
+import { devnetConfig } from '../helpers/devnet-env.js'
 import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -82,7 +82,7 @@ async function ingestFrames(name: string, stream: Uint8Array[]) {
   prefixes.push(prefix)
   const relay = await startReplayRelay({ frames: stream })
   const log = createLogger('warn')
-  const config = loadConfig({ ...process.env, INDEX_PREFIX: prefix, PLC_URL: net.plcUrl, HANDLE_RESOLVER_URL: net.pdsUrl, HANDLE_RESOLUTION: 'xrpc', ALLOW_PRIVATE_NETWORK: 'true' })
+  const config = devnetConfig(net, prefix)
   await applySetup(client, prefix, log)
   const summary = await startLiveIngest(config, client, log, { service: relay.url, exitWhenIdleSec: 2 })
   await relay.close()

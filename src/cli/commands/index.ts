@@ -1,3 +1,4 @@
+import { backfill } from '#/cli/commands/backfill.js'
 import { demo } from '#/cli/commands/demo.js'
 import { ingest } from '#/cli/commands/ingest.js'
 import { lifecycle } from '#/cli/commands/lifecycle.js'
@@ -19,4 +20,4 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>): Promise<number | void>
 }
 
-export const commands: Record<string, Command> = { up, demo, setup, ingest, serve, lifecycle }
+export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle }

@@ -1,0 +1,38 @@
+import type { Command } from '#/cli/commands/index.js'
+import { openContext } from '#/cli/context.js'
+import { UsageError } from '#/cli/usage-error.js'
+import { httpOrigin } from '#/ingest/backfill/repo-list.js'
+import { startBackfill } from '#/ingest/backfill/start.js'
+import { applySetup } from '#/store/setup.js'
+
+export const backfill: Command = {
+  name: 'backfill',
+  summary: 'Index whole repositories (com.atproto.sync.listRepos + getRepo) from a relay, PDS hosts or a list of DIDs',
+  options: {
+    relay: { type: 'string', help: 'list repos on this relay (http(s) or ws(s) URL; default RELAY_URL when nothing else is named)' },
+    pds: { type: 'string', multiple: true, help: 'list repos on this PDS (repeatable)' },
+    repos: { type: 'string', help: 'comma-separated DIDs to backfill' },
+    force: { type: 'boolean', help: 'redo repos an earlier run finished' },
+    'exit-when-done': { type: 'boolean', help: 'exit once every listed repo is handled (the default for this command)' },
+  },
+  async run(values) {
+    const repos = typeof values.repos === 'string' ? values.repos.split(',').map((d) => d.trim()).filter(Boolean) : undefined
+    for (const did of repos ?? []) if (!/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/.test(did)) throw new UsageError(`--repos: ${JSON.stringify(did)} is not a DID`)
+    const { client, config, log } = await openContext({})
+    const named = [...((values.pds as string[] | undefined) ?? []), ...(typeof values.relay === 'string' ? [values.relay] : [])]
+    const listed = named.length > 0 ? named : repos ? [] : [config.RELAY_URL]
+    let hosts: string[]
+    try {
+      hosts = listed.map(httpOrigin)
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+    await applySetup(client, config.INDEX_PREFIX, log)
+    const stop = new AbortController()
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
+    const summary = await startBackfill(config, client, log, { hosts, repos, force: Boolean(values.force), signal: stop.signal })
+    console.log(JSON.stringify(summary))
+    await client.close()
+    return summary.failed > 0 ? 1 : 0
+  },
+}

@@ -1,0 +1,54 @@
+import { availableParallelism } from 'node:os'
+import { Piscina } from 'piscina'
+import processRepo, { type RepoTask, type RepoTaskResult } from '#/ingest/backfill/repo-worker.js'
+
+export interface RepoProcessor {
+  run(task: RepoTask): Promise<RepoTaskResult>
+  /** Tasks waiting for a thread. Callers bound how many repos they hold at once; the pool does not. */
+  readonly pending: number
+  close(): Promise<void>
+}
+
+/**
+ * Where repos are parsed and turned into writes: a pool of worker threads (one per core by
+ * default), or the calling thread when `threads` is 0 (small runs, tests, profiling).
+ */
+export function createRepoProcessor(opts: { threads?: number } = {}): RepoProcessor {
+  const threads = opts.threads ?? availableParallelism()
+  if (threads <= 0) {
+    let pending = 0
+    return {
+      async run(task) {
+        pending++
+        try {
+          return processRepo(task)
+        } finally {
+          pending--
+        }
+      },
+      get pending() {
+        return pending
+      },
+      async close() {},
+    }
+  }
+  const pool = new Piscina<RepoTask, RepoTaskResult>({
+    filename: new URL('./repo-worker.ts', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+  })
+  return {
+    run: (task) => pool.run(task, { transferList: transferable(task.car) }),
+    get pending() {
+      return pool.queueSize
+    },
+    close: () => pool.close(),
+  }
+}
+
+/** The CAR's buffer moves to the worker instead of being copied, when it is not shared. */
+function transferable(bytes: Uint8Array): ArrayBuffer[] {
+  const buf = bytes.buffer
+  return buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength ? [buf] : []
+}

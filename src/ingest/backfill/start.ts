@@ -1,0 +1,82 @@
+import type { Client } from '@opensearch-project/opensearch'
+import type { Config } from '#/config/env.js'
+import { createIdentityResolver } from '#/identity/identity-resolver.js'
+import { createSafeFetch } from '#/identity/safe-fetch.js'
+import { BulkWriter } from '#/indexing/bulk-writer.js'
+import { IdentityWorker } from '#/ingest/identity-worker.js'
+import type { LivePriority } from '#/ingest/live-priority.js'
+import type { Logger } from '#/log.js'
+import { runBackfill, type BackfillSummary } from '#/ingest/backfill/backfill.js'
+import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
+import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
+
+export interface BackfillRun {
+  hosts?: string[]
+  repos?: string[]
+  force?: boolean
+  signal?: AbortSignal
+  priority?: LivePriority
+  /** Show a progress bar (default: when stderr is a terminal). */
+  tty?: boolean
+}
+
+/** A backfill with its collaborators built from configuration. */
+export async function startBackfill(config: Config, client: Client, log: Logger, run: BackfillRun): Promise<BackfillSummary> {
+  const blog = log.child({ component: 'backfill' })
+  const resolver = createIdentityResolver({
+    plcUrl: config.PLC_URL,
+    handleResolverUrl: config.HANDLE_RESOLVER_URL,
+    allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
+    handleMethods: config.HANDLE_RESOLUTION,
+    log: blog,
+  })
+  const identity = new IdentityWorker({ verifier: resolver, prefix: config.INDEX_PREFIX, log: blog.child({ component: 'identity' }) })
+  // Handles are verified beside the backfill and written through a writer of their own.
+  const identityWriter = new BulkWriter<number>({
+    client,
+    log: blog.child({ component: 'bulk' }),
+    flushBytes: config.BULK_FLUSH_BYTES,
+    flushMs: config.BULK_FLUSH_MS,
+    maxInFlight: 1,
+  })
+  identity.attach(identityWriter)
+  // PDS endpoints come from DID documents, i.e. from the network: address-checked like any such URL.
+  const repoFetch = createSafeFetch({ allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK, timeoutMs: config.BACKFILL_TIMEOUT_MS, maxRedirects: 0 })
+  // The hosts to list are the operator's own choice.
+  const listFetch = createSafeFetch({ allowPrivateNetwork: true, timeoutMs: 30_000 })
+  const processor = createRepoProcessor({ threads: config.BACKFILL_THREADS })
+  const progress = new BackfillProgress()
+  const stopProgress = reportProgress(progress, blog, { tty: run.tty })
+  try {
+    return await runBackfill({
+      client,
+      log: blog,
+      prefix: config.INDEX_PREFIX,
+      hosts: run.hosts,
+      repos: run.repos,
+      force: run.force,
+      resolveDid: (did) => resolver.resolveDid(did),
+      repoFetch,
+      listFetch,
+      processor,
+      concurrency: config.BACKFILL_CONCURRENCY,
+      perHost: config.BACKFILL_PER_HOST,
+      maxAttempts: config.BACKFILL_MAX_ATTEMPTS,
+      fetchTimeoutMs: config.BACKFILL_TIMEOUT_MS,
+      maxRepoBytes: config.BACKFILL_MAX_REPO_BYTES,
+      flushBytes: config.BULK_FLUSH_BYTES,
+      flushMs: config.BULK_FLUSH_MS,
+      maxInFlight: config.BULK_MAX_IN_FLIGHT,
+      signal: run.signal,
+      noticeDid: (did) => identity.noticeDid(did),
+      priority: run.priority,
+      progress,
+    })
+  } finally {
+    stopProgress()
+    await identity.drain()
+    await identityWriter.close()
+    await processor.close()
+    await Promise.all([repoFetch.close(), listFetch.close(), resolver.close()])
+  }
+}
