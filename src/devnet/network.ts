@@ -96,15 +96,28 @@ function trackDir (dir: string): void {
   })
 }
 
+/** A fresh directory for a network's files, removed at exit if not before. */
+export async function makeDataRoot (prefix = 'magpie-devnet-'): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix))
+  trackDir(dir)
+  return dir
+}
+
+export async function removeDataRoot (dir: string): Promise<void> {
+  // Retries cover sqlite side files that vanish or appear while the
+  // directory is being walked.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+  liveDirs.delete(dir)
+}
+
 export async function startDevNetwork (opts: DevNetworkOptions = {}): Promise<DevNetwork> {
   // Loaded on demand: dev-env pulls in the PDS, AppView and Ozone packages
   // (~4 s of imports), which commands other than `demo` should not pay for.
-  const { ADMIN_PASSWORD, TestNetworkNoAppView, TestPds, TestPlc, mockNetworkUtilities } =
+  const { TestNetworkNoAppView, TestPds, TestPlc, mockNetworkUtilities } =
     await import('@atproto/dev-env')
   // dev-env leaves its sqlite files and blobs in os.tmpdir(); give the PDS a
   // directory of ours so close() can remove it.
-  const dataRoot = await mkdtemp(path.join(os.tmpdir(), 'magpie-devnet-'))
-  trackDir(dataRoot)
+  const dataRoot = await makeDataRoot()
   // Assembled here rather than with TestNetworkNoAppView.create, which leaks
   // the running PLC server when the PDS then fails to start.
   let plc: TestPlc | undefined
@@ -124,11 +137,23 @@ export async function startDevNetwork (opts: DevNetworkOptions = {}): Promise<De
     raw = new TestNetworkNoAppView(plc, pds)
   } catch (err) {
     await plc?.close().catch(() => {})
-    await rm(dataRoot, { recursive: true, force: true })
-    liveDirs.delete(dataRoot)
+    await removeDataRoot(dataRoot)
     throw err
   }
+  return wrapDevNetwork(raw, dataRoot)
+}
 
+/**
+ * The DevNetwork helpers around a started dev-env network (with or without
+ * the AppView: `raw.processAll()` and `raw.close()` are the subclass's).
+ * close() closes `raw`, then runs `afterClose`, then removes `dataRoot`.
+ */
+export async function wrapDevNetwork (
+  raw: TestNetworkNoAppView,
+  dataRoot: string,
+  afterClose?: () => Promise<void>
+): Promise<DevNetwork> {
+  const { ADMIN_PASSWORD } = await import('@atproto/dev-env')
   const pdsUrl = raw.pds.url
   const plcUrl = raw.plc.url
   const firehoseUrl = pdsUrl.replace(/^http/, 'ws')
@@ -222,10 +247,11 @@ export async function startDevNetwork (opts: DevNetworkOptions = {}): Promise<De
         await raw.processAll().catch(() => {})
         await raw.close()
       } finally {
-        // Retries cover sqlite side files that vanish or appear while the
-        // directory is being walked.
-        await rm(dataRoot, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
-        liveDirs.delete(dataRoot)
+        try {
+          await afterClose?.()
+        } finally {
+          await removeDataRoot(dataRoot)
+        }
       }
     }
   }

@@ -36,6 +36,11 @@ export function corpusAvailable (): boolean {
 
 const file = (name: string) => path.join(corpusDir(), name)
 
+/** The real repo CARs (shared/data/repo-cars), beside the relay corpus. */
+export function repoCarsDir (): string {
+  return path.join(path.dirname(corpusDir()), 'repo-cars')
+}
+
 /**
  * The raw relay WebSocket messages, byte for byte: each is a DAG-CBOR header
  * followed by a DAG-CBOR body. On disk: zstd of repeated [u32 LE length][bytes].

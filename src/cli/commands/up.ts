@@ -2,6 +2,9 @@ import type { Command } from '#/cli/commands/index.js'
 import { startServer } from '#/cli/commands/serve.js'
 import { openContext } from '#/cli/context.js'
 import type { Config } from '#/config/env.js'
+import { httpOrigin } from '#/ingest/backfill/repo-list.js'
+import { startBackfill } from '#/ingest/backfill/start.js'
+import { LivePriority } from '#/ingest/live-priority.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { runLifecycle } from '#/store/lifecycle.js'
 import { applySetup } from '#/store/setup.js'
@@ -14,19 +17,25 @@ export const up: Command = {
   options: {
     relay: { type: 'string', help: 'ws(s):// URL of the relay or PDS (default RELAY_URL)' },
     port: { type: 'string', help: 'port to listen on (default PORT)' },
+    'no-backfill': { type: 'boolean', help: 'only follow the firehose; do not backfill the repos the relay lists' },
   },
   async run(values) {
-    return runUp({ RELAY_URL: values.relay as string | undefined, PORT: values.port as string | undefined })
+    return runUp(
+      { RELAY_URL: values.relay as string | undefined, PORT: values.port as string | undefined },
+      { backfill: !values['no-backfill'] },
+    )
   },
 }
 
 /**
  * Shared by `up` and `demo`. Ingest runs until stopped; an unreachable relay is retried with
  * backoff by the firehose client (and logged), while the API keeps serving what is indexed.
+ * Backfill of the repos the relay lists runs beside it (resuming where an earlier run
+ * stopped) and gives way whenever live ingest is held up by OpenSearch.
  */
 export async function runUp(
   overrides: Partial<Record<keyof Config, string | undefined>>,
-  opts: { freshIndices?: boolean } = {},
+  opts: { freshIndices?: boolean; backfill?: boolean } = {},
 ): Promise<number> {
   const { client, config, log } = await openContext(overrides)
   if (opts.freshIndices) {
@@ -40,15 +49,23 @@ export async function runUp(
   const lifecycleTimer = setInterval(lifecyclePass, LIFECYCLE_INTERVAL_MS)
   const stop = new AbortController()
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
+  const priority = new LivePriority()
+  const backfill =
+    opts.backfill === false
+      ? Promise.resolve()
+      : startBackfill(config, client, log, { hosts: [httpOrigin(config.RELAY_URL)], signal: stop.signal, priority }).catch((err) =>
+          log.error({ err }, 'backfill stopped with an error; live ingest goes on'),
+        )
   while (!stop.signal.aborted) {
     try {
-      await startLiveIngest(config, client, log, { service: config.RELAY_URL, signal: stop.signal })
+      await startLiveIngest(config, client, log, { service: config.RELAY_URL, signal: stop.signal, priority })
     } catch (err) {
       log.error({ err }, 'live ingest stopped with an error; restarting in 5 s')
       await new Promise((r) => setTimeout(r, 5000))
     }
   }
   clearInterval(lifecycleTimer)
+  await backfill
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await client.close()
   return 0
