@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import { MemoryBlockstore, Repo, WriteOpAction, getFullRepo } from '@atproto/repo'
+import { MemoryBlockstore, Repo, WriteOpAction, getFullRepo, type RecordCreateOp } from '@atproto/repo'
 import { TID } from '@atproto/common-web'
 import { CarBufferReader } from '@ipld/car/buffer-reader'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -27,9 +27,9 @@ async function generatedRepo(records: number): Promise<{ car: Uint8Array; did: s
   const key = await Secp256k1Keypair.create()
   const did = 'did:plc:generatedrepotest00000000'
   const storage = new MemoryBlockstore()
-  const writes = Array.from({ length: records }, (_, i) => ({
+  const writes: RecordCreateOp[] = Array.from({ length: records }, (_, i) => ({
     action: WriteOpAction.Create as const,
-    collection: i % 2 ? 'app.bsky.feed.post' : 'app.bsky.feed.like',
+    collection: i % 2 ? ('app.bsky.feed.post' as const) : ('app.bsky.feed.like' as const),
     rkey: TID.nextStr(),
     record:
       i % 2
