@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /** Process-wide metrics, exposed by the server at /metrics. */
 export const registry = new Registry()
@@ -33,5 +33,13 @@ export const badFrames = new Counter({
 export const firehoseCursor = new Gauge({
   name: 'magpie_firehose_cursor',
   help: 'Last firehose sequence number whose writes OpenSearch acknowledged',
+  registers: [registry],
+})
+
+export const xrpcRequests = new Histogram({
+  name: 'magpie_xrpc_request_seconds',
+  help: 'XRPC requests served, by method and HTTP status',
+  labelNames: ['nsid', 'status'] as const,
+  buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [registry],
 })

@@ -1,10 +1,12 @@
 import http from 'node:http'
+import cors from '@koa/cors'
 import Router from '@koa/router'
 import Koa from 'koa'
 import type { Client } from '@opensearch-project/opensearch'
 import type { Logger } from '#/log.js'
 import { listenOn } from '#/server/listen.js'
 import { registry } from '#/metrics.js'
+import { createXrpcRouter, type XrpcServerOptions } from '#/server/xrpc/server.js'
 
 export interface ServerDeps {
   client: Client
@@ -12,9 +14,14 @@ export interface ServerDeps {
   serviceDid: string
   /** Public base URL of this service, used as the AppView endpoint in the DID document. */
   publicUrl: string
+  /** The XRPC methods and what they need (see createReadApi). */
+  xrpc: XrpcServerOptions
 }
 
-/** The HTTP surface: XRPC routes (added by later work), the service DID document, health and metrics. */
+/** Browsers call AppViews from any origin; preflights are cached for a day (as Bluesky's AppView does). */
+const CORS_MAX_AGE_SEC = 86_400
+
+/** The HTTP surface: XRPC methods, the service DID document, health and metrics. */
 export function createApp(deps: ServerDeps): Koa {
   const app = new Koa()
   const router = new Router()
@@ -46,11 +53,9 @@ export function createApp(deps: ServerDeps): Koa {
     ctx.body = await registry.metrics()
   })
 
-  router.all('/xrpc/:nsid', (ctx) => {
-    ctx.status = 501
-    ctx.body = { error: 'MethodNotImplemented', message: `Method not implemented: ${ctx.params.nsid}` }
-  })
+  const xrpc = createXrpcRouter(deps.xrpc)
 
+  app.use(cors({ maxAge: CORS_MAX_AGE_SEC }))
   app.use(async (ctx, next) => {
     const started = performance.now()
     try {
@@ -62,6 +67,7 @@ export function createApp(deps: ServerDeps): Koa {
     }
     deps.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request')
   })
+  app.use(xrpc.routes())
   app.use(router.routes()).use(router.allowedMethods())
   return app
 }

@@ -1,6 +1,7 @@
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
 import { serviceDid } from '#/config/env.js'
+import { createReadApi } from '#/server/api.js'
 import { createApp, listen } from '#/server/app.js'
 
 export const serve: Command = {
@@ -26,7 +27,9 @@ export async function startServer(
 ) {
   const did = serviceDid(config)
   const publicUrl = `http://${config.HOST}:${config.PORT}`
-  const server = await listen(createApp({ client, log, serviceDid: did, publicUrl }), config.PORT, config.HOST)
+  const api = createReadApi(config, client, log, did)
+  const server = await listen(createApp({ client, log, serviceDid: did, publicUrl, xrpc: api.xrpc }), config.PORT, config.HOST)
+  server.once('close', () => void api.close())
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT
   log.info({ url: `http://${config.HOST}:${port}`, serviceDid: did }, 'serving')

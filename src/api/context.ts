@@ -1,0 +1,12 @@
+import type { DataPlane } from '#/dataplane/index.js'
+import type { Hydrator } from '#/hydration/hydrator.js'
+import type { Logger } from '#/log.js'
+
+/** What every XRPC handler is given: storage behind the data plane, hydration, and the service's identity. */
+export interface ApiContext {
+  dataplane: DataPlane
+  hydrator: Hydrator
+  log: Logger
+  /** This AppView's DID (the audience of the service tokens it accepts). */
+  serviceDid: string
+}

@@ -1,0 +1,214 @@
+import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+
+/**
+ * The graph between accounts: follows and blocks (direct, or through a subscribed mod list),
+ * read straight from the follows / blocks / listblocks / listitems indices.
+ */
+
+/** How the viewer and one other account relate. URIs are of the records that make it so. */
+export interface Relationship {
+  /** The viewer's follow of the account. */
+  following?: string
+  /** The account's follow of the viewer. */
+  followedBy?: string
+  /** The viewer's block of the account. */
+  blocking?: string
+  /** The account's block of the viewer. */
+  blockedBy?: string
+  /** A list the viewer subscribes to as a block list (listblock) that has the account on it. */
+  blockingByList?: string
+  /** A list the account subscribes to as a block list that has the viewer on it. */
+  blockedByList?: string
+}
+
+/** Listblocks fetched per owner: more than this many subscriptions by one account is not a person. */
+const MAX_LISTBLOCKS = 1000
+/**
+ * The most follows read to learn whom a viewer follows: OpenSearch's default limit on the terms
+ * of one `terms` query (index.max_terms_count), which the answer is fed back into.
+ */
+const MAX_FOLLOWED = 65_536
+
+const live = (...filter: object[]) => ({ bool: { filter, must_not: [NOT_DELETED] } })
+
+/** One hit per value of `field`: the newest record (duplicates happen: clients retry writes). */
+function onePer(field: string, query: object, size: number) {
+  return { size, query, collapse: { field }, sort: [{ sortAt: 'desc' }], _source: ['did', 'record.subject'] }
+}
+
+/** The subject of a follow, block or listitem (a DID), or of a listblock (a list URI). */
+const subjectOf = (hit: Hit) => hit._source?.record?.subject as string | undefined
+/** The list a listitem puts its subject on. */
+const listOf = (hit: Hit) => hit._source?.record?.list as string | undefined
+
+export async function getRelationships(search: Searcher, viewer: string, dids: string[]): Promise<Map<string, Relationship>> {
+  const targets = [...new Set(dids)].filter((did) => did !== viewer)
+  const out = new Map<string, Relationship>(targets.map((did) => [did, {}]))
+  if (targets.length === 0) return out
+  const n = targets.length
+  const [following, followedBy, blocking, blockedBy, viewerListblocks, targetListblocks] = await search.many([
+    { index: 'follows', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
+    { index: 'follows', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
+    { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
+    { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
+    listblocksOf([viewer]),
+    listblocksOf(targets),
+  ])
+  for (const hit of following!.hits) set(out, subjectOf(hit), 'following', hit._id)
+  for (const hit of followedBy!.hits) set(out, hit._source?.did, 'followedBy', hit._id)
+  for (const hit of blocking!.hits) set(out, subjectOf(hit), 'blocking', hit._id)
+  for (const hit of blockedBy!.hits) set(out, hit._source?.did, 'blockedBy', hit._id)
+
+  const viewerLists = new Set(viewerListblocks!.hits.map(subjectOf).filter((l) => l !== undefined))
+  const listOwners = new Map<string, string[]>()
+  for (const hit of targetListblocks!.hits) {
+    const list = subjectOf(hit)
+    const owner = hit._source?.did as string | undefined
+    if (list && owner) listOwners.set(list, [...(listOwners.get(list) ?? []), owner])
+  }
+  if (viewerLists.size === 0 && listOwners.size === 0) return out
+  // Who is on those lists: targets on the viewer's block lists, the viewer on the targets'.
+  const should: object[] = []
+  if (viewerLists.size) should.push(live({ terms: { listUri: [...viewerLists] } }, { terms: { subjectDid: targets } }))
+  if (listOwners.size) should.push(live({ terms: { listUri: [...listOwners.keys()] } }, { term: { subjectDid: viewer } }))
+  const members = await search.one({
+    index: 'listitems',
+    body: { size: 10_000, query: { bool: { should, minimum_should_match: 1 } }, _source: ['record.list', 'record.subject'], sort: ['_doc'] },
+  })
+  for (const hit of members.hits) {
+    const list = listOf(hit)
+    const subject = subjectOf(hit)
+    if (!list || !subject) continue
+    if (viewerLists.has(list) && subject !== viewer) set(out, subject, 'blockingByList', list)
+    if (subject === viewer) for (const owner of listOwners.get(list) ?? []) set(out, owner, 'blockedByList', list)
+  }
+  return out
+}
+
+function set(out: Map<string, Relationship>, did: string | undefined, key: keyof Relationship, uri: string) {
+  const rel = did ? out.get(did) : undefined
+  if (rel && rel[key] === undefined) rel[key] = uri
+}
+
+function listblocksOf(dids: string[]): SearchRequest {
+  return {
+    index: 'listblocks',
+    body: { size: Math.min(10_000, MAX_LISTBLOCKS * dids.length), query: live({ terms: { did: dids } }), _source: ['did', 'record.subject'] },
+  }
+}
+
+/**
+ * Pairs that block each other in either direction, directly or through a list block.
+ * Answers with the pairs (as given) that do.
+ */
+export async function getBlockedPairs(search: Searcher, pairs: [string, string][]): Promise<[string, string][]> {
+  const relevant = pairs.filter(([a, b]) => a !== b)
+  if (relevant.length === 0) return []
+  const dids = [...new Set(relevant.flat())]
+  const [direct, listblocks] = await search.many([
+    {
+      index: 'blocks',
+      body: { size: 10_000, query: live({ terms: { did: dids } }, { terms: { subjectDid: dids } }), _source: ['did', 'record.subject'] },
+    },
+    listblocksOf(dids),
+  ])
+  const blocks = new Set<string>()
+  for (const hit of direct!.hits) blocks.add(pairKey(hit._source?.did, subjectOf(hit)))
+  const ownersByList = new Map<string, string[]>()
+  for (const hit of listblocks!.hits) {
+    const list = subjectOf(hit)
+    if (list) ownersByList.set(list, [...(ownersByList.get(list) ?? []), hit._source?.did])
+  }
+  if (ownersByList.size > 0) {
+    const members = await search.one({
+      index: 'listitems',
+      body: {
+        size: 10_000,
+        query: live({ terms: { listUri: [...ownersByList.keys()] } }, { terms: { subjectDid: dids } }),
+        _source: ['record.list', 'record.subject'],
+      },
+    })
+    for (const hit of members.hits) {
+      for (const owner of ownersByList.get(listOf(hit) ?? '') ?? []) blocks.add(pairKey(owner, subjectOf(hit)))
+    }
+  }
+  return relevant.filter(([a, b]) => blocks.has(pairKey(a, b)) || blocks.has(pairKey(b, a)))
+}
+
+const pairKey = (a: unknown, b: unknown) => `${String(a)} ${String(b)}`
+
+/** Every account `did` follows (deduplicated), up to a bound no real account reaches. */
+export async function getFollowedDids(search: Searcher, did: string): Promise<string[]> {
+  const followed: string[] = []
+  let after: Record<string, unknown> | undefined
+  for (;;) {
+    const { aggregations } = await search.one({
+      index: 'follows',
+      body: {
+        size: 0,
+        track_total_hits: false,
+        query: live({ term: { did } }),
+        aggs: { subjects: { composite: { size: 10_000, sources: [{ did: { terms: { field: 'subjectDid' } } }], ...(after ? { after } : {}) } } },
+      },
+    })
+    const buckets = (aggregations?.subjects?.buckets ?? []) as { key: { did: string } }[]
+    for (const b of buckets) followed.push(b.key.did)
+    after = aggregations?.subjects?.after_key
+    if (!after || buckets.length === 0 || followed.length >= MAX_FOLLOWED) return followed.slice(0, MAX_FOLLOWED)
+  }
+}
+
+export interface KnownFollowers {
+  /** How many accounts the viewer follows also follow the subject. */
+  count: number
+  /** A few of them. */
+  sample: string[]
+}
+
+/** For each subject: the accounts among `followed` (whom the viewer follows) that follow it. */
+export async function getKnownFollowers(
+  search: Searcher,
+  followed: string[],
+  subjects: string[],
+  sampleSize: number,
+): Promise<Map<string, KnownFollowers>> {
+  const out = new Map<string, KnownFollowers>()
+  if (followed.length === 0 || subjects.length === 0) return out
+  const { aggregations } = await search.one({
+    index: 'follows',
+    body: {
+      size: 0,
+      track_total_hits: false,
+      query: live({ terms: { subjectDid: subjects } }, { terms: { did: followed } }),
+      aggs: {
+        bySubject: {
+          terms: { field: 'subjectDid', include: subjects, size: subjects.length },
+          aggs: {
+            // Exact below the threshold, which no follow list of one account approaches.
+            count: { cardinality: { field: 'did', precision_threshold: 40_000 } },
+            sample: { terms: { field: 'did', size: sampleSize, order: { _key: 'asc' } } },
+          },
+        },
+      },
+    },
+  })
+  for (const bucket of aggregations?.bySubject?.buckets ?? []) {
+    out.set(bucket.key, { count: bucket.count.value, sample: bucket.sample.buckets.map((b: { key: string }) => b.key) })
+  }
+  return out
+}
+
+/** The viewer's listblock of each list, if any (a list view's `viewer.blocked`). */
+export async function getListBlocksBy(search: Searcher, viewer: string, listUris: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  if (listUris.length === 0) return out
+  const { hits } = await search.one({
+    index: 'listblocks',
+    body: onePer('listUri', live({ term: { did: viewer } }, { terms: { listUri: listUris } }), listUris.length),
+  })
+  for (const hit of hits) {
+    const list = subjectOf(hit)
+    if (list) out.set(list, hit._id)
+  }
+  return out
+}

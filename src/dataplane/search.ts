@@ -1,0 +1,144 @@
+import type { Client } from '@opensearch-project/opensearch'
+import { readAlias } from '#/indexing/route.js'
+
+/**
+ * The few OpenSearch request shapes every data-plane query is built from. Reads go through the
+ * families' read aliases; a family nothing has been written to yet has no index (and no alias),
+ * which is an empty answer, not an error.
+ */
+
+/** Index base names of the read aliases (see index-templates/). */
+export type FamilyIndex =
+  | 'actors'
+  | 'posts'
+  | 'likes'
+  | 'reposts'
+  | 'follows'
+  | 'blocks'
+  | 'lists'
+  | 'listitems'
+  | 'listblocks'
+  | 'profiles'
+  | 'feedgens'
+  | 'threadgates'
+  | 'postgates'
+  | 'starterpacks'
+  | 'labelers'
+  | 'verifications'
+  | 'statuses'
+  | 'notif-declarations'
+  | 'chat-declarations'
+  | 'records'
+
+/** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
+export const NOT_DELETED = { term: { tomb: true } } as const
+
+export interface Hit<S = Record<string, any>> {
+  _id: string
+  _index: string
+  _source?: S
+  fields?: Record<string, unknown[]>
+  sort?: unknown[]
+}
+
+export interface SearchResult<S = Record<string, any>> {
+  hits: Hit<S>[]
+  total?: number
+  aggregations?: Record<string, any>
+}
+
+/** One search of a family's alias: the body is OpenSearch query DSL. */
+export interface SearchRequest {
+  index: FamilyIndex
+  body: Record<string, unknown>
+}
+
+export class Searcher {
+  constructor(
+    readonly client: Client,
+    readonly prefix: string,
+  ) {}
+
+  alias(index: FamilyIndex): string {
+    return readAlias(this.prefix, index)
+  }
+
+  /**
+   * Several searches in one round trip (`_msearch`), answers in order. A search that failed on
+   * any shard fails the whole call — a partial answer would be served as if complete (wrong
+   * counts, missing blocks) — after brief retries, since a just-created partition answers with
+   * unassigned shards for a moment.
+   */
+  async many(requests: SearchRequest[]): Promise<SearchResult[]> {
+    if (requests.length === 0) return []
+    const body: Record<string, unknown>[] = []
+    for (const req of requests) {
+      body.push({ index: this.alias(req.index), ignore_unavailable: true, allow_no_indices: true })
+      body.push(req.body)
+    }
+    return withShardRetries(async () => {
+      const res = await this.client.msearch({ body: body as any })
+      const responses = (res.body as any).responses as any[]
+      return responses.map((r, i) => {
+        const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
+        if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`)
+        return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
+      })
+    })
+  }
+
+  async one(request: SearchRequest): Promise<SearchResult> {
+    const [result] = await this.many([request])
+    return result!
+  }
+
+  /** Real-time reads by concrete index and id (`_mget`); missing documents and indices are absent from the map. */
+  async getByIds(docs: { index: string; id: string }[]): Promise<Map<string, Hit>> {
+    if (docs.length === 0) return new Map()
+    return withShardRetries(async () => {
+      const found = new Map<string, Hit>()
+      const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } })
+      for (const doc of (res.body as any).docs as any[]) {
+        if (doc.found) found.set(doc._id, doc)
+        else if (doc.error && doc.error.type !== 'index_not_found_exception') {
+          throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`)
+        }
+      }
+      return found
+    })
+  }
+}
+
+/** A read some shard could not answer. */
+class ShardFailure extends Error {}
+
+const RETRY_DELAYS_MS = [50, 150, 400]
+
+async function withShardRetries<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read()
+    } catch (err) {
+      const delay = RETRY_DELAYS_MS[attempt]
+      if (!(err instanceof ShardFailure) || delay === undefined) throw err
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
+function describe(error: { type?: string; reason?: string }): string {
+  return `${error.type ?? 'error'}: ${error.reason ?? JSON.stringify(error)}`
+}
+
+/** `{ key → doc_count }` of a terms aggregation's buckets. */
+export function bucketCounts(agg: { buckets?: { key: string; doc_count: number }[] } | undefined): Map<string, number> {
+  return new Map((agg?.buckets ?? []).map((b) => [b.key, b.doc_count]))
+}
+
+/**
+ * A terms aggregation counting exactly the given values: with `include` naming them and `size`
+ * covering them all, every shard reports every value, so there is no approximation.
+ */
+export function exactTermsAgg(field: string, values: string[]): Record<string, unknown> {
+  return { terms: { field, include: values, size: Math.max(values.length, 1) } }
+}

@@ -1,0 +1,127 @@
+import { isDidIdentifier, normalizeHandle, type AtIdentifierString } from '@atproto/syntax'
+import type { DataPlane } from '#/dataplane/index.js'
+import type { Logger } from '#/log.js'
+import { getActorInfos } from '#/hydration/actors.js'
+import { mergeStates, type HydrateCtx, type HydrationState, type ListInfo } from '#/hydration/state.js'
+import type { ImageUrls } from '#/views/images.js'
+
+const LIST = 'app.bsky.graph.list'
+const STARTER_PACK = 'app.bsky.graph.starterpack'
+
+export interface HydrateProfilesOptions {
+  /** Keep these accounts even when they are not hosted (getProfile explains why it refuses them). */
+  includeTakedownsFor?: readonly string[]
+}
+
+/**
+ * Hydration: given the skeleton's DIDs and URIs, fetch everything their views need, in batches,
+ * once per request. Each `hydrate…` answers a state that the matching view functions read;
+ * states of nested views are merged in.
+ */
+export class Hydrator {
+  constructor(
+    readonly dataplane: DataPlane,
+    private readonly images: ImageUrls,
+    private readonly log: Logger,
+  ) {}
+
+  createContext(opts: { viewer: string | null; includeTakedowns?: boolean }): HydrateCtx {
+    return { viewer: opts.viewer, includeTakedowns: opts.includeTakedowns ?? false, images: this.images }
+  }
+
+  /** Handles or DIDs → DIDs, in order; undefined where a handle is unknown. */
+  async resolveActors(ids: readonly string[]): Promise<(string | undefined)[]> {
+    const handles = ids.filter((id) => !isDidIdentifier(id as AtIdentifierString))
+    const byHandle = handles.length ? await this.dataplane.resolveHandles(handles) : new Map<string, string>()
+    return ids.map((id) => (isDidIdentifier(id as AtIdentifierString) ? id : byHandle.get(normalizeHandle(id))))
+  }
+
+  /** For profile views and basic profile views: accounts plus the viewer's relationship to each. */
+  async hydrateProfiles(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+    const override = new Set(opts.includeTakedownsFor ?? [])
+    const overridden = dids.filter((did) => override.has(did))
+    const others = dids.filter((did) => !override.has(did))
+    const [actors, extraActors, viewerState] = await Promise.all([
+      getActorInfos(this.dataplane, others, { includeTakedowns: ctx.includeTakedowns }),
+      getActorInfos(this.dataplane, overridden, { includeTakedowns: true }),
+      this.hydrateRelationships(dids, ctx),
+    ])
+    // The accounts asked for win over list owners hydrated for the viewer state.
+    return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]) })
+  }
+
+  /** For detailed profile views: counts, known followers and the starter pack each joined through. */
+  async hydrateProfilesDetailed(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+    const known = ctx.viewer
+      ? await this.dataplane.getKnownFollowers(ctx.viewer, dids).catch((err: unknown) => {
+          // Known followers are an extra: a failure costs them, not the profile.
+          this.log.warn({ err, viewer: ctx.viewer }, 'known followers lookup failed')
+          return new Map()
+        })
+      : new Map()
+    const pairs = [...known].flatMap(([subject, k]) => k.sample.map((follower: string) => [subject, follower] as [string, string]))
+    const allDids = [...new Set([...dids, ...pairs.map(([, follower]) => follower)])]
+    const [state, profileCounts, blocked] = await Promise.all([
+      this.hydrateProfiles(allDids, ctx, opts),
+      this.dataplane.getProfileCounts(dids),
+      this.dataplane.getBlockedPairs(pairs),
+    ])
+    const blocksWith = new Map<string, Set<string>>()
+    for (const [subject, follower] of blocked) blocksWith.set(subject, (blocksWith.get(subject) ?? new Set()).add(follower))
+    const packUris = dids.flatMap((did) => {
+      const via = state.actors?.get(did)?.profile?.record.joinedViaStarterPack as { uri?: unknown } | undefined
+      return typeof via?.uri === 'string' ? [via.uri] : []
+    })
+    const packs = await this.hydrateStarterPacksBasic(packUris, ctx)
+    return mergeStates(packs, state, { profileCounts, knownFollowers: known, blocksWith })
+  }
+
+  /** For list views (basic): the list records, owners, member counts and the viewer's list blocks. */
+  async hydrateListsBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    const listUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === LIST)
+    if (listUris.length === 0) return { ctx }
+    const [records, owners, listItemCounts, listBlocks] = await Promise.all([
+      this.dataplane.getRecords(listUris),
+      getActorInfos(this.dataplane, listUris.map(didOf), { includeTakedowns: ctx.includeTakedowns }),
+      this.dataplane.getListItemCounts(listUris),
+      ctx.viewer ? this.dataplane.getListBlocksBy(ctx.viewer, listUris) : undefined,
+    ])
+    const lists = new Map<string, ListInfo | null>(listUris.map((uri) => {
+      const record = records.get(uri)
+      return [uri, record ? { record } : null]
+    }))
+    return { ctx, lists, actors: owners, listItemCounts, listBlocks }
+  }
+
+  /** For starter pack views (basic): the records, their creators' basic profiles, join counts. */
+  async hydrateStarterPacksBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    const packUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === STARTER_PACK)
+    if (packUris.length === 0) return { ctx }
+    const [records, creators, starterPackJoins] = await Promise.all([
+      this.dataplane.getRecords(packUris),
+      this.hydrateProfiles([...new Set(packUris.map(didOf))], ctx),
+      this.dataplane.getStarterPackJoins(packUris),
+    ])
+    const starterPacks = new Map(packUris.map((uri) => [uri, records.get(uri) ?? null]))
+    return mergeStates(creators, { starterPacks, starterPackJoins })
+  }
+
+  /** The viewer's relationships to `dids`, and the block lists those involve. */
+  private async hydrateRelationships(dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    const viewer = ctx.viewer
+    if (!viewer) return { ctx }
+    const relationships = await this.dataplane.getRelationships(viewer, dids)
+    if (dids.includes(viewer)) relationships.set(viewer, {})
+    const listUris = [...relationships.values()].flatMap((rel) => [rel.blockingByList, rel.blockedByList]).filter((uri) => uri !== undefined)
+    const lists = await this.hydrateListsBasic(listUris, ctx)
+    return mergeStates(lists, { relationships })
+  }
+}
+
+function didOf(uri: string): string {
+  return uri.slice('at://'.length).split('/')[0] ?? ''
+}
+
+function collectionOf(uri: string): string | undefined {
+  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
+}

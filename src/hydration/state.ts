@@ -1,0 +1,69 @@
+import type { KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord } from '#/dataplane/index.js'
+import type { ImageUrls } from '#/views/images.js'
+
+/**
+ * What hydration gathers for one request, keyed by DID or URI, and what views read. A `null`
+ * entry means "looked up, and not to be shown" (unknown, deleted, or hidden by its status), so
+ * a view can tell it apart from "never asked".
+ */
+
+export interface HydrateCtx {
+  /** The requesting account, or null for anonymous requests. */
+  viewer: string | null
+  /** Keep accounts that are not hosted (deactivated, taken down) instead of hiding them. */
+  includeTakedowns: boolean
+  images: ImageUrls
+}
+
+/** An account as views need it: identity, status and its singleton records. */
+export interface ActorInfo {
+  did: string
+  /** Verified handle, or undefined (served as handle.invalid). */
+  handle?: string
+  /** Hosting status (`active`, `deactivated`, `takendown`, `suspended`, …). */
+  hostingStatus: string
+  profile?: StoredRecord
+  /** Has an app.bsky.labeler.service record. */
+  isLabeler: boolean
+  /** chat.bsky.actor.declaration, when the account published one. */
+  chat?: { allowIncoming: string; allowGroupInvites?: string }
+  /** app.bsky.notification.declaration's allowSubscriptions, defaulting as the lexicon says. */
+  allowSubscriptions: 'followers' | 'mutuals' | 'none'
+  /** app.bsky.actor.status (e.g. "live now"), when set. */
+  statusRecord?: StoredRecord
+}
+
+/** A list as a ListViewBasic needs it. */
+export interface ListInfo {
+  record: StoredRecord
+}
+
+export interface HydrationState {
+  ctx: HydrateCtx
+  actors?: Map<string, ActorInfo | null>
+  /** The viewer's relationship to each account (the viewer's own DID maps to `{}`). */
+  relationships?: Map<string, Relationship>
+  profileCounts?: Map<string, ProfileCounts>
+  knownFollowers?: Map<string, KnownFollowers>
+  lists?: Map<string, ListInfo | null>
+  listItemCounts?: Map<string, number>
+  /** The viewer's listblock of each list. */
+  listBlocks?: Map<string, string>
+  starterPacks?: Map<string, StoredRecord | null>
+  starterPackJoins?: Map<string, StarterPackJoins>
+  /** For a subject: the accounts in its known-followers sample it has a block with (either way). */
+  blocksWith?: Map<string, Set<string>>
+}
+
+/** Combine states gathered separately; later maps add to (and override entries of) earlier ones. */
+export function mergeStates(first: HydrationState, ...rest: Partial<HydrationState>[]): HydrationState {
+  const out: Record<string, unknown> = { ...first }
+  for (const state of rest) {
+    for (const [key, value] of Object.entries(state)) {
+      if (value === undefined) continue
+      const existing = out[key]
+      out[key] = value instanceof Map && existing instanceof Map ? new Map([...existing, ...value]) : value
+    }
+  }
+  return out as unknown as HydrationState
+}

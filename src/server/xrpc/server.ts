@@ -1,0 +1,125 @@
+import Router from '@koa/router'
+import {
+  AuthRequiredError,
+  InvalidRequestError,
+  MethodNotImplementedError,
+  ResponseType,
+  XRPCError,
+} from '@atproto/xrpc-server'
+import type Koa from 'koa'
+import getRawBody from 'raw-body'
+import type { ApiContext } from '#/api/context.js'
+import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
+import type { Logger } from '#/log.js'
+import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
+import { parseInput, parseParams, queryValues } from '#/server/xrpc/params.js'
+import { xrpcRequests } from '#/metrics.js'
+
+/**
+ * The XRPC surface: `/xrpc/<nsid>` dispatched to the registered methods. Every failure becomes an
+ * XRPC error body `{ error, message }` with its status; anything unforeseen is a 500 whose
+ * details stay in the log.
+ */
+
+export interface XrpcServerOptions {
+  methods: readonly XrpcMethod[]
+  ctx: ApiContext
+  auth: ServiceAuthVerifier
+  log: Logger
+  /** Largest procedure body accepted. Default 1 MiB. */
+  maxBodyBytes?: number
+}
+
+export function createXrpcRouter(opts: XrpcServerOptions): Router {
+  const byNsid = new Map<string, XrpcMethod>()
+  for (const method of opts.methods) {
+    if (byNsid.has(method.nsid)) throw new Error(`XRPC method ${method.nsid} is registered twice`)
+    byNsid.set(method.nsid, method)
+  }
+  const log = opts.log.child({ component: 'xrpc' })
+  const router = new Router()
+
+  router.all('/xrpc/:nsid', async (ctx) => {
+    const started = performance.now()
+    const nsid = ctx.params.nsid ?? ''
+    const method = byNsid.get(nsid)
+    let viewer: string | null = null
+    try {
+      if (!method) throw new MethodNotImplementedError(`Method not implemented: ${nsid}`)
+      const body = await dispatch(method, ctx, (v) => (viewer = v))
+      ctx.status = 200
+      if (body === undefined) {
+        // A procedure without output: an empty 200, not koa's default "OK".
+        ctx.body = ''
+      } else {
+        ctx.type = 'application/json; charset=utf-8'
+        ctx.body = JSON.stringify(body)
+      }
+    } catch (err) {
+      const xrpcErr = XRPCError.fromError(err)
+      if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
+      ctx.status = xrpcErr.statusCode
+      ctx.body = xrpcErr.payload
+    }
+    const ms = Math.round(performance.now() - started)
+    xrpcRequests.labels(method ? nsid : 'unknown', String(ctx.status)).observe(ms / 1000)
+    log.info({ nsid, status: ctx.status, ms, viewer }, 'xrpc')
+  })
+
+  async function dispatch(method: XrpcMethod, ctx: Koa.Context, onViewer: (did: string) => void): Promise<unknown> {
+    const expected = method.type === 'query' ? 'GET' : 'POST'
+    // HEAD is answered like GET (koa drops the body), as HTTP caches and probes expect.
+    const httpMethod = ctx.method === 'HEAD' ? 'GET' : ctx.method
+    if (httpMethod !== expected) {
+      throw new InvalidRequestError(`Incorrect HTTP method (${ctx.method}) expected ${expected}`)
+    }
+    const params = parseParams(method.params, queryValues(ctx.URL.searchParams))
+    const auth = await authenticate(method, ctx.get('authorization'))
+    if (auth) onViewer(auth.did)
+    const input = method.type === 'procedure' && method.input ? parseInput(method.input, await readJson(ctx)) : undefined
+    const req: XrpcRequest<unknown, unknown> = {
+      params,
+      input,
+      viewer: auth?.did ?? null,
+      auth,
+      ctx: opts.ctx,
+      headers: ctx.headers,
+      responseHeaders: new Map(),
+    }
+    const body = await method.handler(req as never)
+    for (const [name, value] of req.responseHeaders) ctx.set(name, value)
+    return body
+  }
+
+  async function authenticate(method: XrpcMethod, authorization: string): Promise<ServiceAuth | null> {
+    if (method.auth === 'none') return null
+    const jwt = bearerToken(authorization || undefined)
+    if (!jwt) {
+      if (method.auth === 'required') throw new AuthRequiredError('Authentication Required', 'AuthMissing')
+      return null
+    }
+    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm })
+  }
+
+  async function readJson(ctx: Koa.Context): Promise<unknown> {
+    if (!ctx.is('application/json')) throw new InvalidRequestError('Request body must be application/json')
+    let text: string
+    try {
+      const length = ctx.get('content-length') || undefined
+      text = await getRawBody(ctx.req, { limit: opts.maxBodyBytes ?? 1024 * 1024, length, encoding: 'utf8' })
+    } catch (err) {
+      // The rest of the body is still on the wire: this connection cannot carry another request.
+      ctx.set('Connection', 'close')
+      const status = (err as { status?: number }).status
+      if (status === 413) throw new XRPCError(ResponseType.PayloadTooLarge, 'Request body too large')
+      throw new InvalidRequestError('Could not read the request body')
+    }
+    try {
+      return JSON.parse(text)
+    } catch {
+      throw new InvalidRequestError('Request body is not valid JSON')
+    }
+  }
+
+  return router
+}
