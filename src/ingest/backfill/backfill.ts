@@ -215,16 +215,20 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     }
   }
 
-  const seen = new Set<string>()
+  // One listing never repeats a DID; only several sources can, and only then is a set kept
+  // (a whole relay's listing is tens of millions of DIDs).
+  const sources = (opts.hosts?.length ?? 0) + (opts.repos?.length ? 1 : 0)
+  const seen = sources > 1 ? new Set<string>() : undefined
+  const named = new Set(opts.repos ?? [])
   try {
     for await (const page of candidates()) {
       if (opts.signal?.aborted) break
       const known = await states.getMany(page.map((r) => r.did))
       for (const repo of page) {
-        if (seen.has(repo.did)) continue
-        seen.add(repo.did)
+        if (seen?.has(repo.did)) continue
+        seen?.add(repo.did)
         const prior = known.get(repo.did)
-        if (!opts.force && alreadyHandled(repo, prior, Boolean(opts.repos?.includes(repo.did)))) {
+        if (!opts.force && alreadyHandled(repo, prior, named.has(repo.did))) {
           progress.skipped++
           backfillRepos.inc({ outcome: 'skipped' })
           continue
