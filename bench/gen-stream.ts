@@ -18,79 +18,23 @@
  * The main thread plans every event (who does what, with which record), worker threads own the
  * repos (MST updates, signatures, CAR and frame encoding), and frames are written in seq order.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createWriteStream, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { createZstdCompress, zstdCompressSync } from 'node:zlib'
-import { TID } from '@atproto/common-web'
 import { formatMultikey } from '@atproto/crypto'
 import { BlockMap, DataDiff, MST, MemoryBlockstore } from '@atproto/repo'
 import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
-import { create as createDigest } from 'multiformats/hashes/digest'
+import type { CID } from 'multiformats/cid'
 import { familyForCollection } from '#/indexing/families.js'
 import { CACHE_DIR, GEN_VERSION, streamFiles, streamName, streamOptions, streamParamsFrom, type StreamManifest, type StreamParams } from './stream-cache.js'
-import { makeRng } from '#/devnet/rng.js'
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers
-
-const DAG_CBOR = 0x71
-const RAW = 0x55
-const SHA256 = 0x12
-
-function cidOf(bytes: Uint8Array, codec = DAG_CBOR): CID {
-  return CID.createV1(codec, createDigest(SHA256, createHash('sha256').update(bytes).digest()))
-}
-
-/** A fake but well-formed record CID for something outside the window (an old post, a prepopulated record). */
-function fakeCid(seed: string, codec = DAG_CBOR): CID {
-  return cidOf(Buffer.from(seed, 'utf8'), codec)
-}
-
-function tid(micros: number, clock: number): string {
-  return TID.fromTime(Math.floor(micros), clock & 1023).toString()
-}
-
-type Rng = ReturnType<typeof makeRng>
-
-// Curve orders, to bring signatures into low-S form as atproto requires.
-const ORDER = {
-  ES256K: BigInt('0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141'),
-  ES256: BigInt('0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551'),
-}
-type Alg = keyof typeof ORDER
-
-/** 64-byte compact, low-S ECDSA signature over SHA-256 of `data` (what atproto signs commits with). */
-function signLowS(alg: Alg, key: KeyObject, data: Uint8Array): Uint8Array {
-  const sig = new Uint8Array(nodeSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }))
-  const n = ORDER[alg]
-  const s = BigInt('0x' + Buffer.from(sig.subarray(32)).toString('hex'))
-  if (s > n >> 1n) sig.set(Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex'), 32)
-  return sig
-}
-
-function varint(n: number): Uint8Array {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80)
-    n = Math.floor(n / 128)
-  }
-  out.push(n)
-  return Uint8Array.from(out)
-}
-
-/** CARv1 bytes: header naming `root`, then each block as varint(len) ‖ CID ‖ bytes. */
-function carBytes(root: CID, blocks: [CID, Uint8Array][]): Uint8Array {
-  const parts: Uint8Array[] = []
-  const header = dagCbor.encode({ version: 1, roots: [root] })
-  parts.push(varint(header.length), header)
-  for (const [cid, bytes] of blocks) {
-    parts.push(varint(cid.bytes.length + bytes.length), cid.bytes, bytes)
-  }
-  return Buffer.concat(parts)
-}
+import { makeRng, makeZipf, shuffle } from '#/devnet/rng.js'
+import { atprotoDidDocument } from '#/devnet/static-plc.js'
+import { carBytes, cidOf, fakeCid, plcDid, signLowS, tid, type Alg } from './atproto-primitives.js'
+import {
+  accountSubjectRecord, handleFor, listitemRecord, listRecord, postInteractionRecord, postRecord as buildPost, profileRecord,
+} from './record-content.js'
 
 // ---------------------------------------------------------------------------------------------
 // Worker: owns some repos, turns planned commits into signed #commit frames
@@ -273,89 +217,6 @@ async function workerMain(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Content: text, facets, embeds
-
-const WORDS_EN = (
-  'the a to and of in is it you that for on this with just be my was have are so not but at what like ' +
-  'all me about one out up if get they do its from by we your can no more when time today people ' +
-  'good new now think know really going love day see some would how an will been make much also back ' +
-  'still here thing way post want even great need first year right work over going why too feel ' +
-  'thread bluesky feed art photo morning night game music book read watch week friends thanks lol ' +
-  'actually pretty little someone world city coffee weather dog cat home weekend movie news school ' +
-  'open source code release project data search ingest index cluster rust typescript server bug fix ' +
-  'garden rain sun beach train bike walk dinner lunch breakfast favorite best worst tiny huge maybe ' +
-  'never always sometimes wonder hope wish tired happy sad weird funny beautiful strange quiet loud'
-).split(/\s+/)
-const WORDS_PT = 'que não uma para com mais muito hoje bom dia gente tudo isso está aqui agora obrigado amor vida casa'.split(' ')
-const WORDS_DE = 'und der die das nicht ist ich mit auf heute gut sehr auch noch wieder danke schön Zeit Leute Welt'.split(' ')
-const WORDS_ES = 'que de la el en los por para con una muy hoy bien gracias todo nada vida mundo gente tiempo casa'.split(' ')
-const JA_CHUNKS = 'きょうは いい天気 ですね ありがとう 本当に 楽しい 仕事 おはよう 写真 今日も 猫 かわいい 電車 コーヒー 明日 がんばる'.split(' ')
-const EMOJI = ['😂', '❤️', '🥲', '✨', '🙏', '🔥', '👀', '🎉', '😅', '🦋', '☕', '🌧️']
-const DOMAINS = ['example.com', 'news.example.org', 'blog.example.net', 'youtu.be', 'github.com', 'en.wikipedia.org', 'www.theguardian.com', 'arxiv.org', 'substack.com', 'medium.com']
-const TAGS = ['art', 'photography', 'bookclub', 'gamedev', 'atproto', 'rust', 'caturday', 'science', 'music', 'BlueskyBirthday', 'news', 'webdev']
-const LANGS: { lang: string; weight: number }[] = [
-  { lang: 'en', weight: 70 },
-  { lang: 'ja', weight: 10 },
-  { lang: 'pt', weight: 8 },
-  { lang: 'de', weight: 4 },
-  { lang: 'es', weight: 5 },
-  { lang: 'xx', weight: 3 }, // no langs field
-]
-const LANG_TOTAL = LANGS.reduce((n, l) => n + l.weight, 0)
-
-function pickLang(rng: Rng): string {
-  let x = rng.int(LANG_TOTAL)
-  for (const l of LANGS) {
-    if (x < l.weight) return l.lang
-    x -= l.weight
-  }
-  return 'en'
-}
-
-/** Real posts are mostly short with a long tail up to the 300-character limit. */
-function textLength(rng: Rng): number {
-  const x = rng.next()
-  if (x < 0.12) return rng.range(0, 12)
-  if (x < 0.6) return rng.range(12, 100)
-  if (x < 0.87) return rng.range(100, 200)
-  return rng.range(200, 300)
-}
-
-function words(rng: Rng, lang: string, maxLen: number): string {
-  if (maxLen <= 0) return ''
-  let out = ''
-  for (;;) {
-    let w: string
-    if (lang === 'ja') w = rng.pick(JA_CHUNKS)
-    else if (lang === 'pt') w = rng.chance(0.7) ? rng.pick(WORDS_PT) : rng.pick(WORDS_EN)
-    else if (lang === 'de') w = rng.chance(0.7) ? rng.pick(WORDS_DE) : rng.pick(WORDS_EN)
-    else if (lang === 'es') w = rng.chance(0.7) ? rng.pick(WORDS_ES) : rng.pick(WORDS_EN)
-    else w = rng.pick(WORDS_EN)
-    if (rng.chance(0.03)) w = rng.pick(EMOJI)
-    const sep = out === '' ? '' : lang === 'ja' ? (rng.chance(0.3) ? '、' : '') : rng.chance(0.06) ? '. ' : ' '
-    if (out.length + sep.length + w.length > maxLen) break
-    out += sep + w
-  }
-  if (out !== '' && out.length < maxLen && rng.chance(0.4)) out += lang === 'ja' ? '。' : rng.pick(['.', '!', '?', '…'])
-  return out
-}
-
-const ALPHA = 'abcdefghijklmnopqrstuvwxyz234567'
-function base32(bytes: Uint8Array, len: number): string {
-  let out = ''
-  for (let i = 0; out.length < len; i++) out += ALPHA[bytes[i % bytes.length]! & 31]
-  return out
-}
-
-function plcDid(label: string): string {
-  return `did:plc:${base32(createHash('sha256').update(label).digest(), 24)}`
-}
-
-function blob(rng: Rng, mime: string, maxSize: number): Record<string, unknown> {
-  return { $type: 'blob', ref: fakeCid(`blob${rng.next()}`, RAW), mimeType: mime, size: rng.range(Math.min(20_000, maxSize), maxSize) }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Main: plan the stream
 
 interface Account {
@@ -421,7 +282,7 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
   const keyTypes: Record<string, number> = {}
   for (let i = 0; i < params.accounts; i++) {
     const did = plcDid(`magpie-bench:${params.seed}:${i}`)
-    const handle = `${rng.pick(WORDS_EN)}${rng.pick(WORDS_EN)}${i}.${rng.chance(0.85) ? 'bsky.social' : rng.pick(['example.com', 'example.org', 'example.net'])}`
+    const handle = handleFor(rng, i)
     const alg: Alg = rng.next() < params.p256Share ? 'ES256' : 'ES256K'
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'prime256v1' : 'secp256k1' })
     const jwk = publicKey.export({ format: 'jwk' })
@@ -429,13 +290,7 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
     const multikey = formatMultikey(alg, uncompressed)
     keyTypes[alg] = (keyTypes[alg] ?? 0) + 1
     const pds = `https://${rng.pick(['morel', 'oyster', 'shiitake', 'puffball', 'enoki', 'amanita'])}.us-${rng.pick(['east', 'west'])}.host.example.net`
-    didDocs[did] = {
-      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1', 'https://w3id.org/security/suites/secp256k1-2019/v1'],
-      id: did,
-      alsoKnownAs: [`at://${handle}`],
-      verificationMethod: [{ id: `${did}#atproto`, type: 'Multikey', controller: did, publicKeyMultibase: multikey }],
-      service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: pds }],
-    }
+    didDocs[did] = atprotoDidDocument(did, { handle, signingKeyMultibase: multikey, pds })
     accounts.push({
       idx: i,
       did,
@@ -489,28 +344,9 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
   }
 
   // Activity is skewed: Zipf(0.7) over a random ranking of the accounts.
-  const ranking = accounts.map((a) => a.idx)
-  for (let i = ranking.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1)
-    ;[ranking[i], ranking[j]] = [ranking[j]!, ranking[i]!]
-  }
-  const cumulative: number[] = []
-  let total = 0
-  for (let r = 0; r < ranking.length; r++) {
-    total += 1 / Math.pow(r + 1, 0.7)
-    cumulative.push(total)
-  }
-  const activeAccount = (): Account => {
-    const x = rng.next() * total
-    let lo = 0
-    let hi = cumulative.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cumulative[mid]! < x) lo = mid + 1
-      else hi = mid
-    }
-    return accounts[ranking[lo]!]!
-  }
+  const ranking = shuffle(rng, accounts.map((a) => a.idx))
+  const zipfRank = makeZipf(rng, ranking.length, 0.7)
+  const activeAccount = (): Account => accounts[ranking[zipfRank()]!]!
 
   // Workers ------------------------------------------------------------------------------------
   log(`stream ${streamName(params)}: ${params.accounts} accounts (${JSON.stringify(keyTypes)}), ${prepopulated} prepopulated records, ${nWorkers} workers`)
@@ -633,68 +469,13 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
 
   const encodeRecord = (record: Record<string, unknown>): Uint8Array => dagCbor.encode(record)
 
-  function postRecord(a: Account, createdAt: string, reply?: { root: { uri: string; cid: string }; parent: { uri: string; cid: string } }): Record<string, unknown> {
-    const lang = pickLang(rng)
-    const target = textLength(rng)
-    const facets: Record<string, unknown>[] = []
-    // Facet-bearing parts go at the end; the body is shortened to make room.
-    const extras: { text: string; feature: Record<string, unknown> }[] = []
-    if (rng.chance(0.08)) {
-      const m = rng.pick(accounts)
-      extras.push({ text: `@${m.handle}`, feature: { $type: 'app.bsky.richtext.facet#mention', did: m.did } })
-    }
-    let linkUri: string | undefined
-    if (rng.chance(0.15)) {
-      linkUri = `https://${rng.pick(DOMAINS)}/${rng.pick(WORDS_EN)}/${rng.int(1_000_000)}`
-      extras.push({ text: linkUri, feature: { $type: 'app.bsky.richtext.facet#link', uri: linkUri } })
-    }
-    if (rng.chance(0.06)) {
-      const tag = rng.pick(TAGS)
-      extras.push({ text: `#${tag}`, feature: { $type: 'app.bsky.richtext.facet#tag', tag } })
-    }
-    const extraLen = extras.reduce((n, e) => n + e.text.length + 1, 0)
-    let text = words(rng, lang, Math.max(0, Math.min(target, 300 - extraLen)))
-    for (const e of extras) {
-      if (text !== '') text += ' '
-      const byteStart = Buffer.byteLength(text, 'utf8')
-      text += e.text
-      facets.push({ index: { byteStart, byteEnd: byteStart + Buffer.byteLength(e.text, 'utf8') }, features: [e.feature] })
-    }
-    const record: Record<string, unknown> = { $type: 'app.bsky.feed.post', text, createdAt }
-    if (lang !== 'xx') record.langs = rng.chance(0.05) ? [lang, 'en'] : [lang]
-    if (facets.length > 0) record.facets = facets
-    if (reply) record.reply = reply
-    if (rng.chance(0.01)) record.tags = [rng.pick(TAGS)]
-
-    const image = (): Record<string, unknown> => {
-      const img: Record<string, unknown> = { image: blob(rng, rng.chance(0.8) ? 'image/jpeg' : 'image/png', 1_000_000), alt: rng.chance(0.4) ? words(rng, lang, rng.range(10, 200)) : '' }
-      if (rng.chance(0.9)) img.aspectRatio = { width: rng.range(400, 2000), height: rng.range(400, 2000) }
-      return img
-    }
-    const images = (): Record<string, unknown> => ({ $type: 'app.bsky.embed.images', images: Array.from({ length: rng.chance(0.7) ? 1 : rng.range(2, 4) }, image) })
-    const external = (): Record<string, unknown> => {
-      const ext: Record<string, unknown> = {
-        uri: linkUri ?? `https://${rng.pick(DOMAINS)}/${rng.pick(WORDS_EN)}-${rng.int(100_000)}`,
-        title: words(rng, 'en', rng.range(10, 80)),
-        description: words(rng, 'en', rng.range(0, 200)),
-      }
-      if (rng.chance(0.7)) ext.thumb = blob(rng, 'image/jpeg', 1_000_000)
-      return { $type: 'app.bsky.embed.external', external: ext }
-    }
-    const video = (): Record<string, unknown> => ({ $type: 'app.bsky.embed.video', video: blob(rng, 'video/mp4', 50_000_000), aspectRatio: { width: 1080, height: 1920 } })
-    const quote = (): { uri: string; cid: string } => {
+  const postSources = {
+    rng,
+    mention: () => rng.pick(accounts),
+    quote: (): { uri: string; cid: string } => {
       const p = subjectPost()
       return { uri: p.uri, cid: p.cid }
-    }
-    const e = rng.next()
-    if (linkUri && rng.chance(0.6)) record.embed = external()
-    else if (e < 0.18) record.embed = images()
-    else if (e < 0.22) record.embed = { $type: 'app.bsky.embed.record', record: quote() }
-    else if (e < 0.23) record.embed = { $type: 'app.bsky.embed.recordWithMedia', record: { $type: 'app.bsky.embed.record', record: quote() }, media: images() }
-    else if (e < 0.25) record.embed = video()
-    else if (e < 0.27) record.embed = external()
-    void a
-    return record
+    },
   }
 
   const touch = (a: Account, key: string, live: boolean): void => {
@@ -718,7 +499,7 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
     const x = rng.next()
     if (x < 0.54) {
       const s = subjectPost()
-      create('app.bsky.feed.like', { $type: 'app.bsky.feed.like', subject: { uri: s.uri, cid: s.cid }, createdAt })
+      create('app.bsky.feed.like', postInteractionRecord('app.bsky.feed.like', s, createdAt))
     } else if (x < 0.74) {
       // A post; now and then a thread written in one commit.
       const n = rng.chance(0.03) ? rng.range(2, 4) : 1
@@ -728,7 +509,7 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
         reply = { root: parent.root, parent: { uri: parent.uri, cid: parent.cid } }
       }
       for (let i = 0; i < n; i++) {
-        const record = postRecord(a, createdAt, reply)
+        const record = buildPost(postSources, createdAt, reply)
         const key = create('app.bsky.feed.post', record)
         const uri = `at://${a.did}/${key}`
         const cid = cidOf(writes[writes.length - 1]!.record!).toString()
@@ -741,16 +522,13 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
       }
     } else if (x < 0.84) {
       const s = subjectPost()
-      create('app.bsky.feed.repost', { $type: 'app.bsky.feed.repost', subject: { uri: s.uri, cid: s.cid }, createdAt })
+      create('app.bsky.feed.repost', postInteractionRecord('app.bsky.feed.repost', s, createdAt))
     } else if (x < 0.92) {
-      create('app.bsky.graph.follow', { $type: 'app.bsky.graph.follow', subject: someDid(a), createdAt })
+      create('app.bsky.graph.follow', accountSubjectRecord('app.bsky.graph.follow', someDid(a), createdAt))
     } else if (x < 0.94) {
-      create('app.bsky.graph.block', { $type: 'app.bsky.graph.block', subject: someDid(a), createdAt })
+      create('app.bsky.graph.block', accountSubjectRecord('app.bsky.graph.block', someDid(a), createdAt))
     } else if (x < 0.97) {
-      const profile: Record<string, unknown> = { $type: 'app.bsky.actor.profile', displayName: words(rng, 'en', rng.range(3, 40)), createdAt }
-      if (rng.chance(0.8)) profile.description = words(rng, pickLang(rng), rng.range(0, 250))
-      if (rng.chance(0.85)) profile.avatar = blob(rng, 'image/jpeg', 1_000_000)
-      if (rng.chance(0.5)) profile.banner = blob(rng, 'image/jpeg', 1_000_000)
+      const profile = profileRecord(rng, createdAt)
       const key = 'app.bsky.actor.profile/self'
       if (a.hasProfile) {
         writes.push({ action: 'update', key, record: encodeRecord(profile) })
@@ -765,18 +543,12 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
     } else if (x < 0.98) {
       // List items; an account without a list creates one in the same commit.
       if (a.lists.length === 0) {
-        const key = create('app.bsky.graph.list', {
-          $type: 'app.bsky.graph.list',
-          purpose: rng.chance(0.8) ? 'app.bsky.graph.defs#curatelist' : 'app.bsky.graph.defs#modlist',
-          name: words(rng, 'en', rng.range(3, 40)) || 'list',
-          description: words(rng, 'en', rng.range(0, 120)),
-          createdAt,
-        }, false)
+        const key = create('app.bsky.graph.list', listRecord(rng, rng.chance(0.8) ? 'curatelist' : 'modlist', createdAt), false)
         a.lists.push(key.slice(key.indexOf('/') + 1))
       }
       const list = `at://${a.did}/app.bsky.graph.list/${rng.pick(a.lists)}`
       const n = rng.chance(0.2) ? rng.range(2, 6) : 1
-      for (let i = 0; i < n; i++) create('app.bsky.graph.listitem', { $type: 'app.bsky.graph.listitem', subject: someDid(a), list, createdAt })
+      for (let i = 0; i < n; i++) create('app.bsky.graph.listitem', listitemRecord(someDid(a), list, createdAt))
     } else {
       // A delete of one of the account's own records (never its last one).
       if (a.deletable.length === 0 || a.records <= 2) return planCommit(a, micros, createdAt)

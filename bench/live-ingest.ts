@@ -43,6 +43,8 @@ import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/met
 import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { generateStream } from './gen-stream.js'
+import { dropBenchPrefix, machineCpuMs, opensearchCpuMs } from './machine-stats.js'
+import { postAll, rawBulkSender } from './raw-bulk.js'
 import type { RelayWorkerData, RelayWorkerMessage } from './relay-worker.js'
 import { loadDidDocs, loadFrames, loadManifest, streamFiles, streamOptions, streamParamsFrom, type StreamManifest, type StreamParams } from './stream-cache.js'
 
@@ -160,20 +162,6 @@ function mainThreadCpuMs(): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100
 }
 
-function machineCpuMs(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
-  const v = line.trim().split(/\s+/).slice(1).map(Number)
-  const total = v.reduce((a, b) => a + b, 0)
-  const idle = (v[3] ?? 0) + (v[4] ?? 0)
-  return { busy: ((total - idle) * 1000) / 100, total: (total * 1000) / 100 }
-}
-
-async function opensearchCpuMs(): Promise<number> {
-  const res = await client.nodes.stats({ node_id: '_local', metric: ['process'] })
-  const nodes = Object.values((res.body as any).nodes ?? {}) as { process?: { cpu?: { total_in_millis?: number } } }[]
-  return nodes[0]?.process?.cpu?.total_in_millis ?? NaN
-}
-
 async function snapshot(): Promise<CpuSnapshot> {
   const u = process.cpuUsage()
   const m = machineCpuMs()
@@ -182,7 +170,7 @@ async function snapshot(): Promise<CpuSnapshot> {
     process: (u.user + u.system) / 1000,
     mainThread: mainThreadCpuMs(),
     relayThread: await relayCpuMs(),
-    opensearch: await opensearchCpuMs(),
+    opensearch: await opensearchCpuMs(client),
     machineBusy: m.busy,
     machineTotal: m.total,
   }
@@ -216,14 +204,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
 }
 
-async function dropPrefix(prefix: string): Promise<void> {
-  await client.indices.delete({ index: `${prefix}*`, expand_wildcards: 'all' }, { ignore: [404] })
-  await client.indices.deleteIndexTemplate({ name: `${prefix}*` }, { ignore: [404] })
-  const policies = await client.transport.request({ method: 'GET', path: '/_plugins/_ism/policies' }, { ignore: [404, 400] })
-  for (const p of ((policies.body as any)?.policies ?? []) as { _id: string }[]) {
-    if (p._id.startsWith(prefix)) await client.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${p._id}` }, { ignore: [404] })
-  }
-}
+const dropPrefix = (prefix: string): Promise<void> => dropBenchPrefix(client, prefix)
 
 interface DocCounts {
   recordDocs: number
@@ -462,34 +443,7 @@ async function runRaw(): Promise<Record<string, unknown>> {
   frames.length = 0
 
   process.stderr.write(`[raw] sending ${docs.toLocaleString('en')} documents in ${batches.length} _bulk requests, ${config.BULK_MAX_IN_FLIGHT} in flight …\n`)
-  const agent = new http.Agent({ keepAlive: true, maxSockets: config.BULK_MAX_IN_FLIGHT })
-  const url = new URL('/_bulk', OPENSEARCH_URL)
-  let itemErrors = 0
-  let stale = 0
-  const post = (body: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          if (res.statusCode !== 200) return reject(new Error(`_bulk ${res.statusCode}: ${text.slice(0, 300)}`))
-          // Only look inside when OpenSearch says some item failed.
-          if (text.includes('"errors":true')) {
-            for (const item of (JSON.parse(text) as { items: Record<string, { status: number; error?: unknown }>[] }).items) {
-              const result = Object.values(item)[0]
-              // 409: an older revision of a document arrived after a newer one (two requests in
-              // flight), the same harmless outcome Magpie's writer counts as stale.
-              if (result?.status === 409) stale++
-              else if (result?.error) itemErrors++
-            }
-          }
-          resolve()
-        })
-      })
-      req.on('error', reject)
-      req.end(body)
-    })
+  const sender = rawBulkSender(OPENSEARCH_URL, config.BULK_MAX_IN_FLIGHT)
   const cpu0 = await snapshot()
   const t0 = now()
   // --raw-rate paces the requests to that many documents per second (OpenSearch's cost per
@@ -500,19 +454,13 @@ async function runRaw(): Promise<Record<string, unknown>> {
     docsBefore.push(n)
     n += batchDocs[i]!
   }
-  let next = 0
-  await Promise.all(
-    Array.from({ length: config.BULK_MAX_IN_FLIGHT }, async () => {
-      while (next < batches.length) {
-        const i = next++
-        if (rawRate > 0) await sleep(Math.max(0, t0 + (docsBefore[i]! * 1000) / rawRate - now()))
-        await post(batches[i]!)
-      }
-    }),
-  )
+  await postAll(sender, batches.length, (i) => batches[i]!, config.BULK_MAX_IN_FLIGHT, async (i) => {
+    if (rawRate > 0) await sleep(Math.max(0, t0 + (docsBefore[i]! * 1000) / rawRate - now()))
+  })
   const t1 = now()
   const cpu1 = await snapshot()
-  agent.destroy()
+  sender.close()
+  const { stale, itemErrors } = sender.result
   const counts = await countDocs(prefix)
   const problems = checkCounts(counts, manifest)
   if (itemErrors > 0) problems.push(`${itemErrors} bulk items failed`)

@@ -21,3 +21,35 @@ export function makeRng(seed: number) {
 }
 
 export type Rng = ReturnType<typeof makeRng>
+
+/** Draws ranks 0..n-1 with Zipf weights 1/(r+1)^exponent: rank 0 is the most popular. */
+export function makeZipf (rng: Rng, n: number, exponent: number): () => number {
+  const cumulative = new Float64Array(n)
+  let total = 0
+  for (let r = 0; r < n; r++) {
+    total += 1 / Math.pow(r + 1, exponent)
+    cumulative[r] = total
+  }
+  return () => {
+    const x = rng.next() * total
+    let lo = 0
+    let hi = n - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (cumulative[mid]! < x) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}
+
+/** Shuffles `items` in place (Fisher–Yates) and returns it. */
+export function shuffle<T> (rng: Rng, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    const t = items[i]!
+    items[i] = items[j]!
+    items[j] = t
+  }
+  return items
+}

@@ -30,22 +30,7 @@ export async function startStaticPlc (opts: StaticPlcOptions): Promise<StaticPlc
 
   const server = http.createServer((req, res) => {
     requests++
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(body))
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { message: 'method not allowed' })
-    const pathname = new URL(req.url ?? '/', 'http://plc.invalid').pathname
-    let did: string
-    try {
-      // Resolvers URL-encode the DID (did%3Aplc%3A…); accept both forms.
-      did = decodeURIComponent(pathname.slice(1))
-    } catch {
-      return send(400, { message: 'bad DID' })
-    }
-    const doc = docs.get(did)
-    if (doc === undefined) return send(404, { message: `DID not registered: ${did}` })
-    send(200, doc)
+    answerDidDocumentRequest(req, res, (did) => docs.get(did))
   })
 
   const port = await listenOn(server, opts.port ?? 0, '127.0.0.1')
@@ -60,5 +45,43 @@ export async function startStaticPlc (opts: StaticPlcOptions): Promise<StaticPlc
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
+  }
+}
+
+/**
+ * Answers a PLC-style `GET /<did>` from `lookup` (undefined: 404). Shared by every local
+ * stand-in that plays the PLC directory.
+ */
+export function answerDidDocumentRequest (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  lookup: (did: string) => unknown
+): void {
+  const send = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body))
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { message: 'method not allowed' })
+  const pathname = new URL(req.url ?? '/', 'http://plc.invalid').pathname
+  let did: string
+  try {
+    // Resolvers URL-encode the DID (did%3Aplc%3A…); accept both forms.
+    did = decodeURIComponent(pathname.slice(1))
+  } catch {
+    return send(400, { message: 'bad DID' })
+  }
+  const doc = lookup(did)
+  if (doc === undefined) return send(404, { message: `DID not registered: ${did}` })
+  send(200, doc)
+}
+
+/** The DID document of an atproto account: its repo signing key and its PDS. */
+export function atprotoDidDocument (did: string, opts: { handle?: string, signingKeyMultibase: string, pds: string }): Record<string, unknown> {
+  return {
+    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1', 'https://w3id.org/security/suites/secp256k1-2019/v1'],
+    id: did,
+    alsoKnownAs: opts.handle === undefined ? [] : [`at://${opts.handle}`],
+    verificationMethod: [{ id: `${did}#atproto`, type: 'Multikey', controller: did, publicKeyMultibase: opts.signingKeyMultibase }],
+    service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: opts.pds }]
   }
 }

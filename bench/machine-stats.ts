@@ -1,0 +1,69 @@
+/** CPU, memory and storage figures the benchmarks report, read from /proc and OpenSearch. */
+import { readFileSync } from 'node:fs'
+import type { Client } from '@opensearch-project/opensearch'
+
+const TICK_MS = 10 // clock ticks are 1/100 s on Linux
+
+/** Busy and total CPU time of the whole machine (all cores), in ms. */
+export function machineCpuMs(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
+  const v = line.trim().split(/\s+/).slice(1).map(Number)
+  const total = v.reduce((a, b) => a + b, 0)
+  const idle = (v[3] ?? 0) + (v[4] ?? 0)
+  return { busy: (total - idle) * TICK_MS, total: total * TICK_MS }
+}
+
+/** CPU time (user + system, all threads) of a process, in ms; undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) * TICK_MS
+  } catch {
+    return undefined
+  }
+}
+
+/** Resident memory now and at its peak (VmHWM), in MiB; undefined once the process is gone. */
+export function processMemoryMiB(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN)
+    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) }
+  } catch {
+    return undefined
+  }
+}
+
+export async function opensearchCpuMs(client: Client): Promise<number> {
+  const res = await client.nodes.stats({ node_id: '_local', metric: ['process'] })
+  const nodes = Object.values((res.body as any).nodes ?? {}) as { process?: { cpu?: { total_in_millis?: number } } }[]
+  return nodes[0]?.process?.cpu?.total_in_millis ?? NaN
+}
+
+export async function dropBenchPrefix(client: Client, prefix: string): Promise<void> {
+  await client.indices.delete({ index: `${prefix}*`, expand_wildcards: 'all' }, { ignore: [404] })
+  await client.indices.deleteIndexTemplate({ name: `${prefix}*` }, { ignore: [404] })
+  const policies = await client.transport.request({ method: 'GET', path: '/_plugins/_ism/policies' }, { ignore: [404, 400] })
+  for (const p of ((policies.body as any)?.policies ?? []) as { _id: string }[]) {
+    if (p._id.startsWith(prefix)) await client.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${p._id}` }, { ignore: [404] })
+  }
+}
+
+/** Documents and on-disk bytes per index family (partitions summed), optionally after a force-merge to one segment. */
+export async function storageByFamily(client: Client, prefix: string, opts: { forceMerge?: boolean } = {}): Promise<Record<string, { docs: number; bytes: number; bytesPerDoc: number }>> {
+  await client.indices.refresh({ index: `${prefix}*` })
+  if (opts.forceMerge) {
+    await client.indices.forcemerge({ index: `${prefix}*`, max_num_segments: 1 }, { requestTimeout: 3_600_000 })
+  }
+  const cat = await client.cat.indices({ index: `${prefix}*`, format: 'json', bytes: 'b' })
+  const out: Record<string, { docs: number; bytes: number; bytesPerDoc: number }> = {}
+  for (const row of cat.body as unknown as { index: string; 'docs.count': string; 'store.size': string }[]) {
+    const family = row.index.slice(prefix.length).replace(/-[^-]+$/, '')
+    const f = (out[family] ??= { docs: 0, bytes: 0, bytesPerDoc: 0 })
+    f.docs += Number(row['docs.count'])
+    f.bytes += Number(row['store.size'])
+  }
+  for (const f of Object.values(out)) f.bytesPerDoc = f.docs > 0 ? Math.round(f.bytes / f.docs) : 0
+  return out
+}
