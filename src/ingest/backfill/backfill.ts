@@ -61,6 +61,8 @@ export interface BackfillSummary {
 
 const RETRY_BASE_MS = 1000
 const STATE_FLUSH_MS = 1000
+/** Listed repos waiting for their turn, at most: a few MB of queue. */
+const LISTING_AHEAD = 20_000
 
 /**
  * Backfill: list repos → resolve each DID to its PDS → getRepo (bounded per host and in
@@ -110,6 +112,8 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
   const stateTimer = setInterval(() => void flushStates(), STATE_FLUSH_MS)
 
   const pipeline = new PQueue({ concurrency: opts.concurrency })
+  // A stopped run drops what it had not started; those repos are simply not done yet.
+  opts.signal?.addEventListener('abort', () => pipeline.clear(), { once: true })
   const hosts = new Map<string, PQueue>()
   const hostQueue = (origin: string): PQueue => {
     let q = hosts.get(origin)
@@ -234,8 +238,8 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
           continue
         }
         progress.total++
-        // Back-pressure on the listing: never more than one queue's worth waiting.
-        await pipeline.onSizeLessThan(opts.concurrency)
+        // The listing runs ahead (so totals and the ETA are known early) but boundedly.
+        await pipeline.onSizeLessThan(LISTING_AHEAD)
         if (opts.signal?.aborted) break
         void pipeline.add(() => backfillRepo(repo, prior, 1)).catch((err) => {
           log.error({ did: repo.did, err }, 'backfilling a repo failed unexpectedly')
