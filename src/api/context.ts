@@ -1,5 +1,6 @@
 import type { DataPlane } from '#/dataplane/index.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
+import type { IdentityResolver } from '#/identity/identity-resolver.js'
 import type { Logger } from '#/log.js'
 
 /** What every XRPC handler is given: storage behind the data plane, hydration, and the service's identity. */
@@ -9,4 +10,6 @@ export interface ApiContext {
   log: Logger
   /** This AppView's DID (the audience of the service tokens it accepts). */
   serviceDid: string
+  /** DID documents of services records point at (e.g. a feed generator's), resolved and cached. */
+  identity: Pick<IdentityResolver, 'resolveDid'>
 }

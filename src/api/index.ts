@@ -1,5 +1,36 @@
 import getProfile from '#/api/app/bsky/actor/getProfile.js'
 import getProfiles from '#/api/app/bsky/actor/getProfiles.js'
+import getActorStarterPacks from '#/api/app/bsky/graph/getActorStarterPacks.js'
+import getBlocks from '#/api/app/bsky/graph/getBlocks.js'
+import getFollowers from '#/api/app/bsky/graph/getFollowers.js'
+import getFollows from '#/api/app/bsky/graph/getFollows.js'
+import getKnownFollowers from '#/api/app/bsky/graph/getKnownFollowers.js'
+import getList from '#/api/app/bsky/graph/getList.js'
+import getListBlocks from '#/api/app/bsky/graph/getListBlocks.js'
+import getListMutes from '#/api/app/bsky/graph/getListMutes.js'
+import getLists from '#/api/app/bsky/graph/getLists.js'
+import getMutes from '#/api/app/bsky/graph/getMutes.js'
+import getRelationships from '#/api/app/bsky/graph/getRelationships.js'
+import getStarterPack from '#/api/app/bsky/graph/getStarterPack.js'
+import getStarterPacks from '#/api/app/bsky/graph/getStarterPacks.js'
+import muteActor from '#/api/app/bsky/graph/muteActor.js'
+import muteActorList from '#/api/app/bsky/graph/muteActorList.js'
+import muteThread from '#/api/app/bsky/graph/muteThread.js'
+import unmuteActor from '#/api/app/bsky/graph/unmuteActor.js'
+import unmuteActorList from '#/api/app/bsky/graph/unmuteActorList.js'
+import unmuteThread from '#/api/app/bsky/graph/unmuteThread.js'
+import getActorFeeds from '#/api/app/bsky/feed/getActorFeeds.js'
+import getFeedGenerator from '#/api/app/bsky/feed/getFeedGenerator.js'
+import getFeedGenerators from '#/api/app/bsky/feed/getFeedGenerators.js'
+import getActorLikes from '#/api/app/bsky/feed/getActorLikes.js'
+import getAuthorFeed from '#/api/app/bsky/feed/getAuthorFeed.js'
+import getLikes from '#/api/app/bsky/feed/getLikes.js'
+import getPostThread from '#/api/app/bsky/feed/getPostThread.js'
+import getPosts from '#/api/app/bsky/feed/getPosts.js'
+import getQuotes from '#/api/app/bsky/feed/getQuotes.js'
+import getRepostedBy from '#/api/app/bsky/feed/getRepostedBy.js'
+import getTimeline from '#/api/app/bsky/feed/getTimeline.js'
+import getServices from '#/api/app/bsky/labeler/getServices.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -9,4 +40,35 @@ import type { XrpcMethod } from '#/server/xrpc/method.js'
 export const methods: readonly XrpcMethod[] = [
   getProfile,
   getProfiles,
+  getActorStarterPacks,
+  getBlocks,
+  getFollowers,
+  getFollows,
+  getKnownFollowers,
+  getList,
+  getListBlocks,
+  getListMutes,
+  getLists,
+  getMutes,
+  getRelationships,
+  getStarterPack,
+  getStarterPacks,
+  muteActor,
+  muteActorList,
+  muteThread,
+  unmuteActor,
+  unmuteActorList,
+  unmuteThread,
+  getActorFeeds,
+  getFeedGenerator,
+  getFeedGenerators,
+  getActorLikes,
+  getAuthorFeed,
+  getLikes,
+  getPostThread,
+  getPosts,
+  getQuotes,
+  getRepostedBy,
+  getTimeline,
+  getServices,
 ]

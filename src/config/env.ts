@@ -35,6 +35,8 @@ export const configSchema = z.object({
   SERVICE_DID: z.string().regex(/^did:web:[a-zA-Z0-9.%:-]+$/, 'must be a did:web').optional(),
   /** Image CDN that avatar, banner and thumbnail URLs in views point at. */
   IMAGE_CDN_URL: httpUrl.default('https://cdn.bsky.app/img'),
+  /** Video CDN that video playlist and thumbnail URLs in views point at. */
+  VIDEO_CDN_URL: httpUrl.default('https://video.bsky.app/watch'),
   /** How long read-path aggregates (follower/post counts, follow lists) are reused, in ms; 0 disables. */
   READ_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -13,13 +13,55 @@ import {
   type Relationship,
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/search.js'
+import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
+import { getFollowPairs, getListMemberships } from '#/dataplane/gate-checks.js'
+import { getActorLikes, getInteractionsBy, getLikesBySubject, getRepostsBySubject, type Interactions } from '#/dataplane/interactions.js'
+import {
+  createPostCounts,
+  getAncestorsAndSelf,
+  getDescendants,
+  getQuotes,
+  getReplyAuthorCounts,
+  type GatedReplies,
+  type PostCounts,
+} from '#/dataplane/posts.js'
+import {
+  deleteMute,
+  getActorMuteStates,
+  getMutedListUris,
+  getMutesOf,
+  pageMutedActors,
+  putMute,
+  type ActorMuteState,
+  type MuteKind,
+  type MuteScope,
+} from '#/dataplane/mutes.js'
+import {
+  getListblockSubjects,
+  pageBlocks,
+  pageFeedGens,
+  pageFollowers,
+  pageFollows,
+  pageListItems,
+  pageLists,
+  pageListsByUri,
+  pageStarterPacks,
+  type Page,
+  type PageRequest,
+  type RecordRef,
+  type SortKey,
+} from '#/dataplane/pages.js'
+import { getLikeCounts, getLikesBy } from '#/dataplane/subject-likes.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
+export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
+export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, PostCounts }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
  * needs lives behind it, batched (many DIDs or URIs per call) so hydration costs a handful of
- * round trips whatever the page size. Endpoints and hydrators never hold a client.
+ * round trips whatever the page size. Endpoints and hydrators never hold a client. The one
+ * write is Magpie's own private state (mutes), which no repo holds.
  */
 export interface DataPlane {
   // Identity
@@ -48,6 +90,63 @@ export interface DataPlane {
   getKnownFollowers(viewer: string, subjects: string[], sampleSize?: number): Promise<Map<string, KnownFollowers>>
   /** The viewer's listblock URI for each list it subscribes to as a block list. */
   getListBlocksBy(viewer: string, listUris: string[]): Promise<Map<string, string>>
+
+  // Graph listings, newest first, paged by sort key
+  getFollowsPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
+  getFollowersPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
+  getBlocksPage(viewer: string, page: PageRequest): Promise<Page<RecordRef>>
+  /** An account's lists whose purpose is one of `purposes` (full refs, e.g. app.bsky.graph.defs#modlist). */
+  getListsPage(did: string, purposes: string[], page: PageRequest): Promise<Page<RecordRef>>
+  /** The lists, of those given, that exist. */
+  getListsByUriPage(uris: string[], page: PageRequest): Promise<Page<RecordRef>>
+  getListItemsPage(listUri: string, page: PageRequest): Promise<Page<RecordRef>>
+  getStarterPacksPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
+  getFeedGensPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
+  /** Every list the viewer subscribes to as a block list. */
+  getListblockSubjects(viewer: string): Promise<string[]>
+
+  // Likes of non-post records (feed generators, labelers)
+  getLikeCounts(subjectUris: string[]): Promise<Map<string, number>>
+  /** The viewer's like URI for each subject it likes. */
+  getLikesBy(viewer: string, subjectUris: string[]): Promise<Map<string, string>>
+
+  // Mutes: private to `viewer`, which callers must only ever set to the authenticated requester
+  putMute(viewer: string, kind: MuteKind, subject: string, scope?: MuteScope): Promise<void>
+  deleteMute(viewer: string, kind: MuteKind, subject: string): Promise<void>
+  /** How the viewer mutes each account (directly, by list); unmuted accounts are absent. */
+  getActorMutes(viewer: string, dids: string[]): Promise<Map<string, ActorMuteState>>
+  /** Of `subjects`, those the viewer mutes as `kind` (lists, thread roots, accounts). */
+  getMutesOf(viewer: string, kind: MuteKind, subjects: string[]): Promise<Map<string, MuteScope>>
+  /** Every list the viewer mutes. */
+  getMutedListUris(viewer: string): Promise<string[]>
+  /** Accounts the viewer fully mutes, newest mute first (sort key: [createdAt, did]). */
+  getMutedActorsPage(viewer: string, page: PageRequest): Promise<Page<string>>
+
+  // Posts, interactions and feeds (pages newest first, keyed by [sortAt, cid, did])
+  /** Likes, reposts, replies and quotes of each URI (exact, cached briefly). */
+  getPostCounts(uris: string[]): Promise<Map<string, PostCounts>>
+  /** `actor`'s like and repost of each subject. */
+  getInteractionsBy(actor: string, subjects: string[]): Promise<Map<string, Interactions>>
+  getLikesBySubject(uri: string, page: PageRequest): Promise<Page<StoredRecord>>
+  getRepostsBySubject(uri: string, page: PageRequest): Promise<Page<StoredRecord>>
+  /** Posts quoting the URI. */
+  getQuotes(uri: string, page: PageRequest): Promise<Page<StoredRecord>>
+  /** The account's likes of posts. */
+  getActorLikes(did: string, page: PageRequest): Promise<Page<StoredRecord>>
+  /** The account's posts (as the filter selects) and reposts. */
+  getAuthorFeed(did: string, filter: AuthorFeedFilter, page: PageRequest): Promise<Page<FeedItemRef>>
+  /** Posts and reposts of the viewer and of everyone they follow. */
+  getTimeline(viewer: string, page: PageRequest): Promise<Page<FeedItemRef>>
+  /** The post and its reply ancestors, child first, while they exist. */
+  getAncestorsAndSelf(uri: string, height: number): Promise<StoredRecord[]>
+  /** Replies under the post down to `depth` levels. */
+  getDescendants(uri: string, depth: number): Promise<StoredRecord[]>
+  /** Per gated parent: its direct replies since the gate, counted by author (the owner left out). */
+  getReplyAuthorCounts(parents: GatedReplies[]): Promise<Map<string, Map<string, number>>>
+  /** The [follower, subject] pairs that hold, as "follower subject" keys. */
+  getFollowPairs(pairs: [string, string][]): Promise<Set<string>>
+  /** The [list, member] pairs that hold, as "list member" keys. */
+  getListMemberships(pairs: [string, string][]): Promise<Set<string>>
 }
 
 export interface DataPlaneOptions {
@@ -63,6 +162,8 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const ttlMs = opts.cacheTtlMs ?? 5_000
   const counts = createCounts(search, { ttlMs })
   const followed = new LRUCache<string, string[]>({ max: 10_000, ttl: Math.max(ttlMs, 1) })
+  const postCounts = createPostCounts(search, { ttlMs })
+  const feeds = createFeedReader(search, { ttlMs })
 
   async function followedDids(did: string): Promise<string[]> {
     const hit = ttlMs > 0 ? followed.get(did) : undefined
@@ -87,5 +188,35 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
       return getKnownFollowers(search, await followedDids(viewer), subjects, sampleSize)
     },
     getListBlocksBy: (viewer, uris) => getListBlocksBy(search, viewer, uris),
+    getFollowsPage: (did, page) => pageFollows(search, did, page),
+    getFollowersPage: (did, page) => pageFollowers(search, did, page),
+    getBlocksPage: (viewer, page) => pageBlocks(search, viewer, page),
+    getListsPage: (did, purposes, page) => pageLists(search, did, purposes, page),
+    getListsByUriPage: (uris, page) => pageListsByUri(search, uris, page),
+    getListItemsPage: (listUri, page) => pageListItems(search, listUri, page),
+    getStarterPacksPage: (did, page) => pageStarterPacks(search, did, page),
+    getFeedGensPage: (did, page) => pageFeedGens(search, did, page),
+    getListblockSubjects: (viewer) => getListblockSubjects(search, viewer),
+    getLikeCounts: (uris) => getLikeCounts(search, uris),
+    getLikesBy: (viewer, uris) => getLikesBy(search, viewer, uris),
+    putMute: (viewer, kind, subject, scope) => putMute(search, viewer, kind, subject, scope),
+    deleteMute: (viewer, kind, subject) => deleteMute(search, viewer, kind, subject),
+    getActorMutes: (viewer, dids) => getActorMuteStates(search, viewer, dids),
+    getMutesOf: (viewer, kind, subjects) => getMutesOf(search, viewer, kind, subjects),
+    getMutedListUris: (viewer) => getMutedListUris(search, viewer),
+    getMutedActorsPage: (viewer, page) => pageMutedActors(search, viewer, page),
+    getPostCounts: postCounts,
+    getInteractionsBy: (actor, subjects) => getInteractionsBy(search, actor, subjects),
+    getLikesBySubject: (uri, page) => getLikesBySubject(search, uri, page),
+    getRepostsBySubject: (uri, page) => getRepostsBySubject(search, uri, page),
+    getQuotes: (uri, page) => getQuotes(search, uri, page),
+    getActorLikes: (did, page) => getActorLikes(search, did, page),
+    getAuthorFeed: (did, filter, page) => feeds.authorFeed(did, filter, page),
+    getTimeline: async (viewer, page) => feeds.timeline([viewer, ...(await followedDids(viewer))], page),
+    getAncestorsAndSelf: (uri, height) => getAncestorsAndSelf(search, uri, height),
+    getDescendants: (uri, depth) => getDescendants(search, uri, depth),
+    getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, parents),
+    getFollowPairs: (pairs) => getFollowPairs(search, pairs),
+    getListMemberships: (pairs) => getListMemberships(search, pairs),
   }
 }

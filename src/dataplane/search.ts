@@ -29,6 +29,7 @@ export type FamilyIndex =
   | 'notif-declarations'
   | 'chat-declarations'
   | 'records'
+  | 'mutes'
 
 /** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
 export const NOT_DELETED = { term: { tomb: true } } as const

@@ -2,8 +2,11 @@ import { isDidIdentifier, normalizeHandle, type AtIdentifierString } from '@atpr
 import type { DataPlane } from '#/dataplane/index.js'
 import type { Logger } from '#/log.js'
 import { getActorInfos } from '#/hydration/actors.js'
+import { hydrateFeedGens, hydrateLabelers, hydrateLists, hydrateStarterPacks } from '#/hydration/graph.js'
+import { PostHydrator } from '#/hydration/posts.js'
 import { mergeStates, type HydrateCtx, type HydrationState, type ListInfo } from '#/hydration/state.js'
 import type { ImageUrls } from '#/views/images.js'
+import type { VideoUrls } from '#/views/videos.js'
 
 const LIST = 'app.bsky.graph.list'
 const STARTER_PACK = 'app.bsky.graph.starterpack'
@@ -23,10 +26,14 @@ export class Hydrator {
     readonly dataplane: DataPlane,
     private readonly images: ImageUrls,
     private readonly log: Logger,
+    private readonly videos?: VideoUrls,
   ) {}
 
+  /** Posts, feed items, threads, likes and reposts (hydration/posts.ts). */
+  readonly posts: PostHydrator = new PostHydrator(this)
+
   createContext(opts: { viewer: string | null; includeTakedowns?: boolean }): HydrateCtx {
-    return { viewer: opts.viewer, includeTakedowns: opts.includeTakedowns ?? false, images: this.images }
+    return { viewer: opts.viewer, includeTakedowns: opts.includeTakedowns ?? false, images: this.images, videos: this.videos }
   }
 
   /** Handles or DIDs → DIDs, in order; undefined where a handle is unknown. */
@@ -80,17 +87,39 @@ export class Hydrator {
   async hydrateListsBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
     const listUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === LIST)
     if (listUris.length === 0) return { ctx }
-    const [records, owners, listItemCounts, listBlocks] = await Promise.all([
+    const [records, owners, listItemCounts, listBlocks, mutes] = await Promise.all([
       this.dataplane.getRecords(listUris),
       getActorInfos(this.dataplane, listUris.map(didOf), { includeTakedowns: ctx.includeTakedowns }),
       this.dataplane.getListItemCounts(listUris),
       ctx.viewer ? this.dataplane.getListBlocksBy(ctx.viewer, listUris) : undefined,
+      ctx.viewer ? this.dataplane.getMutesOf(ctx.viewer, 'list', listUris) : undefined,
     ])
+    const listMutes = mutes ? new Map([...mutes.keys()].map((uri) => [uri, true])) : undefined
     const lists = new Map<string, ListInfo | null>(listUris.map((uri) => {
       const record = records.get(uri)
       return [uri, record ? { record } : null]
     }))
-    return { ctx, lists, actors: owners, listItemCounts, listBlocks }
+    return { ctx, lists, actors: owners, listItemCounts, listBlocks, listMutes }
+  }
+
+  /** For full list views: the basic lists plus their creators' profiles. */
+  hydrateLists(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateLists(this, uris, ctx)
+  }
+
+  /** For generator views: records, creators, like counts and the viewer's likes. */
+  hydrateFeedGens(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateFeedGens(this, uris, ctx)
+  }
+
+  /** For labeler views, by the labelers' DIDs. */
+  hydrateLabelers(dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateLabelers(this, dids, ctx)
+  }
+
+  /** For full starter pack views: feeds, list and a sample of its members. */
+  hydrateStarterPacks(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateStarterPacks(this, uris, ctx)
   }
 
   /** For starter pack views (basic): the records, their creators' basic profiles, join counts. */
@@ -106,15 +135,21 @@ export class Hydrator {
     return mergeStates(creators, { starterPacks, starterPackJoins })
   }
 
-  /** The viewer's relationships to `dids`, and the block lists those involve. */
+  /** The viewer's relationships to `dids` and mutes of them, and the block and mute lists those involve. */
   private async hydrateRelationships(dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
     const viewer = ctx.viewer
     if (!viewer) return { ctx }
-    const relationships = await this.dataplane.getRelationships(viewer, dids)
+    const [relationships, actorMutes] = await Promise.all([
+      this.dataplane.getRelationships(viewer, dids),
+      this.dataplane.getActorMutes(viewer, dids),
+    ])
     if (dids.includes(viewer)) relationships.set(viewer, {})
-    const listUris = [...relationships.values()].flatMap((rel) => [rel.blockingByList, rel.blockedByList]).filter((uri) => uri !== undefined)
+    const listUris = [
+      ...[...relationships.values()].flatMap((rel) => [rel.blockingByList, rel.blockedByList]),
+      ...[...actorMutes.values()].flatMap((mute) => mute.byLists ?? []),
+    ].filter((uri) => uri !== undefined)
     const lists = await this.hydrateListsBasic(listUris, ctx)
-    return mergeStates(lists, { relationships })
+    return mergeStates(lists, { relationships, actorMutes })
   }
 }
 

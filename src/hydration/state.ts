@@ -1,5 +1,7 @@
-import type { KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord } from '#/dataplane/index.js'
+import type { ActorMuteState, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord } from '#/dataplane/index.js'
+import type { PostHydrationState } from '#/hydration/post-state.js'
 import type { ImageUrls } from '#/views/images.js'
+import type { VideoUrls } from '#/views/videos.js'
 
 /**
  * What hydration gathers for one request, keyed by DID or URI, and what views read. A `null`
@@ -13,6 +15,8 @@ export interface HydrateCtx {
   /** Keep accounts that are not hosted (deactivated, taken down) instead of hiding them. */
   includeTakedowns: boolean
   images: ImageUrls
+  /** Video playlist and thumbnail URLs (Bluesky's video CDN when not configured). */
+  videos?: VideoUrls
 }
 
 /** An account as views need it: identity, status and its singleton records. */
@@ -38,7 +42,7 @@ export interface ListInfo {
   record: StoredRecord
 }
 
-export interface HydrationState {
+export interface HydrationState extends PostHydrationState {
   ctx: HydrateCtx
   actors?: Map<string, ActorInfo | null>
   /** The viewer's relationship to each account (the viewer's own DID maps to `{}`). */
@@ -51,8 +55,24 @@ export interface HydrationState {
   listBlocks?: Map<string, string>
   starterPacks?: Map<string, StoredRecord | null>
   starterPackJoins?: Map<string, StarterPackJoins>
-  /** For a subject: the accounts in its known-followers sample it has a block with (either way). */
+  /**
+   * For an account: those it has a block with (either way, direct or by list), of the pairs an
+   * endpoint asked about (its known-followers sample, the accounts it follows, a list's members).
+   */
   blocksWith?: Map<string, Set<string>>
+  /** The viewer's mutes of each account (private: only ever the requester's own). */
+  actorMutes?: Map<string, ActorMuteState>
+  /** Lists the viewer mutes (true), of those hydrated. */
+  listMutes?: Map<string, boolean>
+  feedgens?: Map<string, StoredRecord | null>
+  /** Labeler service records by the labeler's DID. */
+  labelers?: Map<string, StoredRecord | null>
+  /** Likes of non-post records (feed generators, labeler services) by URI. */
+  subjectLikeCounts?: Map<string, number>
+  /** The viewer's like of each non-post record it likes, by the record's URI. */
+  viewerSubjectLikes?: Map<string, string>
+  /** For a full starter pack view: the members sampled from its list (listitem URI and member). */
+  starterPackSamples?: Map<string, { uri: string; subject: string }[]>
 }
 
 /** Combine states gathered separately; later maps add to (and override entries of) earlier ones. */

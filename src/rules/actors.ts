@@ -41,3 +41,30 @@ export function viewerBlockExists(did: string, state: HydrationState): boolean {
   if (!rel) return false
   return !!(rel.blocking || rel.blockedBy || activeModList(rel.blockingByList, state) || activeModList(rel.blockedByList, state))
 }
+
+/**
+ * The list through which the viewer mutes the account: the first of the muted lists it is on
+ * that is a mod list in force (muting a curation list mutes no one, as in the reference AppView).
+ */
+export function mutingModList(did: string, state: HydrationState): string | undefined {
+  for (const list of state.actorMutes?.get(did)?.byLists ?? []) if (activeModList(list, state)) return list
+  return undefined
+}
+
+/** The viewer mutes the account fully, directly or through a mod list (private: the requester's own mutes). */
+export function viewerMuteExists(did: string, state: HydrationState): boolean {
+  const mute = state.actorMutes?.get(did)
+  if (!mute) return false
+  const full = !!mute.direct && !mute.direct.onlyReposts && !mute.direct.onlyQuoteposts
+  return full || !!mutingModList(did, state)
+}
+
+/** The viewer mutes only the account's reposts. */
+export function viewerRepostMuteExists(did: string, state: HydrationState): boolean {
+  return !!state.actorMutes?.get(did)?.direct?.onlyReposts
+}
+
+/** The viewer mutes only the account's quote posts. */
+export function viewerQuotepostMuteExists(did: string, state: HydrationState): boolean {
+  return !!state.actorMutes?.get(did)?.direct?.onlyQuoteposts
+}

@@ -8,6 +8,7 @@ import { createIdentityResolver } from '#/identity/identity-resolver.js'
 import type { Logger } from '#/log.js'
 import type { XrpcServerOptions } from '#/server/xrpc/server.js'
 import { imageUrlBuilder } from '#/views/images.js'
+import { videoUrlBuilder } from '#/views/videos.js'
 
 export interface ReadApi {
   xrpc: XrpcServerOptions
@@ -24,10 +25,10 @@ export function createReadApi(config: Config, client: Client, log: Logger, servi
     log,
   })
   const dataplane = createDataPlane({ client, prefix: config.INDEX_PREFIX, cacheTtlMs: config.READ_CACHE_MS })
-  const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log.child({ component: 'hydration' }))
+  const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log.child({ component: 'hydration' }), videoUrlBuilder(config.VIDEO_CDN_URL))
   const auth = createServiceAuthVerifier({ serviceDid, signingKey: signingKeysFromIdentity(identity) })
   return {
-    xrpc: { methods, auth, log, ctx: { dataplane, hydrator, log, serviceDid } },
+    xrpc: { methods, auth, log, ctx: { dataplane, hydrator, log, serviceDid, identity } },
     close: () => identity.close(),
   }
 }

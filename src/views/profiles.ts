@@ -1,7 +1,7 @@
 import type { AppBskyActorDefs, ComAtprotoRepoStrongRef, Un$Typed } from '@atproto/api'
 import { INVALID_HANDLE, isValidAtUri } from '@atproto/syntax'
 import type { HydrationState } from '#/hydration/state.js'
-import { activeModList, actorIsNotHosted, viewerBlockExists } from '#/rules/actors.js'
+import { activeModList, actorIsNotHosted, mutingModList, viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { imageUrl } from '#/views/images.js'
 import { selfLabels } from '#/views/labels.js'
 import { listViewBasic } from '#/views/lists.js'
@@ -82,9 +82,17 @@ export function profileViewDetailed(did: string, state: HydrationState): Un$Type
 export function viewerState(did: string, state: HydrationState): AppBskyActorDefs.ViewerState | undefined {
   const viewer = state.ctx.viewer
   if (!viewer) return undefined
-  // Mutes are private state Magpie does not hold yet: never muted.
-  const muteFlags = { muted: false, mutedOnlyReposts: false, mutedOnlyQuoteposts: false }
-  if (did === viewer) return { ...muteFlags, blockedBy: false }
+  if (did === viewer) return { muted: false, mutedOnlyReposts: false, mutedOnlyQuoteposts: false, blockedBy: false }
+  // A full mute (direct or by a mod list) suppresses the scoped flags, as the reference AppView does.
+  const muted = viewerMuteExists(did, state)
+  const direct = state.actorMutes?.get(did)?.direct
+  const mutedByList = mutingModList(did, state)
+  const muteFlags = {
+    muted,
+    mutedOnlyReposts: !muted && !!direct?.onlyReposts,
+    mutedOnlyQuoteposts: !muted && !!direct?.onlyQuoteposts,
+    mutedByList: mutedByList ? listViewBasic(mutedByList, state) : undefined,
+  }
   const rel = state.relationships?.get(did) ?? {}
   const blockingByList = activeModList(rel.blockingByList, state)
   const blockedBy = !!(rel.blockedBy || activeModList(rel.blockedByList, state))

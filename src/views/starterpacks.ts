@@ -1,10 +1,11 @@
-import type { AppBskyGraphDefs } from '@atproto/api'
+import type { AppBskyGraphDefs, Un$Typed } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
-import { selfLabels } from '#/views/labels.js'
+import { generatorView } from '#/views/feedgens.js'
+import { listItemView, listViewBasic } from '#/views/lists.js'
 import { profileViewBasic } from '#/views/profiles.js'
 
 /** app.bsky.graph.defs#starterPackViewBasic, or undefined when the pack or its creator is not shown. */
-export function starterPackViewBasic(uri: string, state: HydrationState): AppBskyGraphDefs.StarterPackViewBasic | undefined {
+export function starterPackViewBasic(uri: string, state: HydrationState): Un$Typed<AppBskyGraphDefs.StarterPackViewBasic> | undefined {
   const pack = state.starterPacks?.get(uri)
   if (!pack) return undefined
   const creator = profileViewBasic(pack.did, state)
@@ -17,7 +18,23 @@ export function starterPackViewBasic(uri: string, state: HydrationState): AppBsk
     creator,
     joinedAllTimeCount: joins?.allTime ?? 0,
     joinedWeekCount: joins?.lastWeek ?? 0,
-    labels: selfLabels(pack),
+    // Labels come from labeler services only, as in the reference AppView; Magpie subscribes to none.
+    labels: [],
     indexedAt: pack.sortedAt,
+  }
+}
+
+/** app.bsky.graph.defs#starterPackView: the basic view plus its feeds, its list and a sample of the list's members. */
+export function starterPackView(uri: string, state: HydrationState): AppBskyGraphDefs.StarterPackView | undefined {
+  const pack = state.starterPacks?.get(uri)
+  const basic = starterPackViewBasic(uri, state)
+  if (!pack || !basic) return undefined
+  const feeds = Array.isArray(pack.record.feeds) ? (pack.record.feeds as { uri?: unknown }[]) : []
+  const list = typeof pack.record.list === 'string' ? pack.record.list : undefined
+  return {
+    ...basic,
+    feeds: feeds.flatMap((feed) => (typeof feed?.uri === 'string' ? generatorView(feed.uri, state) ?? [] : [])),
+    list: list ? listViewBasic(list, state) : undefined,
+    listItemsSample: (state.starterPackSamples?.get(uri) ?? []).flatMap((item) => listItemView(item.uri, item.subject, state) ?? []),
   }
 }

@@ -182,3 +182,16 @@ describe('index-templates/state.json', () => {
     assert.equal(properties.updatedAt?.type, 'date')
   })
 })
+
+describe('index-templates/mutes.json', () => {
+  test('patterns, alias, settings, fields', () => {
+    const template = readTemplate('mutes')
+    checkCommon(template, 'mutes', 'mutes')
+    const { dynamic, properties } = template.template.mappings
+    assert.equal(dynamic, 'strict')
+    // Written by src/dataplane/mutes.ts; every read filters on viewer.
+    for (const field of ['viewer', 'kind', 'subject']) assert.equal(properties[field]?.type, 'keyword', field)
+    for (const field of ['onlyReposts', 'onlyQuoteposts']) assert.equal(properties[field]?.type, 'boolean', field)
+    for (const field of ['createdAt', 'updatedAt']) assert.equal(properties[field]?.type, 'date', field)
+  })
+})

@@ -8,6 +8,7 @@ import {
   isValidNsid,
   isDatetimeString,
 } from '@atproto/syntax'
+import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 
 /**
@@ -67,6 +68,7 @@ export const param = {
   datetime: () => formatted(isDatetimeString, 'a valid datetime'),
   language: () => formatted(isValidLanguage, 'a valid language code'),
   uri: () => formatted((v) => URL.canParse(v), 'a valid URI'),
+  cid: () => formatted(isCid, 'a valid CID'),
   /**
    * An opaque paging cursor. Its content is checked by the method that minted it; here only
    * that it is a plausible token, so junk never reaches a query.
@@ -113,4 +115,13 @@ function describeIssue(issue: z.ZodIssue | undefined): string {
   }
   const where = rest.length ? `${String(name)}[${rest.join('][')}]` : String(name)
   return `${where} ${issue.message}`
+}
+
+function isCid(value: string): boolean {
+  try {
+    CID.parse(value)
+    return true
+  } catch {
+    return false
+  }
 }

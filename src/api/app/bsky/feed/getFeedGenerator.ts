@@ -1,0 +1,36 @@
+import { ids, type AppBskyFeedGetFeedGenerator } from '@atproto/api'
+import { getFeedGenEndpoint } from '@atproto/common-web'
+import { InvalidRequestError } from '@atproto/xrpc-server'
+import { z } from 'zod'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { generatorView } from '#/views/feedgens.js'
+
+const params = z.object({
+  feed: param.atUri(),
+})
+
+/**
+ * One feed generator. Its service DID must resolve to a document naming a feed generator
+ * endpoint; beyond that the service is not asked (isOnline and isValid are always true, as the
+ * reference AppView answers them while feed services catch up on describeFeedGenerator).
+ */
+export default defineQuery({
+  nsid: ids.AppBskyFeedGetFeedGenerator,
+  params,
+  auth: 'optional',
+  async handler({ params, viewer, ctx }): Promise<AppBskyFeedGetFeedGenerator.OutputSchema> {
+    const state = await ctx.hydrator.hydrateFeedGens([params.feed], ctx.hydrator.createContext({ viewer }))
+    const feedgen = state.feedgens?.get(params.feed)
+    if (!feedgen) throw new InvalidRequestError('could not find feed')
+    const serviceDid = String(feedgen.record.did ?? '')
+    const resolved = await ctx.identity.resolveDid(serviceDid)
+    if (!resolved) throw new InvalidRequestError(`could not resolve identity: ${serviceDid}`)
+    if (!getFeedGenEndpoint(resolved.didDoc)) {
+      throw new InvalidRequestError(`invalid feed generator service details in did document: ${serviceDid}`)
+    }
+    const view = generatorView(params.feed, state)
+    if (!view) throw new InvalidRequestError('could not find feed')
+    return { view, isOnline: true, isValid: true }
+  },
+})

@@ -1,0 +1,27 @@
+import { ids, type AppBskyFeedGetFeedGenerators } from '@atproto/api'
+import { z } from 'zod'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { generatorView } from '#/views/feedgens.js'
+
+const params = z.object({
+  feeds: param.array(param.atUri()),
+})
+
+type Params = z.output<typeof params>
+
+/** Generator views in the order asked; unknown generators and those of hidden creators are left out. */
+const getFeedGenerators = pipeline<Params, { uris: string[] }, AppBskyFeedGetFeedGenerators.OutputSchema>({
+  skeleton: async ({ params }) => ({ uris: params.feeds }),
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateFeedGens(skeleton.uris, hydrateCtx),
+  rules: noRules,
+  present: ({ skeleton, state }) => ({ feeds: skeleton.uris.flatMap((uri) => generatorView(uri, state) ?? []) }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyFeedGetFeedGenerators,
+  params,
+  auth: 'optional',
+  handler: ({ params, viewer, ctx }) => getFeedGenerators(params, ctx, ctx.hydrator.createContext({ viewer })),
+})

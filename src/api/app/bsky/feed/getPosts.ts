@@ -1,0 +1,31 @@
+import { ids, type AppBskyFeedGetPosts } from '@atproto/api'
+import { z } from 'zod'
+import { pipeline } from '#/api/pipeline.js'
+import { viewerBlockExists } from '#/rules/actors.js'
+import { didOfUri } from '#/rules/gates.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { postView } from '#/views/posts.js'
+
+const params = z.object({
+  uris: param.array(param.atUri(), { maxLength: 25 }),
+})
+
+type Params = z.output<typeof params>
+
+const getPosts = pipeline<Params, { uris: string[] }, AppBskyFeedGetPosts.OutputSchema>({
+  skeleton: async ({ params }) => ({ uris: [...new Set(params.uris)] }),
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydratePosts(skeleton.uris, hydrateCtx),
+  // Posts by accounts the viewer has a block with are left out; gone posts and hidden authors drop out in presentation.
+  rules: ({ skeleton, state }) => ({ uris: skeleton.uris.filter((uri) => !viewerBlockExists(didOfUri(uri), state)) }),
+  present: ({ skeleton, state }) => ({ posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []) }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyFeedGetPosts,
+  params,
+  auth: 'optional',
+  // The chat service shows posts with its own methods' tokens.
+  acceptLxm: (lxm) => lxm === ids.AppBskyFeedGetPosts || !!lxm?.startsWith('chat.bsky.'),
+  handler: ({ params, viewer, ctx }) => getPosts(params, ctx, ctx.hydrator.createContext({ viewer })),
+})

@@ -1,0 +1,68 @@
+import { ids, type AppBskyFeedGetQuotes } from '@atproto/api'
+import { z } from 'zod'
+import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { pipeline } from '#/api/pipeline.js'
+import { resolveUriHost } from '#/api/uris.js'
+import type { StoredRecord } from '#/dataplane/index.js'
+import { viewerBlockExists } from '#/rules/actors.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { postView } from '#/views/posts.js'
+
+const params = z.object({
+  uri: param.atUri(),
+  // Echoed back; quotes of every version are listed, as the reference AppView does.
+  cid: param.cid().optional(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+})
+
+type Params = z.output<typeof params>
+
+interface Skeleton {
+  quotes: StoredRecord[]
+  cursor?: string
+}
+
+const getQuotes = pipeline<Params, Skeleton, AppBskyFeedGetQuotes.OutputSchema>({
+  async skeleton({ params, ctx }) {
+    const uri = await resolveUriHost(ctx, params.uri)
+    // Quotes of a deleted post are gone with it, as in the reference AppView.
+    if (!(await ctx.dataplane.getRecords([uri])).has(uri)) return { quotes: [] }
+    const page = await ctx.dataplane.getQuotes(uri, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+    return { quotes: page.items, cursor: cursorFromKey(page.next) }
+  },
+  hydrate: ({ ctx, hydrateCtx, skeleton }) =>
+    ctx.hydrator.posts.hydratePosts(
+      skeleton.quotes.map((q) => q.uri),
+      hydrateCtx,
+      { given: new Map(skeleton.quotes.map((q) => [q.uri, q])) },
+    ),
+  // Quotes by accounts the viewer has a block with, or across a block with the quoted author,
+  // are left out; detached quotes stay, showing the quoted post as detached.
+  rules: ({ skeleton, state }) => ({
+    ...skeleton,
+    quotes: skeleton.quotes.filter((q) => !viewerBlockExists(q.did, state) && !state.postBlocks?.get(q.uri)?.embed),
+  }),
+  present: ({ params, skeleton, state }) => ({
+    uri: params.uri,
+    cid: params.cid,
+    posts: skeleton.quotes.flatMap((q) => postView(q.uri, state) ?? []),
+    cursor: skeleton.cursor,
+  }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyFeedGetQuotes,
+  params,
+  auth: 'optional',
+  handler({ params, viewer, ctx }) {
+    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    return fillPage({
+      cursor: params.cursor,
+      limit: params.limit,
+      fetch: (page) => getQuotes({ ...params, ...page }, ctx, hydrateCtx),
+      items: (out) => out.posts,
+    })
+  },
+})

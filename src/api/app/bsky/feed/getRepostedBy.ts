@@ -1,0 +1,57 @@
+import { ids, type AppBskyFeedGetRepostedBy } from '@atproto/api'
+import { z } from 'zod'
+import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { pipeline } from '#/api/pipeline.js'
+import { resolveUriHost } from '#/api/uris.js'
+import type { StoredRecord } from '#/dataplane/index.js'
+import { viewerBlockExists } from '#/rules/actors.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { profileView } from '#/views/profiles.js'
+
+const params = z.object({
+  uri: param.atUri(),
+  // Echoed back; reposts of every version are listed, as the reference AppView does.
+  cid: param.cid().optional(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+})
+
+type Params = z.output<typeof params>
+
+interface Skeleton {
+  reposts: StoredRecord[]
+  cursor?: string
+}
+
+const getRepostedBy = pipeline<Params, Skeleton, AppBskyFeedGetRepostedBy.OutputSchema>({
+  async skeleton({ params, ctx }) {
+    const uri = await resolveUriHost(ctx, params.uri)
+    const page = await ctx.dataplane.getRepostsBySubject(uri, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+    return { reposts: page.items, cursor: cursorFromKey(page.next) }
+  },
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydrateReposts(skeleton.reposts, hydrateCtx),
+  // Reposters the viewer has a block with are left out (unlike likes, blocks with the post's author are not checked, as the reference AppView does).
+  rules: ({ skeleton, state }) => ({ ...skeleton, reposts: skeleton.reposts.filter((repost) => !viewerBlockExists(repost.did, state)) }),
+  present: ({ params, skeleton, state }) => ({
+    uri: params.uri,
+    cid: params.cid,
+    repostedBy: skeleton.reposts.flatMap((repost) => profileView(repost.did, state) ?? []),
+    cursor: skeleton.cursor,
+  }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyFeedGetRepostedBy,
+  params,
+  auth: 'optional',
+  handler({ params, viewer, ctx }) {
+    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    return fillPage({
+      cursor: params.cursor,
+      limit: params.limit,
+      fetch: (page) => getRepostedBy({ ...params, ...page }, ctx, hydrateCtx),
+      items: (out) => out.repostedBy,
+    })
+  },
+})

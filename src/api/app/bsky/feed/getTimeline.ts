@@ -1,0 +1,66 @@
+import { ids, type AppBskyFeedGetTimeline } from '@atproto/api'
+import { z } from 'zod'
+import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { pipeline } from '#/api/pipeline.js'
+import { requester } from '#/api/uris.js'
+import { feedItemBlocksAndMutes } from '#/rules/posts.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { feedViewPost, type FeedItem } from '#/views/posts.js'
+
+const params = z.object({
+  // Implementation-specific variants; Magpie has one timeline.
+  algorithm: param.string().optional(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+})
+
+type Params = z.output<typeof params>
+
+interface Skeleton {
+  items: FeedItem[]
+  cursor?: string
+}
+
+const getTimeline = pipeline<Params, Skeleton, AppBskyFeedGetTimeline.OutputSchema>({
+  async skeleton({ params, ctx, hydrateCtx }) {
+    const page = await ctx.dataplane.getTimeline(requester(hydrateCtx.viewer), { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+    return { items: page.items, cursor: cursorFromKey(page.next) }
+  },
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydrateFeedItems(skeleton.items, hydrateCtx),
+  // Anything a block or mute touches is left out, including replies to blocked accounts' posts.
+  rules: ({ skeleton, state }) => ({
+    ...skeleton,
+    items: skeleton.items.filter((item) => {
+      const bam = feedItemBlocksAndMutes(item, state)
+      return !(
+        bam.authorBlocked ||
+        bam.authorMuted ||
+        bam.authorQuotepostMuted ||
+        bam.originatorBlocked ||
+        bam.originatorMuted ||
+        bam.originatorRepostMuted ||
+        bam.ancestorAuthorBlocked
+      )
+    }),
+  }),
+  present: ({ skeleton, state }) => ({
+    feed: skeleton.items.flatMap((item) => feedViewPost(item, state) ?? []),
+    cursor: skeleton.cursor,
+  }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyFeedGetTimeline,
+  params,
+  auth: 'required',
+  handler({ params, viewer, ctx }) {
+    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    return fillPage({
+      cursor: params.cursor,
+      limit: params.limit,
+      fetch: (page) => getTimeline({ ...params, ...page }, ctx, hydrateCtx),
+      items: (out) => out.feed,
+    })
+  },
+})

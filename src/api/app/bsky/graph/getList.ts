@@ -1,0 +1,75 @@
+import { ids, type AppBskyGraphGetList } from '@atproto/api'
+import { InvalidRequestError } from '@atproto/xrpc-server'
+import { z } from 'zod'
+import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { pipeline } from '#/api/pipeline.js'
+import type { RecordRef } from '#/dataplane/index.js'
+import { mergeStates } from '#/hydration/state.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { listItemView, listView } from '#/views/lists.js'
+
+const params = z.object({
+  list: param.atUri(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+})
+
+type Params = z.output<typeof params>
+
+interface Skeleton {
+  list: string
+  items: RecordRef[]
+  cursor?: string
+}
+
+const MODLIST = 'app.bsky.graph.defs#modlist'
+
+const creatorOf = (uri: string) => uri.slice('at://'.length).split('/')[0] ?? ''
+
+/** A list and a page of its members, newest first. */
+const getList = pipeline<Params, Skeleton, AppBskyGraphGetList.OutputSchema>({
+  async skeleton({ params, ctx }) {
+    const page = await ctx.dataplane.getListItemsPage(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+    return { list: params.list, items: page.items.filter((item) => item.subject !== undefined), cursor: cursorFromKey(page.next) }
+  },
+  async hydrate({ ctx, hydrateCtx, skeleton }) {
+    const members = skeleton.items.map((item) => item.subject!)
+    const creator = creatorOf(skeleton.list)
+    const [list, profiles] = await Promise.all([
+      ctx.hydrator.hydrateLists([skeleton.list], hydrateCtx),
+      ctx.hydrator.hydrateProfiles(members, hydrateCtx),
+    ])
+    // A curation list does not show its creator the members they have a block with, nor them to
+    // others; a mod list exists to list exactly such accounts, and its owner sees everything.
+    const purpose = list.lists?.get(skeleton.list)?.record.record.purpose
+    if (hydrateCtx.viewer === creator || purpose === MODLIST) return mergeStates(list, profiles)
+    const blocked = await ctx.dataplane.getBlockedPairs(members.map((did) => [creator, did]))
+    return mergeStates(list, profiles, { blocksWith: new Map([[creator, new Set(blocked.map(([, did]) => did))]]) })
+  },
+  rules({ skeleton, state }) {
+    const blocked = state.blocksWith?.get(creatorOf(skeleton.list))
+    return { ...skeleton, items: skeleton.items.filter((item) => !blocked?.has(item.subject!)) }
+  },
+  present({ skeleton, state }) {
+    const list = listView(skeleton.list, state)
+    if (!list) throw new InvalidRequestError('List not found')
+    const items = skeleton.items.flatMap((item) => listItemView(item.uri, item.subject!, state) ?? [])
+    return { list, items, cursor: skeleton.cursor }
+  },
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyGraphGetList,
+  params,
+  auth: 'optional',
+  handler({ params, viewer, ctx }) {
+    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    return fillPage({
+      cursor: params.cursor,
+      limit: params.limit,
+      fetch: (page) => getList({ ...params, ...page }, ctx, hydrateCtx),
+      items: (out) => out.items,
+    })
+  },
+})

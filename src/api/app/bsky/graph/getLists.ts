@@ -1,0 +1,69 @@
+import { ids, type AppBskyGraphGetLists } from '@atproto/api'
+import { InvalidRequestError } from '@atproto/xrpc-server'
+import { z } from 'zod'
+import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { listView } from '#/views/lists.js'
+
+const params = z.object({
+  actor: param.atIdentifier(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+  purposes: param.array(param.string()).optional(),
+})
+
+type Params = z.output<typeof params>
+
+const MODLIST = 'app.bsky.graph.defs#modlist'
+const CURATELIST = 'app.bsky.graph.defs#curatelist'
+
+/**
+ * The purposes asked for, as stored: short (`modlist`) or full names of the two kinds of list
+ * this method lists. Without a filter both are listed (reference lists are not), as in the
+ * reference AppView; unknown names match nothing.
+ */
+function acceptedPurposes(purposes: string[] | undefined): string[] {
+  const asked = purposes ?? ['modlist', 'curatelist']
+  const accepted: string[] = []
+  if (asked.includes('modlist') || asked.includes(MODLIST)) accepted.push(MODLIST)
+  if (asked.includes('curatelist') || asked.includes(CURATELIST)) accepted.push(CURATELIST)
+  return accepted
+}
+
+interface Skeleton {
+  lists: string[]
+  cursor?: string
+}
+
+const getLists = pipeline<Params, Skeleton, AppBskyGraphGetLists.OutputSchema>({
+  async skeleton({ params, ctx }) {
+    const [did] = await ctx.hydrator.resolveActors([params.actor])
+    if (!did) throw new InvalidRequestError('Profile not found')
+    const page = await ctx.dataplane.getListsPage(did, acceptedPurposes(params.purposes), {
+      after: keyFromCursor(params.cursor, 3),
+      limit: params.limit,
+    })
+    return { lists: page.items.map((l) => l.uri), cursor: cursorFromKey(page.next) }
+  },
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateLists(skeleton.lists, hydrateCtx),
+  // The purpose filter was applied by the query; a list whose creator is hidden has no view.
+  rules: noRules,
+  present: ({ skeleton, state }) => ({ lists: skeleton.lists.flatMap((uri) => listView(uri, state) ?? []), cursor: skeleton.cursor }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyGraphGetLists,
+  params,
+  auth: 'optional',
+  handler({ params, viewer, ctx }) {
+    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    return fillPage({
+      cursor: params.cursor,
+      limit: params.limit,
+      fetch: (page) => getLists({ ...params, ...page }, ctx, hydrateCtx),
+      items: (out) => out.lists,
+    })
+  },
+})

@@ -1,0 +1,33 @@
+import { ids, type AppBskyGraphGetStarterPack } from '@atproto/api'
+import { InvalidRequestError } from '@atproto/xrpc-server'
+import { z } from 'zod'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import { resolveUriHost } from '#/api/uris.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { starterPackView } from '#/views/starterpacks.js'
+
+const params = z.object({
+  starterPack: param.atUri(),
+})
+
+type Params = z.output<typeof params>
+
+const getStarterPack = pipeline<Params, { uri: string }, AppBskyGraphGetStarterPack.OutputSchema>({
+  skeleton: async ({ params, ctx }) => ({ uri: await resolveUriHost(ctx, params.starterPack) }),
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateStarterPacks([skeleton.uri], hydrateCtx),
+  // Hydration leaves out hidden creators, and the member sample leaves out blocked members.
+  rules: noRules,
+  present({ skeleton, state }) {
+    const starterPack = starterPackView(skeleton.uri, state)
+    if (!starterPack) throw new InvalidRequestError('Starter pack not found')
+    return { starterPack }
+  },
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyGraphGetStarterPack,
+  params,
+  auth: 'optional',
+  handler: ({ params, viewer, ctx }) => getStarterPack(params, ctx, ctx.hydrator.createContext({ viewer })),
+})

@@ -1,0 +1,27 @@
+import { ids, type AppBskyGraphGetStarterPacks } from '@atproto/api'
+import { z } from 'zod'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { starterPackViewBasic } from '#/views/starterpacks.js'
+
+const params = z.object({
+  uris: param.array(param.atUri(), { maxLength: 25 }),
+})
+
+type Params = z.output<typeof params>
+
+/** Basic views in the order asked (a URI asked twice is answered twice); unknown or hidden packs are left out. */
+const getStarterPacks = pipeline<Params, { uris: string[] }, AppBskyGraphGetStarterPacks.OutputSchema>({
+  skeleton: async ({ params }) => ({ uris: params.uris }),
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateStarterPacksBasic([...new Set(skeleton.uris)], hydrateCtx),
+  rules: noRules,
+  present: ({ skeleton, state }) => ({ starterPacks: skeleton.uris.flatMap((uri) => starterPackViewBasic(uri, state) ?? []) }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyGraphGetStarterPacks,
+  params,
+  auth: 'optional',
+  handler: ({ params, viewer, ctx }) => getStarterPacks(params, ctx, ctx.hydrator.createContext({ viewer })),
+})

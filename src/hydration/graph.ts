@@ -1,0 +1,97 @@
+import type { Hydrator } from '#/hydration/hydrator.js'
+import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
+
+/**
+ * Hydration for the graph's record views that sit on top of profiles: full list views, feed
+ * generators, labeler services and full starter packs. Called through the Hydrator's methods.
+ */
+
+const GENERATOR = 'app.bsky.feed.generator'
+const LABELER = 'app.bsky.labeler.service'
+/** Members a full starter pack view picks its sample from, and how many it shows. */
+const SAMPLE_FROM = 50
+const SAMPLE_SIZE = 12
+
+/** Full list views: the basic lists plus their creators' profiles. */
+export async function hydrateLists(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+  const unique = [...new Set(uris)]
+  const [lists, creators] = await Promise.all([h.hydrateListsBasic(unique, ctx), h.hydrateProfiles([...new Set(unique.map(didOf))], ctx)])
+  return mergeStates(lists, creators)
+}
+
+/** Generator views: records, creators' profiles, like counts and the viewer's likes. */
+export async function hydrateFeedGens(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+  const feedUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === GENERATOR)
+  if (feedUris.length === 0) return { ctx }
+  const [records, creators, subjectLikeCounts, viewerSubjectLikes] = await Promise.all([
+    h.dataplane.getRecords(feedUris),
+    h.hydrateProfiles([...new Set(feedUris.map(didOf))], ctx),
+    h.dataplane.getLikeCounts(feedUris),
+    ctx.viewer ? h.dataplane.getLikesBy(ctx.viewer, feedUris) : undefined,
+  ])
+  const feedgens = new Map(feedUris.map((uri) => [uri, records.get(uri) ?? null]))
+  return mergeStates(creators, { feedgens, subjectLikeCounts, viewerSubjectLikes })
+}
+
+/** Labeler views: each account's service record, its profile, like counts and the viewer's likes. */
+export async function hydrateLabelers(h: Hydrator, dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
+  const unique = [...new Set(dids)]
+  if (unique.length === 0) return { ctx }
+  const uris = unique.map((did) => `at://${did}/${LABELER}/self`)
+  const [records, profiles, subjectLikeCounts, viewerSubjectLikes] = await Promise.all([
+    h.dataplane.getRecords(uris),
+    h.hydrateProfiles(unique, ctx),
+    h.dataplane.getLikeCounts(uris),
+    ctx.viewer ? h.dataplane.getLikesBy(ctx.viewer, uris) : undefined,
+  ])
+  const labelers = new Map(unique.map((did, i) => [did, records.get(uris[i]!) ?? null]))
+  return mergeStates(profiles, { labelers, subjectLikeCounts, viewerSubjectLikes })
+}
+
+/**
+ * Full starter pack views: the basic packs, their feeds, their lists, and a sample of each list's
+ * members — of its newest 50, those without a block with the pack's creator (unless the viewer is
+ * the creator), the 12 most followed — as the reference AppView picks them.
+ */
+export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+  const basic = await h.hydrateStarterPacksBasic(uris, ctx)
+  const packs = [...(basic.starterPacks?.entries() ?? [])].flatMap(([uri, pack]) => (pack ? [{ uri, pack }] : []))
+  const feedUris = packs.flatMap(({ pack }) => (Array.isArray(pack.record.feeds) ? pack.record.feeds : []).map((f) => f?.uri))
+  const listUris = [...new Set(packs.map(({ pack }) => pack.record.list).filter((l) => typeof l === 'string'))]
+  const [feeds, lists, ...memberPages] = await Promise.all([
+    hydrateFeedGens(h, feedUris.filter((u) => typeof u === 'string'), ctx),
+    h.hydrateListsBasic(listUris, ctx),
+    ...listUris.map((uri) => h.dataplane.getListItemsPage(uri, { limit: SAMPLE_FROM })),
+  ])
+  const membersByList = new Map(listUris.map((uri, i) => [uri, memberPages[i]!.items.filter((item) => item.subject !== undefined)]))
+  const pairs = [...membersByList].flatMap(([list, items]) => items.map((item) => [didOf(list), item.subject!] as [string, string]))
+  const memberDids = [...new Set(pairs.map(([, member]) => member))]
+  const [blocked, counts] = await Promise.all([h.dataplane.getBlockedPairs(pairs), h.dataplane.getProfileCounts(memberDids)])
+  const blockedKeys = new Set(blocked.map(([a, b]) => `${a} ${b}`))
+
+  const starterPackSamples = new Map<string, { uri: string; subject: string }[]>()
+  for (const { uri, pack } of packs) {
+    const list = typeof pack.record.list === 'string' ? pack.record.list : undefined
+    const members = list ? membersByList.get(list) : undefined
+    if (!list || !members) continue
+    const creator = didOf(list)
+    const sample = members
+      .filter((item) => ctx.viewer === creator || !blockedKeys.has(`${creator} ${item.subject}`))
+      // A stable sort: equally followed members keep the list's newest-first order.
+      .sort((a, b) => (counts.get(b.subject!)?.followers ?? 0) - (counts.get(a.subject!)?.followers ?? 0))
+      .slice(0, SAMPLE_SIZE)
+      .map((item) => ({ uri: item.uri, subject: item.subject! }))
+    starterPackSamples.set(uri, sample)
+  }
+  const sampled = [...new Set([...starterPackSamples.values()].flatMap((items) => items.map((item) => item.subject)))]
+  const profiles = await h.hydrateProfiles(sampled, ctx)
+  return mergeStates(basic, feeds, lists, profiles, { starterPackSamples })
+}
+
+function didOf(uri: string): string {
+  return uri.slice('at://'.length).split('/')[0] ?? ''
+}
+
+function collectionOf(uri: string): string | undefined {
+  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
+}

@@ -1,0 +1,248 @@
+import type { FeedItemRef, PostCounts, StoredRecord } from '#/dataplane/index.js'
+import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
+import type { Hydrator } from '#/hydration/hydrator.js'
+import type { PostBlocks, PostInfo, PostViewerInfo } from '#/hydration/post-state.js'
+import { loadReplyPermissions, replyKey, type ReplyCheck } from '#/hydration/reply-permissions.js'
+import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
+import {
+  collectionOfUri,
+  didOfUri,
+  embeddedRecordUri,
+  embeddingDisabledBy,
+  isPostUri,
+  postgateUriOf,
+  replyRestriction,
+  threadgateUriOf,
+  type ReplyRestriction,
+} from '#/rules/gates.js'
+
+/**
+ * Hydration of posts and what hangs off them. A post view nests up to two levels of quoted
+ * records, so posts are read in layers (the posts, what they quote plus their thread roots,
+ * what those quote), then everything the views need is fetched at once: counts, the viewer's
+ * likes and reposts, blocks between authors, profiles, embedded lists/feeds/labelers/starter
+ * packs, threadgates and postgates — and, where a gate restricts replies, who was allowed.
+ */
+
+const LIST = 'app.bsky.graph.list'
+const FEEDGEN = 'app.bsky.feed.generator'
+const LABELER = 'app.bsky.labeler.service'
+const STARTER_PACK = 'app.bsky.graph.starterpack'
+
+export interface HydratePostsOptions {
+  /** Records already read (e.g. by the skeleton), not read again; null for known-missing. */
+  given?: Map<string, StoredRecord | null>
+  /** More accounts whose profiles the views show (reposters, grandparent authors). */
+  extraDids?: string[]
+}
+
+export class PostHydrator {
+  constructor(private readonly hydrator: Hydrator) {}
+
+  /** For post views (app.bsky.feed.defs#postView) of `uris`, with their embeds. */
+  async hydratePosts(uris: string[], ctx: HydrateCtx, opts: HydratePostsOptions = {}): Promise<HydrationState> {
+    const dataplane = this.hydrator.dataplane
+    const records = new Map(opts.given ?? [])
+    await this.read(uris, records)
+    const layer0 = existing(uris, records)
+    const embeds1 = unique(layer0.flatMap((r) => embeddedRecordUri(r) ?? []))
+    await this.read([...embeds1.filter(isPostUri), ...layer0.flatMap((r) => replyRootOf(r) ?? [])], records)
+    const layer1 = existing(embeds1.filter(isPostUri), records)
+    const embeds2 = unique(layer1.flatMap((r) => embeddedRecordUri(r) ?? []))
+    const rootUris = unique([...layer0, ...layer1].map((r) => replyRootOf(r) ?? r.uri))
+    const [, gates] = await Promise.all([
+      // Quoted replies' roots too: a mention rule is read from the root post.
+      this.read([...embeds2.filter(isPostUri), ...layer1.flatMap((r) => replyRootOf(r) ?? [])], records),
+      dataplane.getRecords(rootUris.map(threadgateUriOf)),
+    ])
+    const threadgates = new Map(rootUris.map((root) => [threadgateUriOf(root), gates.get(threadgateUriOf(root)) ?? null]))
+    const restrictions = new Map<string, ReplyRestriction>()
+    for (const root of rootUris) {
+      const rule = replyRestriction(root, threadgates.get(threadgateUriOf(root)))
+      if (rule) restrictions.set(root, rule)
+    }
+
+    const posts = [...records.values()].filter((r): r is StoredRecord => !!r)
+    const postUris = posts.map((p) => p.uri)
+    const nested = unique([...embeds1, ...embeds2])
+    const byCollection = (collection: string) => nested.filter((uri) => collectionOfUri(uri) === collection)
+    const gateLists = [...restrictions.values()].flatMap((r) => r.lists)
+    // Direct replies made under a restricting gate: counted per author, to leave out the disallowed.
+    const gatedParents = [...layer0, ...layer1].flatMap((post) => {
+      const root = replyRootOf(post) ?? post.uri
+      const rule = restrictions.get(root)
+      return rule ? [{ parent: post.uri, since: rule.since, owner: rule.owner, root }] : []
+    })
+    const viewer = ctx.viewer
+    const [counts, interactions, threadMutes, blocks, profiles, lists, feedgens, labelers, packs, postgates, replyAuthors] = await Promise.all([
+      dataplane.getPostCounts(postUris),
+      viewer ? dataplane.getInteractionsBy(viewer, postUris) : undefined,
+      viewer ? dataplane.getMutesOf(viewer, 'thread', rootUris) : undefined,
+      this.postBlocks(posts),
+      this.hydrator.hydrateProfiles(unique([...[...records.keys(), ...nested].map(didOfUri), ...(opts.extraDids ?? [])]), ctx),
+      this.hydrator.hydrateLists(unique([...byCollection(LIST), ...gateLists]), ctx),
+      this.hydrator.hydrateFeedGens(byCollection(FEEDGEN), ctx),
+      this.hydrator.hydrateLabelers(byCollection(LABELER).map(didOfUri), ctx),
+      this.hydrator.hydrateStarterPacksBasic(byCollection(STARTER_PACK), ctx),
+      dataplane.getRecords(postUris.map(postgateUriOf)),
+      dataplane.getReplyAuthorCounts(gatedParents),
+    ])
+
+    const checks: ReplyCheck[] = []
+    for (const post of posts) {
+      const root = replyRootOf(post)
+      const rule = root ? restrictions.get(root) : undefined
+      if (root && rule && post.sortedAt >= rule.since) checks.push({ did: post.did, root })
+    }
+    for (const { parent, root } of gatedParents) {
+      for (const did of replyAuthors.get(parent)?.keys() ?? []) checks.push({ did, root })
+    }
+    if (viewer) for (const root of restrictions.keys()) checks.push({ did: viewer, root })
+    const replyAllowed = await loadReplyPermissions(dataplane, checks, restrictions, records)
+
+    const infos = new Map<string, PostInfo | null>()
+    for (const [uri, record] of records) infos.set(uri, record ? postInfo(record, restrictions, replyAllowed, postgates) : null)
+    const postCounts = new Map<string, PostCounts>()
+    const gatedRoot = new Map(gatedParents.map((g) => [g.parent, g.root]))
+    for (const [uri, c] of counts) {
+      const root = gatedRoot.get(uri)
+      let disallowed = 0
+      for (const [did, n] of replyAuthors.get(uri) ?? []) if (root && replyAllowed.get(replyKey(did, root)) === false) disallowed += n
+      postCounts.set(uri, { ...c, replies: Math.max(0, c.replies - disallowed) })
+    }
+    const postViewers = viewer
+      ? new Map<string, PostViewerInfo>(
+          posts.map((post) => [post.uri, { ...interactions?.get(post.uri), threadMuted: !!threadMutes?.has(replyRootOf(post) ?? post.uri) }]),
+        )
+      : undefined
+    const postgateMap = new Map(postUris.map((uri) => [postgateUriOf(uri), postgates.get(postgateUriOf(uri)) ?? null]))
+    return mergeStates(profiles, lists, feedgens, labelers, packs, {
+      posts: infos,
+      postCounts,
+      postViewers,
+      postBlocks: blocks,
+      threadgates,
+      postgates: postgateMap,
+      replyAllowed,
+    })
+  }
+
+  /**
+   * For feed items (app.bsky.feed.defs#feedViewPost): the posts, their reply parents and roots
+   * (a reply shows both), the reposts and the reposters' and grandparent authors' profiles.
+   */
+  async hydrateFeedItems(items: FeedItemRef[], ctx: HydrateCtx): Promise<HydrationState> {
+    const records = new Map<string, StoredRecord | null>()
+    const postUris = unique(items.map((item) => item.post))
+    await this.read(postUris, records)
+    const replies = existing(postUris, records).filter((post) => replyParentOf(post))
+    const threadUris = unique(replies.flatMap((post) => [replyRootOf(post) ?? [], replyParentOf(post) ?? []].flat()))
+    await this.read(threadUris, records)
+    const grandparentAuthors = replies.flatMap((post) => {
+      const grandparent = replyParentOf(records.get(replyParentOf(post)!) ?? undefined)
+      return grandparent ? [didOfUri(grandparent)] : []
+    })
+    const repostUris = unique(items.flatMap((item) => item.repost ?? []))
+    const [state, reposts] = await Promise.all([
+      this.hydratePosts([...postUris, ...threadUris], ctx, { given: records, extraDids: [...repostUris.map(didOfUri), ...grandparentAuthors] }),
+      this.hydrator.dataplane.getRecords(repostUris),
+    ])
+    return mergeStates(state, { reposts: new Map(repostUris.map((uri) => [uri, reposts.get(uri) ?? null])) })
+  }
+
+  /** For thread views: the thread's posts, and the root author's likes of them. */
+  async hydrateThreadPosts(thread: StoredRecord[], ctx: HydrateCtx): Promise<HydrationState> {
+    const given = new Map<string, StoredRecord | null>(thread.map((post) => [post.uri, post]))
+    const uris = thread.map((post) => post.uri)
+    const byRootAuthor = new Map<string, string[]>()
+    for (const post of thread) {
+      const author = didOfUri(replyRootOf(post) ?? post.uri)
+      byRootAuthor.set(author, [...(byRootAuthor.get(author) ?? []), post.uri])
+    }
+    const [state, ...likes] = await Promise.all([
+      this.hydratePosts(uris, ctx, { given }),
+      ...[...byRootAuthor].map(([author, subjects]) => this.hydrator.dataplane.getInteractionsBy(author, subjects)),
+    ])
+    const rootAuthorLikes = new Map<string, string>()
+    for (const found of likes) for (const [uri, { like }] of found) if (like) rootAuthorLikes.set(uri, like)
+    return mergeStates(state, { rootAuthorLikes })
+  }
+
+  /** For app.bsky.feed.getLikes: the likers' profiles, and blocks between each liker and the post's author. */
+  async hydrateLikes(subjectAuthor: string, likes: StoredRecord[], ctx: HydrateCtx): Promise<HydrationState> {
+    const [profiles, blocked] = await Promise.all([
+      this.hydrator.hydrateProfiles(unique(likes.map((like) => like.did)), ctx),
+      this.hydrator.dataplane.getBlockedPairs(likes.map((like) => [subjectAuthor, like.did])),
+    ])
+    const blockedLikers = new Set(blocked.map(([, liker]) => liker))
+    return mergeStates(profiles, {
+      likes: new Map(likes.map((like) => [like.uri, like])),
+      likeBlocks: new Map(likes.map((like) => [like.uri, blockedLikers.has(like.did)])),
+    })
+  }
+
+  /** For app.bsky.feed.getRepostedBy: the reposters' profiles. */
+  async hydrateReposts(reposts: StoredRecord[], ctx: HydrateCtx): Promise<HydrationState> {
+    const profiles = await this.hydrator.hydrateProfiles(unique(reposts.map((repost) => repost.did)), ctx)
+    return mergeStates(profiles, { reposts: new Map(reposts.map((repost) => [repost.uri, repost])) })
+  }
+
+  /** Reads the posts among `uris` not read yet into `records` (null when missing). */
+  private async read(uris: string[], records: Map<string, StoredRecord | null>): Promise<void> {
+    const wanted = unique(uris).filter((uri) => !records.has(uri))
+    if (wanted.length === 0) return
+    const found = await this.hydrator.dataplane.getRecords(wanted.filter(isPostUri))
+    for (const uri of wanted) records.set(uri, found.get(uri) ?? null)
+  }
+
+  /** Blocks (either way, direct or by list) between each post's author and those of its parent, root and quoted record. */
+  private async postBlocks(posts: StoredRecord[]): Promise<Map<string, PostBlocks>> {
+    const pairsOf = (post: StoredRecord) => {
+      const parent = replyParentOf(post)
+      const root = replyRootOf(post)
+      const embed = embeddedRecordUri(post)
+      return {
+        parent: parent ? didOfUri(parent) : undefined,
+        root: root ? didOfUri(root) : undefined,
+        embed: embed ? didOfUri(embed) : undefined,
+      }
+    }
+    const pairs: [string, string][] = []
+    for (const post of posts) {
+      for (const other of Object.values(pairsOf(post))) if (other && other !== post.did) pairs.push([post.did, other])
+    }
+    const blocked = new Set((await this.hydrator.dataplane.getBlockedPairs(pairs)).map(([a, b]) => `${a} ${b}`))
+    const isBlocked = (a: string, b: string | undefined) => !!b && a !== b && blocked.has(`${a} ${b}`)
+    return new Map(
+      posts.map((post) => {
+        const { parent, root, embed } = pairsOf(post)
+        return [post.uri, { parent: isBlocked(post.did, parent), root: isBlocked(post.did, root), embed: isBlocked(post.did, embed) }]
+      }),
+    )
+  }
+}
+
+/** A post with what its thread's gate and its quoted post's gate make of it. */
+function postInfo(
+  post: StoredRecord,
+  restrictions: Map<string, ReplyRestriction>,
+  replyAllowed: Map<string, boolean>,
+  postgates: Map<string, StoredRecord>,
+): PostInfo {
+  const root = replyRootOf(post)
+  const rule = root ? restrictions.get(root) : undefined
+  const violatesThreadGate = !!root && !!rule && post.sortedAt >= rule.since && replyAllowed.get(replyKey(post.did, root)) === false
+  const quoted = embeddedRecordUri(post)
+  const quotedGate = quoted && isPostUri(quoted) ? postgates.get(postgateUriOf(quoted)) : undefined
+  const violatesEmbeddingRules =
+    !!quoted && didOfUri(quoted) !== post.did && embeddingDisabledBy(quotedGate) && quotedGate!.sortedAt <= post.sortedAt
+  return { ...post, violatesThreadGate, violatesEmbeddingRules }
+}
+
+function existing(uris: string[], records: Map<string, StoredRecord | null>): StoredRecord[] {
+  return unique(uris).flatMap((uri) => records.get(uri) ?? [])
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)]
+}

@@ -1,0 +1,13 @@
+import { isValidAtIdentifier, isValidAtUri } from '@atproto/syntax'
+import { z } from 'zod'
+
+/**
+ * Zod builders for procedure bodies (JSON, so values keep their types: no query-string
+ * coercion), phrased to follow the field's path as parseInput reports it ("Input/actor must be …").
+ */
+export const input = {
+  atIdentifier: () =>
+    z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtIdentifier, 'must be a valid handle or DID'),
+  atUri: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtUri, 'must be a valid AT URI'),
+  boolean: () => z.boolean({ invalid_type_error: 'must be a boolean' }),
+}
