@@ -24,8 +24,13 @@ export interface ResolvedDid {
 }
 
 export interface ResolveDidOptions {
-  /** Skip the cache (e.g. a signature failed with the cached key, or an #identity event arrived). */
+  /** Skip the cache (e.g. a signature failed with the cached key), at most once a second per DID. */
   forceRefresh?: boolean
+  /**
+   * The document is known to have changed at this time (ms since the epoch; an #identity
+   * event's time): any copy fetched before it is stale, however recent.
+   */
+  changedAt?: number
 }
 
 export interface DidResolver {
@@ -136,7 +141,12 @@ export function createDidResolver(opts: DidResolverOptions): DidResolver {
       const entry = cache.get(did)
       const now = Date.now()
       if (entry) {
-        const fresh = resolveOpts.forceRefresh ? now - entry.fetchedAt < minRefreshIntervalMs : now < entry.expiresAt
+        const fresh =
+          resolveOpts.changedAt !== undefined
+            ? entry.fetchedAt > resolveOpts.changedAt
+            : resolveOpts.forceRefresh
+              ? now - entry.fetchedAt < minRefreshIntervalMs
+              : now < entry.expiresAt
         if (fresh) return entry.value
       }
       // Concurrent callers for one DID share a single fetch.

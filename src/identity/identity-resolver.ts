@@ -42,6 +42,8 @@ export interface IdentityResolverOptions {
 export interface RefreshOptions {
   /** Bypass caches (an #identity event arrived, or a signature failed with the cached key). */
   forceRefresh?: boolean
+  /** When the identity is known to have changed (an #identity event's time, ms): older copies are stale. */
+  changedAt?: number
 }
 
 export interface IdentityResolver {

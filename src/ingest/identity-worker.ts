@@ -6,7 +6,7 @@ import { singleIndex } from '#/indexing/route.js'
 import type { Logger } from '#/log.js'
 
 export interface IdentityVerifier {
-  verifyIdentity(did: string): Promise<{ handle: string; handleValid: boolean; pds?: string; didDoc: unknown } | null>
+  verifyIdentity(did: string, opts?: { forceRefresh?: boolean; changedAt?: number }): Promise<{ handle: string; handleValid: boolean; pds?: string; didDoc: unknown } | null>
 }
 
 interface Job {
@@ -98,7 +98,9 @@ export class IdentityWorker {
   }
 
   private async run(job: Job): Promise<void> {
-    const identity = await this.opts.verifier.verifyIdentity(job.did).catch((err: unknown) => {
+    // An #identity event says the DID document or handle changed: what was cached before it is stale.
+    const refresh = job.at > 0 ? { forceRefresh: true, changedAt: job.at } : undefined
+    const identity = await this.opts.verifier.verifyIdentity(job.did, refresh).catch((err: unknown) => {
       this.opts.log.debug({ did: job.did, err }, 'identity verification failed')
       return null
     })

@@ -340,6 +340,12 @@ describe('identity and account events', () => {
       const res = await client.get({ index: `${prefix}actors-all`, id: dave.did }, { ignore: [404] })
       return (res.body as any).found ? ((res.body as any)._source as Record<string, any>) : undefined
     }
+    // First the original handle is verified (so its DID document sits in Magpie's cache)…
+    await eventually('verified first handle', async () => {
+      const a = await actor()
+      return a?.handle === 'dave.test' && a.handleValid === true ? a : undefined
+    })
+    // …and the #identity event of the change must not be answered from that cache.
     await net.changeHandle(dave.did, 'dave2.test')
     await eventually('verified new handle', async () => {
       const a = await actor()
