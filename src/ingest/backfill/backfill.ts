@@ -63,6 +63,8 @@ const RETRY_BASE_MS = 1000
 const STATE_FLUSH_MS = 1000
 /** Listed repos waiting for their turn, at most: a few MB of queue. */
 const LISTING_AHEAD = 20_000
+/** Writes handed to the bulk writer at a time by one repo. */
+const ADD_SLICE = 2000
 
 /**
  * Backfill: list repos → resolve each DID to its PDS → getRepo (bounded per host and in
@@ -179,16 +181,18 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     if (result.badKeys.length > 0) log.warn({ did, keys: result.badKeys.slice(0, 10), count: result.badKeys.length }, 'repo has MST keys that are not record paths')
     for (const [collection, n] of Object.entries(result.written)) recordOps.inc({ collection, action: 'create' }, n)
 
-    const busy = opts.priority?.liveBusy()
-    if (busy) await busy
-    for (const op of taskOps(result)) writer.add(op)
-    progress.records += result.ids.length
-    backfillRecords.inc(result.ids.length)
+    // Added in slices, each only when the writer has room (and live ingest is not held up):
+    // sixteen large repos handed over at once would otherwise queue hundreds of MB.
+    const ops = taskOps(result)
+    for (let i = 0; i < ops.length || i === 0; i += ADD_SLICE) {
+      for (let wait = writer.ready() ?? opts.priority?.liveBusy(); wait; wait = writer.ready() ?? opts.priority?.liveBusy()) await wait
+      for (const op of ops.slice(i, i + ADD_SLICE)) writer.add(op)
+    }
+    progress.records += ops.length
+    backfillRecords.inc(ops.length)
     pendingDone.set(did, { status: 'done', rev: result.rev, commit: result.commit, records: result.records, at })
     writer.checkpoint([did])
     opts.noticeDid?.(did)
-    const wait = writer.ready()
-    if (wait) await wait
   }
 
   const markUnavailable = (did: string, status: string, reason: string): void => {

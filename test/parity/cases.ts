@@ -1,0 +1,186 @@
+import type { AccountName, Scenario } from './scenario.js'
+
+/**
+ * The requests the parity suite sends to both AppViews: every read endpoint of SPEC §4 except
+ * search, notifications and feeds served by generators, each from several viewers (anonymous,
+ * the author, followers, a blocked and a blocking account, a muted one…). Parameters are
+ * functions of the seeded scenario, so the list is fixed before the network exists.
+ */
+
+export type Params = Record<string, string | number | boolean | string[]>
+
+export interface ParityCase {
+  /** Unique and readable: "<method> <what> as <viewer>". */
+  name: string
+  nsid: string
+  /** Who asks (a service-auth token minted by their PDS for each AppView), or null for anonymous. */
+  viewer: AccountName | null
+  params: (s: Scenario) => Params
+  /** Follow each AppView's own cursor for this many pages (the case sets a small `limit`). */
+  pages?: number
+}
+
+const cases: ParityCase[] = []
+
+function add(nsid: string, what: string, viewers: (AccountName | null)[], params: (s: Scenario) => Params, pages?: number): void {
+  const method = nsid.split('.').slice(-1)[0]
+  for (const viewer of viewers) {
+    cases.push({ name: `${method} ${what} as ${viewer ?? 'anonymous'}`, nsid, viewer, params, ...(pages ? { pages } : {}) })
+  }
+}
+
+const did = (s: Scenario, name: AccountName) => s.accounts[name].did
+const uri = (s: Scenario, ref: string) => {
+  const r = s.refs[ref]
+  if (!r) throw new Error(`the scenario has no record named ${ref}`)
+  return r.uri
+}
+const UNKNOWN_DID = 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa'
+
+// app.bsky.actor
+const PROFILE = 'app.bsky.actor.getProfile'
+add(PROFILE, 'alice', [null, 'alice', 'bob', 'carol', 'dan', 'eve', 'gina'], (s) => ({ actor: did(s, 'alice') }))
+add(PROFILE, 'bob (verified by alice)', [null, 'alice', 'dan'], (s) => ({ actor: did(s, 'bob') }))
+add(PROFILE, 'carol (blocked by alice)', [null, 'alice'], (s) => ({ actor: did(s, 'carol') }))
+add(PROFILE, 'dan (blocks alice)', [null, 'alice', 'bob'], (s) => ({ actor: did(s, 'dan') }))
+add(PROFILE, 'eve (muted by bob, on a muted list)', ['bob'], (s) => ({ actor: did(s, 'eve') }))
+add(PROFILE, 'frank (on a blocked list)', ['bob', 'alice'], (s) => ({ actor: did(s, 'frank') }))
+add(PROFILE, 'gina by her new handle', [null, 'bob'], () => ({ actor: 'regina.test' }))
+add(PROFILE, 'gina by her old handle', [null], () => ({ actor: 'gina.test' }))
+add(PROFILE, 'hank (deactivated)', [null, 'alice'], (s) => ({ actor: did(s, 'hank') }))
+add(PROFILE, 'ivan (taken down)', [null], (s) => ({ actor: did(s, 'ivan') }))
+add(PROFILE, 'labby (a labeler)', [null], (s) => ({ actor: did(s, 'labby') }))
+add(PROFILE, 'the moderation service', [null], (s) => ({ actor: s.modServiceDid }))
+add(PROFILE, 'an unknown DID', [null], () => ({ actor: UNKNOWN_DID }))
+const PROFILES = 'app.bsky.actor.getProfiles'
+const everyone = (s: Scenario) => ({
+  actors: [did(s, 'alice'), 'bob.test', did(s, 'carol'), did(s, 'dan'), did(s, 'eve'), 'regina.test', did(s, 'hank'), did(s, 'ivan'), UNKNOWN_DID],
+})
+add(PROFILES, 'everyone', [null, 'bob', 'carol', 'dan'], everyone)
+
+// app.bsky.feed
+const TIMELINE = 'app.bsky.feed.getTimeline'
+add(TIMELINE, 'home', ['alice', 'bob', 'carol', 'dan', 'eve', 'gina', 'labby'], () => ({}))
+add(TIMELINE, 'home, 3 pages of 4', ['bob'], () => ({ limit: 4 }), 3)
+add(TIMELINE, 'home, anonymous', [null], () => ({}))
+
+const AUTHOR_FEED = 'app.bsky.feed.getAuthorFeed'
+for (const filter of ['posts_with_replies', 'posts_no_replies', 'posts_with_media', 'posts_and_author_threads', 'posts_with_video']) {
+  add(AUTHOR_FEED, `alice ${filter}`, [null], (s) => ({ actor: did(s, 'alice'), filter }))
+}
+add(AUTHOR_FEED, 'alice', [null, 'alice', 'bob', 'carol', 'dan', 'eve'], (s) => ({ actor: did(s, 'alice') }))
+add(AUTHOR_FEED, 'alice with pins', [null, 'bob'], (s) => ({ actor: did(s, 'alice'), includePins: true }))
+add(AUTHOR_FEED, 'alice with pins, posts_and_author_threads', [null], (s) => ({ actor: did(s, 'alice'), includePins: true, filter: 'posts_and_author_threads' }))
+add(AUTHOR_FEED, 'alice, 3 pages of 3', [null], (s) => ({ actor: did(s, 'alice'), limit: 3 }), 3)
+add(AUTHOR_FEED, 'bob posts_with_replies', [null, 'alice'], (s) => ({ actor: did(s, 'bob'), filter: 'posts_with_replies' }))
+add(AUTHOR_FEED, 'gina by new handle', [null], () => ({ actor: 'regina.test' }))
+add(AUTHOR_FEED, 'eve (muted)', ['bob'], (s) => ({ actor: did(s, 'eve') }))
+add(AUTHOR_FEED, 'frank (list-blocked)', ['bob'], (s) => ({ actor: did(s, 'frank') }))
+add(AUTHOR_FEED, 'hank (deactivated)', [null], (s) => ({ actor: did(s, 'hank') }))
+add(AUTHOR_FEED, 'ivan (taken down)', [null], (s) => ({ actor: did(s, 'ivan') }))
+
+const THREAD = 'app.bsky.feed.getPostThread'
+add(THREAD, 'a1 (deep, gated, hidden reply)', [null, 'alice', 'bob', 'carol', 'dan', 'eve', 'gina'], (s) => ({ uri: uri(s, 'a1') }))
+add(THREAD, 'a1 depth 1', [null], (s) => ({ uri: uri(s, 'a1'), depth: 1 }))
+add(THREAD, 'a1 depth 0', [null], (s) => ({ uri: uri(s, 'a1'), depth: 0 }))
+add(THREAD, 'r5 (deepest reply)', [null, 'bob'], (s) => ({ uri: uri(s, 'r5') }))
+add(THREAD, 'r5 parentHeight 2', [null], (s) => ({ uri: uri(s, 'r5'), parentHeight: 2 }))
+add(THREAD, 'rc (reply by carol)', [null, 'alice'], (s) => ({ uri: uri(s, 'rc') }))
+add(THREAD, 'p2 (followers only)', [null, 'alice', 'frank'], (s) => ({ uri: uri(s, 'p2') }))
+add(THREAD, 'p4 (mention or list)', [null, 'bob'], (s) => ({ uri: uri(s, 'p4') }))
+add(THREAD, 'p6 (nobody)', [null], (s) => ({ uri: uri(s, 'p6') }))
+add(THREAD, 'p3 (post gate)', [null], (s) => ({ uri: uri(s, 'p3') }))
+add(THREAD, 'a3 (thread muted by bob)', ['bob'], (s) => ({ uri: uri(s, 'a3') }))
+add(THREAD, 'ab2 (parent deleted)', [null], (s) => ({ uri: uri(s, 'ab2') }))
+add(THREAD, 'g1 (deleted)', [null], (s) => ({ uri: uri(s, 'g1') }))
+add(THREAD, 'd1 (author blocks viewer)', ['alice'], (s) => ({ uri: uri(s, 'd1') }))
+add(THREAD, 'h1 (author deactivated)', [null], (s) => ({ uri: uri(s, 'h1') }))
+
+const POSTS = 'app.bsky.feed.getPosts'
+const notable = ['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'r2', 'r5', 're', 'rc', 'q1', 'q2', 'q3', 'q5', 'q6', 'qfeed', 'qlist', 'p2:frank', 'p4:frank', 'p6:bob', 'ab2', 'g1', 'r6', 'd1', 'h1', 'i1', 'e1']
+add(POSTS, 'every notable post', [null, 'alice', 'bob', 'carol', 'dan'], (s) => ({ uris: notable.slice(0, 25).map((r) => uri(s, r)) }))
+add(POSTS, 'the rest', [null], (s) => ({ uris: notable.slice(25).map((r) => uri(s, r)) }))
+
+const LIKES = 'app.bsky.feed.getLikes'
+add(LIKES, 'a1', [null, 'bob', 'alice', 'dan'], (s) => ({ uri: uri(s, 'a1') }))
+add(LIKES, 'a1, 3 pages of 2', [null], (s) => ({ uri: uri(s, 'a1'), limit: 2 }), 3)
+add(LIKES, 'the feed generator', [null], (s) => ({ uri: uri(s, 'feed') }))
+add(LIKES, 'r2 (like deleted)', [null], (s) => ({ uri: uri(s, 'r2') }))
+const REPOSTED_BY = 'app.bsky.feed.getRepostedBy'
+add(REPOSTED_BY, 'a1', [null, 'bob', 'alice'], (s) => ({ uri: uri(s, 'a1') }))
+add(REPOSTED_BY, 'a2 (repost deleted)', [null], (s) => ({ uri: uri(s, 'a2') }))
+const QUOTES = 'app.bsky.feed.getQuotes'
+add(QUOTES, 'a1', [null, 'alice'], (s) => ({ uri: uri(s, 'a1') }))
+add(QUOTES, 'a2 (with media)', [null], (s) => ({ uri: uri(s, 'a2') }))
+add(QUOTES, 'p3 (post gate)', [null, 'alice'], (s) => ({ uri: uri(s, 'p3') }))
+add(QUOTES, 'g1 (deleted)', [null], (s) => ({ uri: uri(s, 'g1') }))
+const ACTOR_LIKES = 'app.bsky.feed.getActorLikes'
+add(ACTOR_LIKES, 'bob', ['bob', 'alice'], (s) => ({ actor: did(s, 'bob') }))
+add(ACTOR_LIKES, 'alice', ['alice'], (s) => ({ actor: did(s, 'alice') }))
+add(ACTOR_LIKES, 'bob, anonymous', [null], (s) => ({ actor: did(s, 'bob') }))
+
+const FEED_GEN = 'app.bsky.feed.getFeedGenerator'
+add(FEED_GEN, 'pets', [null, 'bob', 'alice'], (s) => ({ feed: uri(s, 'feed') }))
+add(FEED_GEN, 'missing', [null], (s) => ({ feed: `at://${did(s, 'alice')}/app.bsky.feed.generator/missing` }))
+add('app.bsky.feed.getFeedGenerators', 'pets and a missing one', [null, 'bob'], (s) => ({
+  feeds: [uri(s, 'feed'), `at://${did(s, 'alice')}/app.bsky.feed.generator/missing`],
+}))
+const ACTOR_FEEDS = 'app.bsky.feed.getActorFeeds'
+add(ACTOR_FEEDS, 'alice', [null, 'bob', 'dan'], (s) => ({ actor: did(s, 'alice') }))
+add(ACTOR_FEEDS, 'bob (none)', [null], (s) => ({ actor: did(s, 'bob') }))
+const LIST_FEED = 'app.bsky.feed.getListFeed'
+add(LIST_FEED, 'friends', [null, 'alice', 'bob', 'carol'], (s) => ({ list: uri(s, 'friends') }))
+add(LIST_FEED, 'friends, 2 pages of 3', [null], (s) => ({ list: uri(s, 'friends'), limit: 3 }), 2)
+
+// app.bsky.graph
+const FOLLOWS = 'app.bsky.graph.getFollows'
+add(FOLLOWS, 'alice', [null, 'bob', 'carol', 'dan'], (s) => ({ actor: did(s, 'alice') }))
+add(FOLLOWS, 'bob', [null, 'alice'], (s) => ({ actor: did(s, 'bob') }))
+add(FOLLOWS, 'alice, 3 pages of 2', [null], (s) => ({ actor: did(s, 'alice'), limit: 2 }), 3)
+const FOLLOWERS = 'app.bsky.graph.getFollowers'
+add(FOLLOWERS, 'alice', [null, 'alice', 'bob', 'carol', 'dan'], (s) => ({ actor: did(s, 'alice') }))
+add(FOLLOWERS, 'gina', [null], () => ({ actor: 'regina.test' }))
+add(FOLLOWERS, 'alice, 3 pages of 3', [null], (s) => ({ actor: did(s, 'alice'), limit: 3 }), 3)
+const KNOWN = 'app.bsky.graph.getKnownFollowers'
+add(KNOWN, 'alice', ['bob', 'gina', 'eve'], (s) => ({ actor: did(s, 'alice') }))
+add(KNOWN, 'gina', ['bob'], (s) => ({ actor: did(s, 'gina') }))
+add(KNOWN, 'alice, anonymous', [null], (s) => ({ actor: did(s, 'alice') }))
+add('app.bsky.graph.getBlocks', 'own', ['alice', 'dan', 'bob'], () => ({}))
+add('app.bsky.graph.getMutes', 'own', ['bob', 'alice', 'carol'], () => ({}))
+add('app.bsky.graph.getMutes', 'anonymous', [null], () => ({}))
+const LISTS = 'app.bsky.graph.getLists'
+add(LISTS, 'alice', [null, 'bob'], (s) => ({ actor: did(s, 'alice') }))
+add(LISTS, 'alice modlists', [null], (s) => ({ actor: did(s, 'alice'), purposes: ['modlist'] }))
+add(LISTS, 'alice curatelists', [null], (s) => ({ actor: did(s, 'alice'), purposes: ['curatelist'] }))
+const LIST = 'app.bsky.graph.getList'
+add(LIST, 'friends (curate)', [null, 'alice', 'bob', 'carol'], (s) => ({ list: uri(s, 'friends') }))
+add(LIST, 'trolls (blocked by bob)', [null, 'bob'], (s) => ({ list: uri(s, 'trolls') }))
+add(LIST, 'noisy (muted by bob)', ['bob'], (s) => ({ list: uri(s, 'noisy') }))
+add(LIST, 'starter pack list', [null], (s) => ({ list: uri(s, 'spList') }))
+add(LIST, 'friends, 2 pages of 2', [null], (s) => ({ list: uri(s, 'friends'), limit: 2 }), 2)
+add('app.bsky.graph.getListBlocks', 'own', ['bob', 'alice'], () => ({}))
+add('app.bsky.graph.getListMutes', 'own', ['bob', 'alice'], () => ({}))
+const STARTER_PACK = 'app.bsky.graph.getStarterPack'
+add(STARTER_PACK, 'magpie starters', [null, 'bob'], (s) => ({ starterPack: uri(s, 'starterpack') }))
+add('app.bsky.graph.getStarterPacks', 'magpie starters', [null], (s) => ({ uris: [uri(s, 'starterpack')] }))
+const ACTOR_STARTER_PACKS = 'app.bsky.graph.getActorStarterPacks'
+add(ACTOR_STARTER_PACKS, 'alice', [null, 'bob'], (s) => ({ actor: did(s, 'alice') }))
+const RELATIONSHIPS = 'app.bsky.graph.getRelationships'
+const others = (s: Scenario, ...names: AccountName[]) => [...names.map((n) => did(s, n)), UNKNOWN_DID]
+add(RELATIONSHIPS, 'alice and everyone', [null], (s) => ({ actor: did(s, 'alice'), others: others(s, 'bob', 'carol', 'dan', 'eve', 'gina', 'hank', 'ivan') }))
+add(RELATIONSHIPS, 'bob and everyone', [null, 'bob'], (s) => ({ actor: did(s, 'bob'), others: others(s, 'alice', 'dan', 'eve', 'frank') }))
+add(RELATIONSHIPS, 'by handle', [null], () => ({ actor: 'alice.test', others: ['bob.test', 'regina.test'] }))
+
+// app.bsky.labeler
+const SERVICES = 'app.bsky.labeler.getServices'
+add(SERVICES, 'labby and the moderation service', [null, 'bob'], (s) => ({ dids: [did(s, 'labby'), s.modServiceDid, did(s, 'alice')] }))
+add(SERVICES, 'labby detailed', [null, 'bob'], (s) => ({ dids: [did(s, 'labby')], detailed: true }))
+
+export const CASES: readonly ParityCase[] = cases
+
+// Names are test names and report keys: a duplicate would hide a case.
+const seen = new Set<string>()
+for (const c of cases) {
+  if (seen.has(c.name)) throw new Error(`duplicate parity case name: ${c.name}`)
+  seen.add(c.name)
+}
