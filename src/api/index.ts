@@ -25,6 +25,7 @@ import getFeedGenerators from '#/api/app/bsky/feed/getFeedGenerators.js'
 import getActorLikes from '#/api/app/bsky/feed/getActorLikes.js'
 import getAuthorFeed from '#/api/app/bsky/feed/getAuthorFeed.js'
 import getLikes from '#/api/app/bsky/feed/getLikes.js'
+import getListFeed from '#/api/app/bsky/feed/getListFeed.js'
 import getPostThread from '#/api/app/bsky/feed/getPostThread.js'
 import getPosts from '#/api/app/bsky/feed/getPosts.js'
 import getQuotes from '#/api/app/bsky/feed/getQuotes.js'
@@ -65,6 +66,7 @@ export const methods: readonly XrpcMethod[] = [
   getActorLikes,
   getAuthorFeed,
   getLikes,
+  getListFeed,
   getPostThread,
   getPosts,
   getQuotes,

@@ -46,6 +46,8 @@ export interface FeedReader {
   authorFeed(did: string, filter: AuthorFeedFilter, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Posts and reposts by any of `dids` (the viewer and whom they follow). */
   timeline(dids: string[], page: PageRequest): Promise<Page<FeedItemRef>>
+  /** Posts (not reposts, as in the reference AppView's list feeds) by any of `dids`. */
+  posts(dids: string[], page: PageRequest): Promise<Page<FeedItemRef>>
 }
 
 export function createFeedReader(search: Searcher, opts: { ttlMs: number }): FeedReader {
@@ -111,6 +113,10 @@ export function createFeedReader(search: Searcher, opts: { ttlMs: number }): Fee
     timeline(dids, page) {
       const byAuthor = { terms: { did: [...new Set(dids)] } }
       return walk([{ family: 'posts', filter: [byAuthor] }, { family: 'reposts', filter: [byAuthor] }], page)
+    },
+    async posts(dids, page) {
+      if (dids.length === 0) return { items: [] }
+      return walk([{ family: 'posts', filter: [{ terms: { did: [...new Set(dids)] } }] }], page)
     },
   }
 }

@@ -7,6 +7,7 @@ import {
   getBlockedPairs,
   getFollowedDids,
   getKnownFollowers,
+  getListMemberDids,
   getListBlocksBy,
   getRelationships,
   type KnownFollowers,
@@ -137,6 +138,8 @@ export interface DataPlane {
   getAuthorFeed(did: string, filter: AuthorFeedFilter, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Posts and reposts of the viewer and of everyone they follow. */
   getTimeline(viewer: string, page: PageRequest): Promise<Page<FeedItemRef>>
+  /** Posts by the list's members (whether or not the list itself still exists, as in the reference AppView). */
+  getListFeed(listUri: string, page: PageRequest): Promise<Page<FeedItemRef>>
   /** The post and its reply ancestors, child first, while they exist. */
   getAncestorsAndSelf(uri: string, height: number): Promise<StoredRecord[]>
   /** Replies under the post down to `depth` levels. */
@@ -213,6 +216,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getActorLikes: (did, page) => getActorLikes(search, did, page),
     getAuthorFeed: (did, filter, page) => feeds.authorFeed(did, filter, page),
     getTimeline: async (viewer, page) => feeds.timeline([viewer, ...(await followedDids(viewer))], page),
+    getListFeed: async (listUri, page) => feeds.posts(await getListMemberDids(search, listUri), page),
     getAncestorsAndSelf: (uri, height) => getAncestorsAndSelf(search, uri, height),
     getDescendants: (uri, depth) => getDescendants(search, uri, depth),
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, parents),

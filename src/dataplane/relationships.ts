@@ -138,23 +138,37 @@ export async function getBlockedPairs(search: Searcher, pairs: [string, string][
 const pairKey = (a: unknown, b: unknown) => `${String(a)} ${String(b)}`
 
 /** Every account `did` follows (deduplicated), up to a bound no real account reaches. */
-export async function getFollowedDids(search: Searcher, did: string): Promise<string[]> {
-  const followed: string[] = []
+export function getFollowedDids(search: Searcher, did: string): Promise<string[]> {
+  return distinctDids(search, 'follows', { term: { did } }, 'subjectDid')
+}
+
+/** Everyone on the list (its live listitems' subjects). */
+export function getListMemberDids(search: Searcher, listUri: string): Promise<string[]> {
+  return distinctDids(search, 'listitems', { term: { listUri } }, 'subjectDid')
+}
+
+/**
+ * The distinct values of `field` over live records matching `clause`, at most MAX_FOLLOWED of
+ * them: the answer is fed back into a `terms` query. A composite aggregation rather than hits,
+ * since duplicates (clients retry writes) would otherwise count against the limit.
+ */
+async function distinctDids(search: Searcher, index: 'follows' | 'listitems', clause: object, field: string): Promise<string[]> {
+  const found: string[] = []
   let after: Record<string, unknown> | undefined
   for (;;) {
     const { aggregations } = await search.one({
-      index: 'follows',
+      index,
       body: {
         size: 0,
         track_total_hits: false,
-        query: live({ term: { did } }),
-        aggs: { subjects: { composite: { size: 10_000, sources: [{ did: { terms: { field: 'subjectDid' } } }], ...(after ? { after } : {}) } } },
+        query: live(clause),
+        aggs: { subjects: { composite: { size: 10_000, sources: [{ did: { terms: { field } } }], ...(after ? { after } : {}) } } },
       },
     })
     const buckets = (aggregations?.subjects?.buckets ?? []) as { key: { did: string } }[]
-    for (const b of buckets) followed.push(b.key.did)
+    for (const b of buckets) found.push(b.key.did)
     after = aggregations?.subjects?.after_key
-    if (!after || buckets.length === 0 || followed.length >= MAX_FOLLOWED) return followed.slice(0, MAX_FOLLOWED)
+    if (!after || buckets.length === 0 || found.length >= MAX_FOLLOWED) return found.slice(0, MAX_FOLLOWED)
   }
 }
 

@@ -186,6 +186,14 @@ async function writeFixtures() {
   r.hankRepost1 = await create(hank.agent, 'app.bsky.feed.repost', { subject: r.bobPost, createdAt: now() })
   r.hankRepost2 = await create(hank.agent, 'app.bsky.feed.repost', { subject: r.plain, createdAt: now() })
   r.hankLatest = await post(hank, 'new, with an old rkey', {}, TID.fromTime(oldTime + 3_600_000_000, 1).toString())
+  // List feeds: Ivy's list of Hank and Gina; Alice's of Bob and Dave, who blocks her.
+  const listOf = async (owner: DevAccount, name: string, members: DevAccount[]) => {
+    const list = await create(owner.agent, 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#curatelist', name, createdAt: now() })
+    for (const m of members) await create(owner.agent, 'app.bsky.graph.listitem', { list: list.uri, subject: m.did, createdAt: now() })
+    return list
+  }
+  r.ivyList = await listOf(ivy, 'Hank and Gina', [hank, gina])
+  r.aliceList = await listOf(alice, 'Bob and Dave', [bob, dave])
   r.ivyMark = await post(ivy, 'the last fixture')
 }
 
@@ -547,6 +555,39 @@ describe('author feeds', () => {
     const { body } = await xrpc('getAuthorFeed', { actor: acct.bob.did })
     const orphan = body.feed.find((i: any) => i.post.uri === r.orphan!.uri)
     assert.deepEqual(orphan.reply.parent, { $type: 'app.bsky.feed.defs#notFoundPost', uri: r.gone!.uri, notFound: true })
+  })
+})
+
+describe('list feeds', () => {
+  test('posts (not reposts) of the members, newest first, paged without gaps or duplicates', async () => {
+    const expected = [r.hankLatest, ...[8, 7, 6, 5, 4, 3, 2, 1, 0].map((i) => r[`hank${i}`]), r.lateQuote, r.nested, r.hankOld].map((ref) => `${ref!.uri} `)
+    const full = await until('the list feed', () => xrpc('getListFeed', { list: r.ivyList!.uri, limit: 100 }), (a) => a.body.feed?.length === expected.length)
+    assert.deepEqual(full.body.feed.map(feedKey), expected)
+    assert.equal(full.body.cursor, undefined)
+    for (const limit of [1, 4, 5]) {
+      const paged = (await allPages('getListFeed', { list: r.ivyList!.uri, limit }, 'feed')).map(feedKey)
+      assert.deepEqual(paged, expected, `pages of ${limit}`)
+    }
+  })
+
+  test('members with a block with the list’s creator are left out, and for a viewer what the timeline hides', async () => {
+    const bobs = [r.orphan, r.listQuote, r.quote, r.bobPost, r.bobReply].map((ref) => ref!.uri)
+    const anon = await until('alice’s list', () => xrpc('getListFeed', { list: r.aliceList!.uri }), (a) => a.body.feed?.length >= bobs.length)
+    assert.deepEqual(anon.body.feed.map((i: any) => i.post.uri), bobs, 'none of Dave’s, who blocks Alice')
+    // Dave blocks Alice: Bob's replies in her threads are left out of what he sees.
+    const asDave = await xrpc('getListFeed', { list: r.aliceList!.uri }, acct.dave)
+    assert.deepEqual(
+      asDave.body.feed.map((i: any) => i.post.uri),
+      [r.listQuote, r.quote, r.bobPost].map((ref) => ref!.uri),
+    )
+  })
+
+  test('an unknown list has an empty feed (as in the reference AppView); a bad URI is 400', async () => {
+    const unknown = await xrpc('getListFeed', { list: `at://${acct.alice.did}/app.bsky.graph.list/3zzzzzzzzzzzz` })
+    assert.deepEqual(unknown, { status: 200, body: { feed: [] } })
+    const bad = await xrpc('getListFeed', { list: 'not a uri' })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.body.error, 'InvalidRequest')
   })
 })
 
