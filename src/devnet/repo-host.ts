@@ -292,6 +292,11 @@ export async function startRepoHost (opts: RepoHostOptions): Promise<RepoHost> {
 
   const server = http.createServer((req, res) => {
     const info: RequestInfo = { endpoint: 'other', faulted: false }
+    // Logged in arrival order: a streamed CAR may finish after a later, shorter answer.
+    const entry: RepoHostRequest = { endpoint: 'other', status: 0, faulted: false, at: Date.now() }
+    if (logRequests) log.push(entry)
+    // Filled in as soon as the answer is sent, before the stream's own completion is noticed.
+    res.once('finish', () => Object.assign(entry, { endpoint: info.endpoint, did: info.did, status: res.statusCode, faulted: info.faulted }))
     handle(req, res, info)
       .catch((err: unknown) => {
         if (res.headersSent) return void res.destroy()
@@ -301,7 +306,7 @@ export async function startRepoHost (opts: RepoHostOptions): Promise<RepoHost> {
         sendJson(res, 500, { error: 'InternalServerError', message: err instanceof Error ? err.message : String(err) })
       })
       .finally(() => {
-        if (logRequests) log.push({ endpoint: info.endpoint, did: info.did, status: res.statusCode, faulted: info.faulted, at: Date.now() })
+        Object.assign(entry, { endpoint: info.endpoint, did: info.did, status: res.statusCode, faulted: info.faulted })
       })
   })
   // Backfill clients keep connections open between repos.
