@@ -1,9 +1,8 @@
 import { ids, type AppBskyFeedGetActorFeeds } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { generatorView } from '#/views/feedgens.js'
 
@@ -33,17 +32,10 @@ const getActorFeeds = pipeline<Params, Skeleton, AppBskyFeedGetActorFeeds.Output
   present: ({ skeleton, state }) => ({ feeds: skeleton.uris.flatMap((uri) => generatorView(uri, state) ?? []), cursor: skeleton.cursor }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetActorFeeds,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getActorFeeds({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.feeds,
-    })
-  },
+  run: getActorFeeds,
+  items: (out) => out.feeds,
 })

@@ -1,11 +1,10 @@
 import { ids, type AppBskyFeedGetActorLikes } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -42,17 +41,10 @@ const getActorLikes = pipeline<Params, Skeleton, AppBskyFeedGetActorLikes.Output
   }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetActorLikes,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getActorLikes({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.feed,
-    })
-  },
+  run: getActorLikes,
+  items: (out) => out.feed,
 })

@@ -2,7 +2,7 @@ import { ids, type AppBskyFeedGetAuthorFeed } from '@atproto/api'
 import { isValidAtUri } from '@atproto/syntax'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { AuthorFeedFilter } from '#/dataplane/index.js'
 import { getActorInfos } from '#/hydration/actors.js'
@@ -10,7 +10,6 @@ import { mergeStates, type ActorInfo } from '#/hydration/state.js'
 import { activeModList } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
 import { feedItemBlocksAndMutes, SelfThreadTracker } from '#/rules/posts.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -85,17 +84,10 @@ function pinnedPostOf(actor: ActorInfo): string | undefined {
   return typeof pinned?.uri === 'string' && typeof pinned.cid === 'string' && isValidAtUri(pinned.uri) ? pinned.uri : undefined
 }
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetAuthorFeed,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getAuthorFeed({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.feed,
-    })
-  },
+  run: getAuthorFeed,
+  items: (out) => out.feed,
 })

@@ -1,13 +1,12 @@
 import { ids, type AppBskyFeedGetLikes } from '@atproto/api'
 import { normalizeDatetimeAlways } from '@atproto/syntax'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { profileView } from '#/views/profiles.js'
 
@@ -50,17 +49,10 @@ const getLikes = pipeline<Params, Skeleton, AppBskyFeedGetLikes.OutputSchema>({
   },
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetLikes,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getLikes({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.likes,
-    })
-  },
+  run: getLikes,
+  items: (out) => out.likes,
 })

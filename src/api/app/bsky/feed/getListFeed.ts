@@ -1,11 +1,10 @@
 import { ids, type AppBskyFeedGetListFeed } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { mergeStates } from '#/hydration/state.js'
 import { didOfUri } from '#/rules/gates.js'
 import { feedItemBlocksAndMutes } from '#/rules/posts.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -67,17 +66,10 @@ const getListFeed = pipeline<Params, Skeleton, AppBskyFeedGetListFeed.OutputSche
   }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetListFeed,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getListFeed({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.feed,
-    })
-  },
+  run: getListFeed,
+  items: (out) => out.feed,
 })

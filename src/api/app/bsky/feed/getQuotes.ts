@@ -1,11 +1,10 @@
 import { ids, type AppBskyFeedGetQuotes } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { postView } from '#/views/posts.js'
 
@@ -52,17 +51,10 @@ const getQuotes = pipeline<Params, Skeleton, AppBskyFeedGetQuotes.OutputSchema>(
   }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetQuotes,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getQuotes({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.posts,
-    })
-  },
+  run: getQuotes,
+  items: (out) => out.posts,
 })

@@ -1,11 +1,10 @@
 import { ids, type AppBskyFeedGetRepostedBy } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { profileView } from '#/views/profiles.js'
 
@@ -41,17 +40,10 @@ const getRepostedBy = pipeline<Params, Skeleton, AppBskyFeedGetRepostedBy.Output
   }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetRepostedBy,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getRepostedBy({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.repostedBy,
-    })
-  },
+  run: getRepostedBy,
+  items: (out) => out.repostedBy,
 })

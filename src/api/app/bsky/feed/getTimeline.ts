@@ -1,10 +1,9 @@
 import { ids, type AppBskyFeedGetTimeline } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import { feedItemBlocksAndMutes } from '#/rules/posts.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -50,17 +49,10 @@ const getTimeline = pipeline<Params, Skeleton, AppBskyFeedGetTimeline.OutputSche
   }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyFeedGetTimeline,
   params,
   auth: 'required',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getTimeline({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.feed,
-    })
-  },
+  run: getTimeline,
+  items: (out) => out.feed,
 })

@@ -1,9 +1,8 @@
 import { ids, type AppBskyGraphGetActorStarterPacks } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { starterPackViewBasic } from '#/views/starterpacks.js'
 
@@ -36,17 +35,10 @@ const getActorStarterPacks = pipeline<Params, Skeleton, AppBskyGraphGetActorStar
   }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyGraphGetActorStarterPacks,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getActorStarterPacks({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.starterPacks,
-    })
-  },
+  run: getActorStarterPacks,
+  items: (out) => out.starterPacks,
 })

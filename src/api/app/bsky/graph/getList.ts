@@ -1,11 +1,10 @@
 import { ids, type AppBskyGraphGetList } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { RecordRef } from '#/dataplane/index.js'
 import { mergeStates } from '#/hydration/state.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { listItemView, listView } from '#/views/lists.js'
 
@@ -59,17 +58,10 @@ const getList = pipeline<Params, Skeleton, AppBskyGraphGetList.OutputSchema>({
   },
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyGraphGetList,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getList({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.items,
-    })
-  },
+  run: getList,
+  items: (out) => out.items,
 })

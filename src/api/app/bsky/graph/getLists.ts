@@ -1,9 +1,8 @@
 import { ids, type AppBskyGraphGetLists } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { listView } from '#/views/lists.js'
 
@@ -53,17 +52,10 @@ const getLists = pipeline<Params, Skeleton, AppBskyGraphGetLists.OutputSchema>({
   present: ({ skeleton, state }) => ({ lists: skeleton.lists.flatMap((uri) => listView(uri, state) ?? []), cursor: skeleton.cursor }),
 })
 
-export default defineQuery({
+export default definePagedQuery({
   nsid: ids.AppBskyGraphGetLists,
   params,
   auth: 'optional',
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
-    return fillPage({
-      cursor: params.cursor,
-      limit: params.limit,
-      fetch: (page) => getLists({ ...params, ...page }, ctx, hydrateCtx),
-      items: (out) => out.lists,
-    })
-  },
+  run: getLists,
+  items: (out) => out.lists,
 })
