@@ -171,7 +171,7 @@ describe('SIGKILL during backfill', () => {
     const killed = await freshPrefix('bf-killed')
     const clean = await freshPrefix('bf-clean')
     // One repo at a time, each answer delayed: the run is still busy when it is killed.
-    for (const d of didOf.values()) host.setFault(d, { delayMs: 400 })
+    for (const d of didOf.values()) host.setFault(d, { delayMs: 1000 })
     const env = (prefix: string) => devnetEnv({ plcUrl: host.url }, prefix, { BACKFILL_CONCURRENCY: '1', BACKFILL_PER_HOST: '1', BULK_FLUSH_MS: '50', LOG_LEVEL: 'warn' })
     const run = (prefix: string) =>
       spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'backfill', '--pds', host.url, '--exit-when-done'], {
@@ -183,18 +183,18 @@ describe('SIGKILL during backfill', () => {
       const first = run(killed)
       const exited = new Promise((resolve) => first.once('exit', resolve))
       const states = new RepoStateStore(client, killed)
-      // Kill once a few repos are recorded as done, with others still to go.
+      // Kill once a few repos are recorded as done, with others still to go (each takes a second).
       for (;;) {
         await new Promise((r) => setTimeout(r, 100))
         await client.indices.refresh({ index: `${killed}state-*` }, { ignore: [404] })
         const counts = await states.countByStatus()
-        if (counts.done >= 3) break
+        if (counts.done >= 2) break
         assert.equal(first.exitCode, null, 'the backfill finished before it could be killed')
       }
       first.kill('SIGKILL')
       await exited
       const doneBefore = [...(await states.getMany([...didOf.values()]))].filter(([, s]) => s.status === 'done').map(([d]) => d)
-      assert.ok(doneBefore.length >= 3 && doneBefore.length < didOf.size, `${doneBefore.length} done when killed`)
+      assert.ok(doneBefore.length >= 2 && doneBefore.length < didOf.size, `${doneBefore.length} done when killed`)
 
       const fetchedBefore = host.fetchCounts()
       const second = run(killed)
