@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { lexicons, type AtpAgent } from '@atproto/api'
+import type { AtpAgent } from '@atproto/api'
 import { TID } from '@atproto/common-web'
-import type { Client } from '@opensearch-project/opensearch'
-import { startServer } from '#/cli/commands/serve.js'
-import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
-import { startLiveIngest } from '#/ingest/wire.js'
-import { createLogger } from '#/log.js'
-import { applySetup } from '#/store/setup.js'
-import { devnetConfig } from '../helpers/devnet-env.js'
-import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**
  * Posts and feeds end to end: posts, replies, quotes, likes, reposts, threadgates, postgates
@@ -20,20 +12,15 @@ import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/ope
  * official lexicon.
  */
 
-const SERVICE_DID = 'did:web:magpie.test'
 const CDN = 'https://cdn.magpie.test/img'
 const VIDEO_CDN = 'https://video.magpie.test/watch'
 // A 1×1 PNG, and the head of an MP4 (the PDS sniffs blob types).
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
 const MP4 = Buffer.concat([Buffer.from('0000001866747970', 'hex'), Buffer.from('mp42'), Buffer.alloc(4), Buffer.from('mp42isom'), Buffer.alloc(64)])
 
+let api: MagpieApi
 let net: DevNetwork
-let client: Client
-let prefix: string
-let server: Server
 let base: string
-const stop = new AbortController()
-let ingest: Promise<unknown>
 
 type Named = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank' | 'gina' | 'hank' | 'ivy'
 const acct = {} as Record<Named, DevAccount>
@@ -47,44 +34,21 @@ let imageCid: string
 let videoCid: string
 
 before(async () => {
-  net = await startDevNetwork()
-  client = testClient()
-  prefix = uniquePrefix('api-feed')
-  const config = devnetConfig(net, prefix, {
-    SERVICE_DID,
-    PORT: '0',
-    READ_CACHE_MS: '0',
-    IMAGE_CDN_URL: CDN,
-    VIDEO_CDN_URL: VIDEO_CDN,
-    BULK_FLUSH_MS: '50',
-  })
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
-  await applySetup(client, prefix, log)
-  ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
-  server = await startServer(config, client, log)
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  api = await startMagpieApi('api-feed', { IMAGE_CDN_URL: CDN, VIDEO_CDN_URL: VIDEO_CDN })
+  ;({ net, base } = api)
+
   const names: Named[] = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivy']
   const created = await Promise.all(names.map((name) => net.createAccount(name)))
   names.forEach((name, i) => (acct[name] = created[i]!))
   await writeFixtures()
 })
 
-after(async () => {
-  stop.abort()
-  await ingest
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await net.close()
-  await dropPrefix(client, prefix)
-  await client.close()
-})
+after(() => api.close())
 
 const now = () => new Date().toISOString()
 const rkeyOf = (uri: string) => uri.split('/').pop()!
 
-async function create(agent: AtpAgent, collection: string, record: Record<string, unknown>, rkey?: string): Promise<Ref> {
-  const res = await agent.com.atproto.repo.createRecord({ repo: agent.session!.did, collection, rkey, record: { $type: collection, ...record } })
-  return { uri: res.data.uri, cid: res.data.cid }
-}
+const create: (agent: AtpAgent, collection: string, record: Record<string, unknown>, rkey?: string) => Promise<Ref> = createRecord
 
 function post(who: DevAccount, text: string, extra: Record<string, unknown> = {}, rkey?: string) {
   return create(who.agent, 'app.bsky.feed.post', { text, createdAt: now(), ...extra }, rkey)
@@ -197,36 +161,10 @@ async function writeFixtures() {
   r.ivyMark = await post(ivy, 'the last fixture')
 }
 
-async function serviceToken(account: DevAccount, lxm: string): Promise<string> {
-  const res = await account.agent.com.atproto.server.getServiceAuth({ aud: SERVICE_DID, lxm })
-  return res.data.token
-}
-
-interface Answer {
-  status: number
-  body: any
-}
-
-/** An XRPC GET; a 200 body must validate against the method's lexicon output. */
-async function xrpc(method: string, params: Record<string, string | string[] | number | boolean>, viewer?: DevAccount): Promise<Answer> {
-  const nsid = `app.bsky.feed.${method}`
-  const query = new URLSearchParams()
-  for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
-  const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
-  const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
-  const body = (await res.json()) as any
-  if (res.status === 200) lexicons.assertValidXrpcOutput(nsid, body)
-  else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
-  return { status: res.status, body }
-}
-
-/** Ask until `ready` accepts the answer (ingest is asynchronous), then return it. */
-function until(what: string, ask: () => Promise<Answer>, ready: (a: Answer) => boolean): Promise<Answer> {
-  return eventually(what, async () => {
-    const answer = await ask()
-    return ready(answer) ? answer : undefined
-  })
-}
+const serviceToken = (account: DevAccount, lxm: string) => api.serviceToken(account, lxm)
+/** A GET of an app.bsky.feed method. */
+const xrpc = (method: string, params: Record<string, string | string[] | number | boolean>, viewer?: DevAccount) =>
+  api.xrpc(`app.bsky.feed.${method}`, params, viewer)
 
 async function onePost(uri: string, viewer?: DevAccount): Promise<any> {
   const { body } = await xrpc('getPosts', { uris: uri }, viewer)

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict'
 import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { lexicons, type AtpAgent } from '@atproto/api'
 import type { Client } from '@opensearch-project/opensearch'
-import { startServer } from '#/cli/commands/serve.js'
 import { createDataPlane } from '#/dataplane/index.js'
-import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
-import { startLiveIngest } from '#/ingest/wire.js'
-import { createLogger } from '#/log.js'
+import type { DevAccount, DevNetwork } from '#/devnet/network.js'
 import { listenOn } from '#/server/listen.js'
-import { applySetup } from '#/store/setup.js'
-import { devnetConfig } from '../helpers/devnet-env.js'
-import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import { createRecord, startMagpieApi, until as untilAnswer, type Answer, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**
  * The graph, list, mute, feed-generator and labeler methods end to end: records written through
@@ -21,19 +15,16 @@ import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/ope
  * against the official lexicon.
  */
 
-const SERVICE_DID = 'did:web:magpie.test'
 const MODLIST = 'app.bsky.graph.defs#modlist'
 const CURATELIST = 'app.bsky.graph.defs#curatelist'
 
+let api: MagpieApi
 let net: DevNetwork
 let client: Client
+let base: string
 let prefix: string
-let server: Server
 let feedService: Server
 let feedServiceDid: string
-let base: string
-const stop = new AbortController()
-let ingest: Promise<unknown>
 
 type Named = 'alice' | 'bob' | 'carol' | 'dave' | 'erin' | 'frank' | 'gina' | 'hank'
 const acct = {} as Record<Named, DevAccount>
@@ -47,21 +38,8 @@ const uris = {} as Record<Fixture, string> & Record<string, string>
 const cids: Record<string, string> = {}
 
 before(async () => {
-  net = await startDevNetwork()
-  client = testClient()
-  prefix = uniquePrefix('api-graph')
-  const config = devnetConfig(net, prefix, {
-    SERVICE_DID,
-    PORT: '0',
-    READ_CACHE_MS: '0',
-    IMAGE_CDN_URL: 'https://cdn.magpie.test/img',
-    BULK_FLUSH_MS: '50',
-  })
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
-  await applySetup(client, prefix, log)
-  ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
-  server = await startServer(config, client, log)
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  api = await startMagpieApi('api-graph', { IMAGE_CDN_URL: 'https://cdn.magpie.test/img' })
+  ;({ net, client, base, prefix } = api)
   feedService = await startFeedService()
 
   const names: Named[] = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank']
@@ -72,13 +50,8 @@ before(async () => {
 })
 
 after(async () => {
-  stop.abort()
-  await ingest
-  await new Promise<void>((resolve) => server.close(() => resolve()))
   await new Promise<void>((resolve) => feedService.close(() => resolve()))
-  await net.close()
-  await dropPrefix(client, prefix)
-  await client.close()
+  await api.close()
 })
 
 /** A feed generator service: a did:web whose document names a BskyFeedGenerator endpoint. */
@@ -105,10 +78,7 @@ async function startFeedService(): Promise<Server> {
 
 const now = () => new Date().toISOString()
 
-async function create(agent: AtpAgent, collection: string, record: Record<string, unknown>, rkey?: string) {
-  const res = await agent.com.atproto.repo.createRecord({ repo: agent.session!.did, collection, rkey, record: { $type: collection, ...record } })
-  return res.data
-}
+const create = createRecord
 
 async function writeFixtures() {
   const { alice, bob, carol, dave, erin, frank, gina, hank } = acct
@@ -153,42 +123,8 @@ async function writeFixtures() {
   uris.post = (await create(alice.agent, 'app.bsky.feed.post', { text: 'a thread', createdAt: now() })).uri
 }
 
-async function serviceToken(account: DevAccount, lxm: string): Promise<string> {
-  const res = await account.agent.com.atproto.server.getServiceAuth({ aud: SERVICE_DID, lxm })
-  return res.data.token
-}
-
-interface Answer {
-  status: number
-  body: any
-}
-
-function checkAnswer(nsid: string, status: number, body: any) {
-  if (status === 200) lexicons.assertValidXrpcOutput(nsid, body)
-  else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
-}
-
-/** An XRPC GET; a 200 body must validate against the method's lexicon output. */
-async function xrpc(nsid: string, params: Record<string, string | number | string[]>, viewer?: DevAccount): Promise<Answer> {
-  const query = new URLSearchParams()
-  for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
-  const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
-  const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
-  const body = (await res.json()) as any
-  checkAnswer(nsid, res.status, body)
-  return { status: res.status, body }
-}
-
-/** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
-async function call(nsid: string, input: unknown, viewer?: DevAccount, lxm = nsid): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (viewer) headers.authorization = `Bearer ${await serviceToken(viewer, lxm)}`
-  const res = await fetch(`${base}/xrpc/${nsid}`, { method: 'POST', headers, body: JSON.stringify(input) })
-  const text = await res.text()
-  const body = text ? JSON.parse(text) : undefined
-  if (res.status !== 200) checkAnswer(nsid, res.status, body)
-  return { status: res.status, body }
-}
+const xrpc = (nsid: string, params: Record<string, string | number | string[]>, viewer?: DevAccount) => api.xrpc(nsid, params, viewer)
+const call = (nsid: string, input: unknown, viewer?: DevAccount, lxm?: string) => api.call(nsid, input, viewer, lxm)
 
 async function ok(nsid: string, input: unknown, viewer: DevAccount) {
   const answer = await call(nsid, input, viewer)
@@ -196,12 +132,7 @@ async function ok(nsid: string, input: unknown, viewer: DevAccount) {
 }
 
 /** Ask until `ready` accepts the answer (ingest is asynchronous), then return it. */
-function until(what: string, ask: () => Promise<Answer>, ready: (a: Answer) => boolean): Promise<Answer> {
-  return eventually(what, async () => {
-    const answer = await ask()
-    return ready(answer) ? answer : undefined
-  }, 30_000)
-}
+const until = (what: string, ask: () => Promise<Answer>, ready: (a: Answer) => boolean) => untilAnswer(what, ask, ready, 30_000)
 
 /** Every item of a listing, page by page; fails on a repeated cursor or item. */
 async function allPages(nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount) {

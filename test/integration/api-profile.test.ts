@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { lexicons, type AtpAgent } from '@atproto/api'
-import type { Client } from '@opensearch-project/opensearch'
-import { startServer } from '#/cli/commands/serve.js'
-import { loadConfig } from '#/config/env.js'
-import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
-import { startLiveIngest } from '#/ingest/wire.js'
-import { createLogger } from '#/log.js'
-import { applySetup } from '#/store/setup.js'
-import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import { createRecord, SERVICE_DID, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**
  * Profiles end to end: accounts and records written through a real PDS, carried by its
@@ -19,7 +10,6 @@ import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/ope
  * official lexicon.
  */
 
-const SERVICE_DID = 'did:web:magpie.test'
 const GET_PROFILE = 'app.bsky.actor.getProfile'
 const GET_PROFILES = 'app.bsky.actor.getProfiles'
 // A 1×1 PNG: the PDS checks that an avatar blob is an image.
@@ -28,13 +18,9 @@ const PNG = Buffer.from(
   'base64',
 )
 
+let api: MagpieApi
 let net: DevNetwork
-let client: Client
-let prefix: string
-let server: Server
 let base: string
-const stop = new AbortController()
-let ingest: Promise<unknown>
 let alice: DevAccount, bob: DevAccount, carol: DevAccount, dave: DevAccount, erin: DevAccount, frank: DevAccount, gina: DevAccount
 /** URIs of records the assertions refer to. */
 const uris: Record<string, string> = {}
@@ -42,48 +28,19 @@ let avatarCid: string
 let pinned: { uri: string; cid: string }
 
 before(async () => {
-  net = await startDevNetwork()
-  client = testClient()
-  prefix = uniquePrefix('api-profile')
-  const config = loadConfig({
-    ...process.env,
-    INDEX_PREFIX: prefix,
-    PLC_URL: net.plcUrl,
-    HANDLE_RESOLVER_URL: net.pdsUrl,
-    HANDLE_RESOLUTION: 'xrpc',
-    ALLOW_PRIVATE_NETWORK: 'true',
-    SERVICE_DID,
-    PORT: '0',
-    READ_CACHE_MS: '0',
-    IMAGE_CDN_URL: 'https://cdn.magpie.test/img',
-    BULK_FLUSH_MS: '50',
-  })
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
-  await applySetup(client, prefix, log)
-  ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
-  server = await startServer(config, client, log)
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  api = await startMagpieApi('api-profile', { IMAGE_CDN_URL: 'https://cdn.magpie.test/img' })
+  ;({ net, base } = api)
 
   const accounts = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina'].map((name) => net.createAccount(name)))
   ;[alice, bob, carol, dave, erin, frank, gina] = accounts as [DevAccount, DevAccount, DevAccount, DevAccount, DevAccount, DevAccount, DevAccount]
   await writeFixtures()
 })
 
-after(async () => {
-  stop.abort()
-  await ingest
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await net.close()
-  await dropPrefix(client, prefix)
-  await client.close()
-})
+after(() => api.close())
 
 const now = () => new Date().toISOString()
 
-async function create(agent: AtpAgent, collection: string, record: Record<string, unknown>, rkey?: string) {
-  const res = await agent.com.atproto.repo.createRecord({ repo: agent.session!.did, collection, rkey, record: { $type: collection, ...record } })
-  return res.data
-}
+const create = createRecord
 
 async function writeFixtures() {
   const blob = await alice.agent.uploadBlob(PNG, { encoding: 'image/png' })
@@ -120,35 +77,8 @@ async function writeFixtures() {
   uris.bobListblock = (await create(bob.agent, 'app.bsky.graph.listblock', { subject: uris.modList, createdAt: now() })).uri
 }
 
-async function serviceToken(account: DevAccount, lxm: string, aud = SERVICE_DID): Promise<string> {
-  const res = await account.agent.com.atproto.server.getServiceAuth({ aud, lxm })
-  return res.data.token
-}
-
-interface Answer {
-  status: number
-  body: any
-}
-
-/** An XRPC GET; a 200 body must validate against the method's lexicon output. */
-async function xrpc(nsid: string, params: Record<string, string | string[]>, viewer?: DevAccount): Promise<Answer> {
-  const query = new URLSearchParams()
-  for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, v)
-  const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
-  const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
-  const body = (await res.json()) as any
-  if (res.status === 200) lexicons.assertValidXrpcOutput(nsid, body)
-  else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
-  return { status: res.status, body }
-}
-
-/** Ask until `ready` accepts the answer (ingest is asynchronous), then return it. */
-function until(what: string, ask: () => Promise<Answer>, ready: (a: Answer) => boolean): Promise<Answer> {
-  return eventually(what, async () => {
-    const answer = await ask()
-    return ready(answer) ? answer : undefined
-  })
-}
+const serviceToken = (account: DevAccount, lxm: string, aud?: string) => api.serviceToken(account, lxm, aud)
+const xrpc = (nsid: string, params: Record<string, string | string[]>, viewer?: DevAccount) => api.xrpc(nsid, params, viewer)
 
 describe('getProfile', () => {
   test('anonymous: the detailed view with exact counts, and no viewer state', async () => {

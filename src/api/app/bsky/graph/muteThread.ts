@@ -1,18 +1,5 @@
 import { ids } from '@atproto/api'
-import { z } from 'zod'
-import { recordUriIn, requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { recordMuteProcedure } from '#/api/app/bsky/graph/record-mute.js'
 
 /** Mute a thread by its root post (post views then say `viewer.threadMuted`). */
-export default defineProcedure({
-  nsid: ids.AppBskyGraphMuteThread,
-  params: z.object({}),
-  input: z.object({ root: input.atUri() }),
-  auth: 'required',
-  async handler({ input, viewer, ctx }) {
-    const muter = requester(viewer)
-    const root = await recordUriIn(ctx, input.root, 'app.bsky.feed.post', 'root')
-    await ctx.dataplane.putMute(muter, 'thread', root)
-  },
-})
+export default recordMuteProcedure({ nsid: ids.AppBskyGraphMuteThread, kind: 'thread', field: 'root', collection: 'app.bsky.feed.post', mute: true })

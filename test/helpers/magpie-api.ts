@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { lexicons, type AtpAgent } from '@atproto/api'
+import type { Client } from '@opensearch-project/opensearch'
+import { startServer } from '#/cli/commands/serve.js'
+import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
+import { startLiveIngest } from '#/ingest/wire.js'
+import { createLogger } from '#/log.js'
+import { applySetup } from '#/store/setup.js'
+import { devnetConfig } from './devnet-env.js'
+import { dropPrefix, eventually, testClient, uniquePrefix } from './opensearch.js'
+
+/**
+ * Magpie's read path end to end for the API tests: a dev-env PDS, live ingest from its firehose
+ * into a fresh index prefix, and Magpie's HTTP server, called with viewer tokens the PDS mints.
+ */
+
+export const SERVICE_DID = 'did:web:magpie.test'
+
+export interface Answer {
+  status: number
+  body: any
+}
+
+export interface MagpieApi {
+  net: DevNetwork
+  client: Client
+  prefix: string
+  /** http://127.0.0.1:<port> of Magpie's server. */
+  base: string
+  serviceToken(account: DevAccount, lxm: string, aud?: string): Promise<string>
+  /** An XRPC GET; a 200 body must validate against the method's lexicon output, an error be `{error, message}`. */
+  xrpc(nsid: string, params: Record<string, string | number | boolean | string[]>, viewer?: DevAccount): Promise<Answer>
+  /** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
+  call(nsid: string, input: unknown, viewer?: DevAccount, lxm?: string): Promise<Answer>
+  close(): Promise<void>
+}
+
+export async function startMagpieApi(name: string, env: Record<string, string>): Promise<MagpieApi> {
+  const net = await startDevNetwork()
+  const client = testClient()
+  const prefix = uniquePrefix(name)
+  const config = devnetConfig(net, prefix, { SERVICE_DID, PORT: '0', READ_CACHE_MS: '0', BULK_FLUSH_MS: '50', ...env })
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
+  await applySetup(client, prefix, log)
+  const stop = new AbortController()
+  const ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
+  const server: Server = await startServer(config, client, log)
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const serviceToken = async (account: DevAccount, lxm: string, aud = SERVICE_DID): Promise<string> =>
+    (await account.agent.com.atproto.server.getServiceAuth({ aud, lxm })).data.token
+  const checkAnswer = (nsid: string, status: number, body: any): void => {
+    if (status === 200) lexicons.assertValidXrpcOutput(nsid, body)
+    else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
+  }
+
+  return {
+    net,
+    client,
+    prefix,
+    base,
+    serviceToken,
+    async xrpc(nsid, params, viewer) {
+      const query = new URLSearchParams()
+      for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
+      const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
+      const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
+      const body = (await res.json()) as any
+      checkAnswer(nsid, res.status, body)
+      return { status: res.status, body }
+    },
+    async call(nsid, input, viewer, lxm = nsid) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (viewer) headers.authorization = `Bearer ${await serviceToken(viewer, lxm)}`
+      const res = await fetch(`${base}/xrpc/${nsid}`, { method: 'POST', headers, body: JSON.stringify(input) })
+      const text = await res.text()
+      const body = text ? JSON.parse(text) : undefined
+      if (res.status !== 200) checkAnswer(nsid, res.status, body)
+      return { status: res.status, body }
+    },
+    async close() {
+      stop.abort()
+      await ingest
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await net.close()
+      await dropPrefix(client, prefix)
+      await client.close()
+    },
+  }
+}
+
+/** Create a record through the PDS (its `$type` filled in); its URI and CID. */
+export async function createRecord(agent: AtpAgent, collection: string, record: Record<string, unknown>, rkey?: string): Promise<{ uri: string; cid: string }> {
+  const res = await agent.com.atproto.repo.createRecord({ repo: agent.session!.did, collection, rkey, record: { $type: collection, ...record } })
+  return { uri: res.data.uri, cid: res.data.cid }
+}
+
+/** Ask until `ready` accepts the answer (ingest is asynchronous), then return it. */
+export function until(what: string, ask: () => Promise<Answer>, ready: (a: Answer) => boolean, timeoutMs?: number): Promise<Answer> {
+  return eventually(
+    what,
+    async () => {
+      const answer = await ask()
+      return ready(answer) ? answer : undefined
+    },
+    timeoutMs,
+  )
+}
