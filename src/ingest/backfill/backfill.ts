@@ -78,27 +78,19 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
   const progress = opts.progress ?? new BackfillProgress()
   const states = new RepoStateStore(opts.client, prefix)
 
-  // Finished repos wait here until the writes before them are acknowledged.
-  const pendingDone = new Map<string, RepoState>()
   let stateBuffer: [string, RepoState][] = []
-  const writer = new BulkWriter<string[]>({
+  // A finished repo's state rides its checkpoint: recorded once the writes before it are acknowledged.
+  const writer = new BulkWriter<[string, RepoState][]>({
     client: opts.client,
     log: log.child({ component: 'bulk' }),
     flushBytes: opts.flushBytes,
     flushMs: opts.flushMs,
     maxInFlight: opts.maxInFlight,
     mergeCheckpoints: (a, b) => a.concat(b),
-    onCheckpoint: (dids) => {
-      for (const did of dids) {
-        const state = pendingDone.get(did)
-        pendingDone.delete(did)
-        if (!state) continue
-        stateBuffer.push([did, state])
-        if (state.status === 'done') {
-          progress.done++
-          backfillRepos.inc({ outcome: 'done' })
-        }
-      }
+    onCheckpoint: (done) => {
+      stateBuffer.push(...done)
+      progress.done += done.length
+      backfillRepos.inc({ outcome: 'done' }, done.length)
     },
   })
   const flushStates = async (): Promise<void> => {
@@ -190,8 +182,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     }
     progress.records += ops.length
     backfillRecords.inc(ops.length)
-    pendingDone.set(did, { status: 'done', rev: result.rev, commit: result.commit, records: result.records, at })
-    writer.checkpoint([did])
+    writer.checkpoint([[did, { status: 'done', rev: result.rev, commit: result.commit, records: result.records, at }]])
     opts.noticeDid?.(did)
   }
 
