@@ -3,9 +3,8 @@ import { Piscina } from 'piscina'
 import processRepo, { type RepoTask, type RepoTaskResult } from '#/ingest/backfill/repo-worker.js'
 
 export interface RepoProcessor {
+  /** Callers bound how many repos they hold at once; the pool queues whatever it is given. */
   run(task: RepoTask): Promise<RepoTaskResult>
-  /** Tasks waiting for a thread. Callers bound how many repos they hold at once; the pool does not. */
-  readonly pending: number
   close(): Promise<void>
 }
 
@@ -16,19 +15,8 @@ export interface RepoProcessor {
 export function createRepoProcessor(opts: { threads?: number } = {}): RepoProcessor {
   const threads = opts.threads ?? availableParallelism()
   if (threads <= 0) {
-    let pending = 0
     return {
-      async run(task) {
-        pending++
-        try {
-          return processRepo(task)
-        } finally {
-          pending--
-        }
-      },
-      get pending() {
-        return pending
-      },
+      run: async (task) => processRepo(task),
       async close() {},
     }
   }
@@ -40,9 +28,6 @@ export function createRepoProcessor(opts: { threads?: number } = {}): RepoProces
   })
   return {
     run: (task) => pool.run(task, { transferList: transferable(task.car) }),
-    get pending() {
-      return pool.queueSize
-    },
     close: () => pool.close(),
   }
 }
