@@ -32,6 +32,12 @@ import getQuotes from '#/api/app/bsky/feed/getQuotes.js'
 import getRepostedBy from '#/api/app/bsky/feed/getRepostedBy.js'
 import getTimeline from '#/api/app/bsky/feed/getTimeline.js'
 import getServices from '#/api/app/bsky/labeler/getServices.js'
+import getPreferences from '#/api/app/bsky/notification/getPreferences.js'
+import getUnreadCount from '#/api/app/bsky/notification/getUnreadCount.js'
+import listNotifications from '#/api/app/bsky/notification/listNotifications.js'
+import putPreferences from '#/api/app/bsky/notification/putPreferences.js'
+import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
+import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -73,4 +79,10 @@ export const methods: readonly XrpcMethod[] = [
   getRepostedBy,
   getTimeline,
   getServices,
+  getPreferences,
+  getUnreadCount,
+  listNotifications,
+  putPreferences,
+  putPreferencesV2,
+  updateSeen,
 ]

@@ -14,6 +14,7 @@ import {
   type Relationship,
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/search.js'
+import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
 import { getFollowPairs, getListMemberships } from '#/dataplane/gate-checks.js'
 import { getActorLikes, getInteractionsBy, getLikesBySubject, getRepostsBySubject, type Interactions } from '#/dataplane/interactions.js'
@@ -53,10 +54,20 @@ import {
   type SortKey,
 } from '#/dataplane/pages.js'
 import { getLikeCounts, getLikesBy } from '#/dataplane/subject-likes.js'
+import {
+  countNotificationCandidates,
+  getNotificationCandidates,
+  getRecentReplyThreads,
+  type NotificationCandidate,
+  type NotificationQuery,
+  type NotificationReason,
+} from '#/dataplane/notifications.js'
+import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, PostCounts }
+export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -150,6 +161,19 @@ export interface DataPlane {
   getFollowPairs(pairs: [string, string][]): Promise<Set<string>>
   /** The [list, member] pairs that hold, as "list member" keys. */
   getListMemberships(pairs: [string, string][]): Promise<Set<string>>
+
+  // Notifications: queries over the record indices (pages newest first, keyed by [sortAt, cid, did])
+  /** Records that may notify `q.recipient`, newest first. */
+  getNotificationCandidates(q: NotificationQuery, page: PageRequest): Promise<Page<NotificationCandidate>>
+  /** How many records may notify `q.recipient` (exact). */
+  countNotificationCandidates(q: NotificationQuery): Promise<number>
+  /** Roots of the threads of the account's newest replies. */
+  getRecentReplyThreads(did: string): Promise<string[]>
+  // Notification state: private to `did`, which callers must only ever set to the authenticated requester
+  getNotifState(did: string): Promise<NotifState>
+  /** Moves the seen time forward (never back). */
+  putSeenAt(did: string, seenAt: string): Promise<void>
+  putNotifSettings(did: string, fields: { priority?: boolean; preferences?: Record<string, unknown> }): Promise<void>
 }
 
 export interface DataPlaneOptions {
@@ -166,7 +190,8 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const counts = createCounts(search, { ttlMs })
   const followed = new LRUCache<string, string[]>({ max: 10_000, ttl: Math.max(ttlMs, 1) })
   const postCounts = createPostCounts(search, { ttlMs })
-  const feeds = createFeedReader(search, { ttlMs })
+  const walk = createPartitionWalk(search, { ttlMs })
+  const feeds = createFeedReader(walk)
 
   async function followedDids(did: string): Promise<string[]> {
     const hit = ttlMs > 0 ? followed.get(did) : undefined
@@ -222,5 +247,11 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, parents),
     getFollowPairs: (pairs) => getFollowPairs(search, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),
+    getNotificationCandidates: (q, page) => getNotificationCandidates(walk, q, page),
+    countNotificationCandidates: (q) => countNotificationCandidates(search, q),
+    getRecentReplyThreads: (did) => getRecentReplyThreads(search, did),
+    getNotifState: (did) => getNotifState(search, did),
+    putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),
+    putNotifSettings: (did, fields) => putNotifSettings(search, did, fields),
   }
 }

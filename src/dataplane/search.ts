@@ -30,6 +30,7 @@ export type FamilyIndex =
   | 'chat-declarations'
   | 'records'
   | 'mutes'
+  | 'notif-state'
 
 /** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
 export const NOT_DELETED = { term: { tomb: true } } as const

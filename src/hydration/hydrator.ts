@@ -1,5 +1,6 @@
 import { isDidIdentifier, normalizeHandle, type AtIdentifierString } from '@atproto/syntax'
-import type { DataPlane } from '#/dataplane/index.js'
+import type { DataPlane, NotificationCandidate } from '#/dataplane/index.js'
+import { hydrateNotifications } from '#/hydration/notifications.js'
 import type { Logger } from '#/log.js'
 import { getActorInfos } from '#/hydration/actors.js'
 import { hydrateFeedGens, hydrateLabelers, hydrateLists, hydrateStarterPacks } from '#/hydration/graph.js'
@@ -81,6 +82,11 @@ export class Hydrator {
     })
     const packs = await this.hydrateStarterPacksBasic(packUris, ctx)
     return mergeStates(packs, state, { profileCounts, knownFollowers: known, blocksWith })
+  }
+
+  /** For notification views (hydration/notifications.ts). */
+  hydrateNotifications(candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateNotifications(this, candidates, ctx)
   }
 
   /** For list views (basic): the list records, owners, member counts and the viewer's list blocks. */

@@ -1,5 +1,6 @@
 import type { ActorMuteState, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord } from '#/dataplane/index.js'
 import type { PostHydrationState } from '#/hydration/post-state.js'
+import type { PostContext } from '#/rules/notifications.js'
 import type { ImageUrls } from '#/views/images.js'
 import type { VideoUrls } from '#/views/videos.js'
 
@@ -71,6 +72,12 @@ export interface HydrationState extends PostHydrationState {
   subjectLikeCounts?: Map<string, number>
   /** The viewer's like of each non-post record it likes, by the record's URI. */
   viewerSubjectLikes?: Map<string, string>
+  /** For notifications: what decides each candidate post's reasons, by its URI. */
+  notificationPosts?: Map<string, PostContext>
+  /** For notifications: whether each record a notification may be about still exists. */
+  notificationSubjects?: Map<string, boolean>
+  /** For notifications: subjects in a thread the viewer muted. */
+  mutedThreadSubjects?: Set<string>
   /** For a full starter pack view: the members sampled from its list (listitem URI and member). */
   starterPackSamples?: Map<string, { uri: string; subject: string }[]>
 }

@@ -79,6 +79,12 @@ export function mentionedDids(post: StoredRecord | null | undefined): Set<string
   return out
 }
 
+/** Replies the thread's owner hid with its threadgate. */
+export function hiddenRepliesOf(threadgate: StoredRecord | null | undefined): Set<string> {
+  const uris = threadgate?.record.hiddenReplies
+  return new Set(Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [])
+}
+
 /** The postgate forbids others to quote the post. */
 export function embeddingDisabledBy(postgate: StoredRecord | null | undefined): boolean {
   const rules = postgate?.record.embeddingRules

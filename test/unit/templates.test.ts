@@ -195,3 +195,17 @@ describe('index-templates/mutes.json', () => {
     for (const field of ['createdAt', 'updatedAt']) assert.equal(properties[field]?.type, 'date', field)
   })
 })
+
+describe('index-templates/notif-state.json', () => {
+  test('patterns, alias, settings, fields', () => {
+    const template = readTemplate('notif-state')
+    checkCommon(template, 'notif-state', 'notif-state')
+    const { dynamic, properties } = template.template.mappings
+    assert.equal(dynamic, 'strict')
+    // Written by src/dataplane/notif-state.ts, one document per account, read by its id only.
+    assert.equal(properties.did?.type, 'keyword')
+    assert.equal(properties.priority?.type, 'boolean')
+    assert.deepEqual(properties.preferences, { type: 'object', enabled: false })
+    for (const field of ['seenAt', 'updatedAt']) assert.equal(properties[field]?.type, 'date', field)
+  })
+})

@@ -1,4 +1,4 @@
-import { isValidAtIdentifier, isValidAtUri } from '@atproto/syntax'
+import { isDatetimeString, isValidAtIdentifier, isValidAtUri } from '@atproto/syntax'
 import { z } from 'zod'
 
 /**
@@ -10,4 +10,6 @@ export const input = {
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtIdentifier, 'must be a valid handle or DID'),
   atUri: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtUri, 'must be a valid AT URI'),
   boolean: () => z.boolean({ invalid_type_error: 'must be a boolean' }),
+  datetime: () =>
+    z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isDatetimeString, 'must be a valid datetime'),
 }

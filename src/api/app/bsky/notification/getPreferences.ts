@@ -1,0 +1,16 @@
+import { ids } from '@atproto/api'
+import { z } from 'zod'
+import { completePreferences } from '#/api/app/bsky/notification/preferences.js'
+import { requester } from '#/api/uris.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+
+/** The requester's notification preferences (defaults until it puts some). */
+export default defineQuery({
+  nsid: ids.AppBskyNotificationGetPreferences,
+  params: z.object({}),
+  auth: 'required',
+  async handler({ viewer, ctx }) {
+    const state = await ctx.dataplane.getNotifState(requester(viewer))
+    return { preferences: completePreferences(state.preferences) }
+  },
+})

@@ -1,0 +1,34 @@
+import { ids } from '@atproto/api'
+import { z } from 'zod'
+import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
+import { visibleNotifications } from '#/rules/notifications.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+
+const params = z.object({
+  priority: param.boolean().optional(),
+  seenAt: param.datetime().optional(),
+})
+
+/** Up to this many unread, the count is exactly what listNotifications would show; beyond, a count of the index. */
+const EXACT_UP_TO = 100
+
+export default defineQuery({
+  nsid: ids.AppBskyNotificationGetUnreadCount,
+  params,
+  auth: 'required',
+  async handler({ params, viewer, ctx }) {
+    const { state, query: all } = await requesterNotifications(ctx, viewer, params)
+    const me = all.recipient
+    const query = { ...all, after: state.seenAt }
+    const page = await ctx.dataplane.getNotificationCandidates(query, { limit: EXACT_UP_TO })
+    if (page.next) {
+      // Past what a badge shows: count the records that address the account, without the
+      // threads clause (most replies there are to someone else).
+      return { count: await ctx.dataplane.countNotificationCandidates({ ...query, threads: [] }) }
+    }
+    const hydrateCtx = ctx.hydrator.createContext({ viewer: me })
+    const hydrated = await ctx.hydrator.hydrateNotifications(page.items, hydrateCtx)
+    return { count: visibleNotifications(me, page.items, query.reasons, hydrated).length }
+  },
+})

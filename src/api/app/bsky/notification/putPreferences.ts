@@ -1,0 +1,16 @@
+import { ids } from '@atproto/api'
+import { z } from 'zod'
+import { requester } from '#/api/uris.js'
+import { input } from '#/server/xrpc/inputs.js'
+import { defineProcedure } from '#/server/xrpc/method.js'
+
+/** The older preference: whether listing and counting default to priority notifications (from accounts the requester follows). */
+export default defineProcedure({
+  nsid: ids.AppBskyNotificationPutPreferences,
+  params: z.object({}),
+  input: z.object({ priority: input.boolean() }),
+  auth: 'required',
+  async handler({ input, viewer, ctx }) {
+    await ctx.dataplane.putNotifSettings(requester(viewer), { priority: input.priority })
+  },
+})

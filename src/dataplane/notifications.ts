@@ -1,0 +1,153 @@
+import { live } from '#/dataplane/keyset.js'
+import type { Page, PageRequest } from '#/dataplane/pages.js'
+import type { PartitionWalk } from '#/dataplane/partition-walk.js'
+import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
+import type { FamilyIndex, Searcher } from '#/dataplane/search.js'
+
+/**
+ * Notifications are not stored: they are the records that address an account (likes and
+ * reposts of its posts, replies and quotes, mentions, follows, starter pack joins,
+ * verifications), found by the derived fields ingest already indexes, newest first across the
+ * families with the same partition walk as feeds. Which reason a record gives, if any, is
+ * decided on the page (rules/notifications.ts); the query only has to find every candidate.
+ */
+
+export type NotificationReason =
+  | 'like'
+  | 'repost'
+  | 'follow'
+  | 'mention'
+  | 'reply'
+  | 'quote'
+  | 'starterpack-joined'
+  | 'like-via-repost'
+  | 'repost-via-repost'
+  | 'verified'
+
+export const NOTIFICATION_REASONS: readonly NotificationReason[] = [
+  'like',
+  'repost',
+  'follow',
+  'mention',
+  'reply',
+  'quote',
+  'starterpack-joined',
+  'like-via-repost',
+  'repost-via-repost',
+  'verified',
+]
+
+export interface NotificationQuery {
+  recipient: string
+  /** The reasons wanted (the request's filter and the recipient's preferences). */
+  reasons: readonly NotificationReason[]
+  /** Per reason, only from these authors (priority notifications, a "follows" preference). */
+  authorsFor?(reason: NotificationReason): string[] | undefined
+  /**
+   * Roots of threads the recipient replied in: a reply there may answer one of its replies a few
+   * levels down, which no field of the new reply names.
+   */
+  threads: string[]
+  /** Authors never shown (blocks either way, mutes): left out of counts. */
+  hiddenAuthors?: string[]
+  /** Only notifications after this time (unread counts). */
+  after?: string
+}
+
+/** A record that may notify the recipient, with the family it came from. */
+export interface NotificationCandidate {
+  family: FamilyIndex
+  record: StoredRecord
+}
+
+const STARTER_PACK = 'app.bsky.graph.starterpack'
+const POST = 'app.bsky.feed.post'
+
+/** The clause that finds a reason's records, and their family. */
+function reasonClause(reason: NotificationReason, q: NotificationQuery): { family: FamilyIndex; clause: object } {
+  const me = q.recipient
+  switch (reason) {
+    case 'like':
+      return { family: 'likes', clause: { term: { subjectDid: me } } }
+    case 'like-via-repost':
+      return { family: 'likes', clause: { term: { viaDid: me } } }
+    case 'repost':
+      return { family: 'reposts', clause: { term: { subjectDid: me } } }
+    case 'repost-via-repost':
+      return { family: 'reposts', clause: { term: { viaDid: me } } }
+    case 'follow':
+      return { family: 'follows', clause: { term: { subjectDid: me } } }
+    case 'mention':
+      return { family: 'posts', clause: { term: { mentions: me } } }
+    case 'quote':
+      return { family: 'posts', clause: { prefix: { quotedUri: `at://${me}/${POST}/` } } }
+    case 'reply': {
+      const should: object[] = [{ term: { replyParentDid: me } }, { term: { replyRootDid: me } }]
+      if (q.threads.length > 0) should.push({ terms: { replyRoot: q.threads } })
+      return { family: 'posts', clause: { bool: { should, minimum_should_match: 1 } } }
+    }
+    case 'starterpack-joined':
+      return { family: 'profiles', clause: { prefix: { joinedViaStarterPack: `at://${me}/${STARTER_PACK}/` } } }
+    case 'verified':
+      return { family: 'verifications', clause: { term: { subjectDid: me } } }
+  }
+}
+
+/** Families where the reference AppView never notifies an account of its own records. */
+const NO_SELF = new Set<FamilyIndex>(['likes', 'reposts', 'posts'])
+
+/** Per family: the filter clauses that select its candidates. */
+function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[] }[] {
+  const byFamily = new Map<FamilyIndex, object[]>()
+  for (const reason of q.reasons) {
+    const { family, clause } = reasonClause(reason, q)
+    const authors = q.authorsFor?.(reason)
+    const scoped = authors ? { bool: { filter: [clause, { terms: { did: authors } }] } } : clause
+    byFamily.set(family, [...(byFamily.get(family) ?? []), scoped])
+  }
+  return [...byFamily].map(([family, should]) => {
+    const filter: object[] = [{ bool: { should, minimum_should_match: 1 } }]
+    const excluded = [...(NO_SELF.has(family) ? [q.recipient] : []), ...(q.hiddenAuthors ?? [])]
+    if (excluded.length > 0) filter.push({ bool: { must_not: [{ terms: { did: excluded } }] } })
+    if (q.after) filter.push({ range: { sortAt: { gt: q.after } } })
+    return { family, filter }
+  })
+}
+
+/** Candidates newest first (whole records: their views show them). */
+export function getNotificationCandidates(walk: PartitionWalk, q: NotificationQuery, page: PageRequest): Promise<Page<NotificationCandidate>> {
+  if (q.reasons.length === 0) return Promise.resolve({ items: [] })
+  const sources = sourcesOf(q).map((s) => ({ ...s, source: true }))
+  return walk(sources, page, (family, hit) => {
+    const record = storedRecordOf(hit)
+    return record ? { family, record } : undefined
+  })
+}
+
+/** How many candidates there are (exact; one count per family in one round trip). */
+export async function countNotificationCandidates(search: Searcher, q: NotificationQuery): Promise<number> {
+  if (q.reasons.length === 0) return 0
+  const results = await search.many(
+    sourcesOf(q).map(({ family, filter }) => ({ index: family, body: { size: 0, track_total_hits: true, query: live(...filter) } })),
+  )
+  return results.reduce((sum, r) => sum + (r.total ?? 0), 0)
+}
+
+/** Roots of the threads of the account's newest replies (at most `max`). */
+export async function getRecentReplyThreads(search: Searcher, did: string, max = 100): Promise<string[]> {
+  const { hits } = await search.one({
+    index: 'posts',
+    body: {
+      size: max,
+      track_total_hits: false,
+      query: live({ term: { did } }, { term: { isReply: true } }),
+      collapse: { field: 'replyRoot' },
+      sort: [{ sortAt: 'desc' }],
+      _source: ['record.reply.root.uri'],
+    },
+  })
+  return hits.flatMap((hit) => {
+    const root = hit._source?.record?.reply?.root?.uri
+    return typeof root === 'string' ? [root] : []
+  })
+}

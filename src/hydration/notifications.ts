@@ -1,0 +1,98 @@
+import type { NotificationCandidate, StoredRecord } from '#/dataplane/index.js'
+import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
+import type { Hydrator } from '#/hydration/hydrator.js'
+import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
+import { embeddedRecordUri, hiddenRepliesOf, isPostUri, threadgateUriOf } from '#/rules/gates.js'
+import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
+
+/**
+ * For notification views: everything that decides whether and why each candidate notifies the
+ * viewer (its post's gates and ancestors), everything that may hide it (its author's status and
+ * relationship to the viewer, whether the record it is about still exists or sits in a thread
+ * the viewer muted), and what the views show (authors' profiles, the starter pack a follow came
+ * through).
+ */
+export async function hydrateNotifications(h: Hydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+  const posts = candidates.filter((c) => c.family === 'posts').map((c) => c.record)
+  const given = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
+  const [postState, ancestors] = await Promise.all([
+    h.posts.hydratePosts(
+      posts.map((p) => p.uri),
+      ctx,
+      { given },
+    ),
+    ancestorsOf(h, posts),
+  ])
+
+  const subjects = new Set<string>()
+  const packs = new Set<string>()
+  for (const { record } of candidates) {
+    for (const uri of possibleSubjects(record)) subjects.add(uri)
+    const via = (record.record as { via?: { uri?: unknown } }).via?.uri
+    if (typeof via === 'string' && via.includes('/app.bsky.graph.starterpack/')) packs.add(via)
+  }
+  for (const chain of ancestors.values()) for (const uri of chain) subjects.add(uri)
+  const rootUris = [...new Set(posts.map((p) => replyRootOf(p) ?? p.uri))]
+  const viewer = ctx.viewer
+  const [profiles, packState, subjectRecords, gates] = await Promise.all([
+    h.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
+    h.hydrateStarterPacksBasic([...packs], ctx),
+    h.dataplane.getRecords([...subjects]),
+    h.dataplane.getRecords(rootUris.map(threadgateUriOf)),
+  ])
+  // A subject's thread: its root, read from the subject itself when it is a post.
+  const subjectRoots = new Map<string, string>()
+  for (const uri of subjects) if (isPostUri(uri)) subjectRoots.set(uri, replyRootOf(subjectRecords.get(uri)) ?? uri)
+  const mutedRoots = viewer ? await h.dataplane.getMutesOf(viewer, 'thread', [...new Set(subjectRoots.values())]) : new Map()
+
+  const postContexts = new Map<string, PostContext>()
+  for (const post of posts) {
+    const info = postState.posts?.get(post.uri)
+    const root = replyRootOf(post) ?? post.uri
+    postContexts.set(post.uri, {
+      violatesThreadGate: info?.violatesThreadGate ?? false,
+      violatesEmbeddingRules: info?.violatesEmbeddingRules ?? false,
+      ancestors: ancestors.get(post.uri) ?? [],
+      hiddenReplies: hiddenRepliesOf(gates.get(threadgateUriOf(root))),
+    })
+  }
+  return mergeStates(postState, profiles, packState, {
+    notificationPosts: postContexts,
+    notificationSubjects: new Map([...subjects].map((uri) => [uri, subjectRecords.has(uri)])),
+    mutedThreadSubjects: new Set([...subjectRoots].filter(([, root]) => mutedRoots.has(root)).map(([uri]) => uri)),
+  })
+}
+
+/** Records a candidate's notification may be about (its reasonSubject), whatever the reason turns out to be. */
+function possibleSubjects(record: StoredRecord): string[] {
+  const value = record.record as { subject?: { uri?: unknown }; via?: { uri?: unknown }; joinedViaStarterPack?: { uri?: unknown } }
+  const out = [value.subject?.uri, value.via?.uri, value.joinedViaStarterPack?.uri, embeddedRecordUri(record)]
+  return out.filter((uri): uri is string => typeof uri === 'string' && uri.startsWith('at://'))
+}
+
+/**
+ * Each reply's ancestors, parent first, up to REPLY_NOTIFY_HEIGHT levels and only while they
+ * exist (a deleted post ends the chain, as it ends the reference's thread walk): one batched
+ * read per level.
+ */
+async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<string, string[]>> {
+  const chains = new Map<string, string[]>()
+  const known = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
+  // The post each chain has reached; a chain stops when its tip has no parent.
+  let tips = posts.flatMap((p) => (replyParentOf(p) ? [{ post: p.uri, tip: p }] : []))
+  for (const { post } of tips) chains.set(post, [])
+  for (let height = 1; height <= REPLY_NOTIFY_HEIGHT && tips.length > 0; height++) {
+    const wanted = [...new Set(tips.map((t) => replyParentOf(t.tip)!))].filter((uri) => !known.has(uri))
+    const found = await h.dataplane.getRecords(wanted)
+    for (const uri of wanted) known.set(uri, found.get(uri) ?? null)
+    const next: typeof tips = []
+    for (const { post, tip } of tips) {
+      const parent = known.get(replyParentOf(tip)!)
+      if (!parent) continue
+      chains.get(post)!.push(parent.uri)
+      if (replyParentOf(parent)) next.push({ post, tip: parent })
+    }
+    tips = next
+  }
+  return chains
+}
