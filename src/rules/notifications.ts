@@ -87,34 +87,50 @@ function postNotification(recipient: string, post: StoredRecord, ctx: PostContex
   return []
 }
 
+/** A notification: the record that notifies, and why. */
+export interface NotificationItem extends NotificationOf {
+  candidate: NotificationCandidate
+}
+
 /**
- * The notifications the candidates give `viewer` that it gets to see: of the reasons asked for,
- * from a visible account with no block either way and that it does not mute, not about a record that is gone
- * or sits in a thread it muted, and not a reply it hid in its own thread.
+ * The notifications the candidates give `viewer`, of the reasons asked for, as the reference
+ * AppView would hold them in its notification table: nothing in a thread the viewer muted and,
+ * when `liveSubjects`, nothing about a record that is gone (its listing skips those; its unread
+ * count does not). Who they come from is not looked at yet (see visibleNotifications).
  */
-export function visibleNotifications(
+export function derivedNotifications(
   viewer: string,
   candidates: NotificationCandidate[],
   reasons: readonly NotificationReason[],
   state: HydrationState,
-): (NotificationOf & { candidate: NotificationCandidate })[] {
+  opts: { liveSubjects: boolean },
+): NotificationItem[] {
   const wanted = new Set(reasons)
-  return candidates.flatMap((candidate) => {
+  return candidates.flatMap((candidate) =>
+    notificationsOf(viewer, candidate, state.notificationPosts?.get(candidate.record.uri))
+      .filter(({ reason, reasonSubject }) => {
+        if (!wanted.has(reason)) return false
+        if (!reasonSubject) return true
+        if (opts.liveSubjects && state.notificationSubjects?.get(reasonSubject) === false) return false
+        return !state.mutedThreadSubjects?.has(reasonSubject)
+      })
+      .map((n) => ({ ...n, candidate })),
+  )
+}
+
+/**
+ * Of the notifications, those the viewer gets to see: from a visible account with no block
+ * either way and that it does not mute, and not a reply it hid in its own thread.
+ */
+export function visibleNotifications(viewer: string, items: NotificationItem[], state: HydrationState): NotificationItem[] {
+  return items.filter(({ candidate, reason }) => {
     const author = candidate.record.did
     // Unknown, deactivated and taken-down accounts were hydrated as null.
-    if (!state.actors?.get(author)) return []
-    if (author !== viewer && (viewerBlockExists(author, state) || viewerMuteExists(author, state))) return []
-    const post = state.notificationPosts?.get(candidate.record.uri)
-    return notificationsOf(viewer, candidate, post)
-      .filter((n) => {
-        if (!wanted.has(n.reason)) return false
-        if (n.reasonSubject && (state.notificationSubjects?.get(n.reasonSubject) === false || state.mutedThreadSubjects?.has(n.reasonSubject))) return false
-        if (n.reason === 'reply' && post) {
-          const root = replyRootOf(candidate.record)
-          if (root && didOfUri(root) === viewer && post.hiddenReplies.has(candidate.record.uri)) return false
-        }
-        return true
-      })
-      .map((n) => ({ ...n, candidate }))
+    if (!state.actors?.get(author)) return false
+    if (author !== viewer && (viewerBlockExists(author, state) || viewerMuteExists(author, state))) return false
+    if (reason !== 'reply') return true
+    const root = replyRootOf(candidate.record)
+    const hidden = state.notificationPosts?.get(candidate.record.uri)?.hiddenReplies
+    return !(root && didOfUri(root) === viewer && hidden?.has(candidate.record.uri))
   })
 }

@@ -133,8 +133,8 @@ describe('listNotifications', () => {
     assert.equal(first.record.$type, 'app.bsky.graph.verification')
     assert.equal(first.cid, ref.bobVerifies!.cid)
     // Never marked seen: the newest is unread, the rest read.
-    // Five candidates, two dropped (a reply the gate refused, blocked Hank's like): three shown.
-    assert.deepEqual(answer.body.notifications.map((n: any) => n.isRead), [false, true, true])
+    // A page is five notifications (the reply the gate refused is none), of which blocked Hank's like is hidden.
+    assert.deepEqual(answer.body.notifications.map((n: any) => n.isRead), [false, true, true, true])
     assert.ok(answer.body.cursor, 'a cursor to the next page')
   })
 
@@ -216,7 +216,12 @@ describe('seen state and unread counts', () => {
     const all = await lines('alice')
     const before = await api.xrpc(UNREAD, {}, alice)
     assert.equal(before.status, 200)
-    assert.equal(before.body.count, all.length)
+    // As the reference AppView counts: also what the listing hides — blocked Hank's like,
+    // deactivated Dan's follow and like, and the reply Alice hid.
+    assert.equal(before.body.count, all.length + 4)
+    // Priority: only Bob, whom Alice follows.
+    const fromBob = all.filter((l) => l.split(' ')[1] === 'bob').length
+    assert.deepEqual((await api.xrpc(UNREAD, { priority: true }, alice)).body, { count: fromBob + 1 })
 
     assert.equal((await api.call(SEEN, { seenAt: now() }, alice)).status, 200)
     assert.deepEqual((await api.xrpc(UNREAD, {}, alice)).body, { count: 0 })

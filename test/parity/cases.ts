@@ -2,7 +2,7 @@ import type { AccountName, Scenario } from './scenario.js'
 
 /**
  * The requests the parity suite sends to both AppViews: every read endpoint of SPEC §4 except
- * search, notifications and feeds served by generators, each from several viewers (anonymous,
+ * search and feeds served by generators, each from several viewers (anonymous,
  * the author, followers, a blocked and a blocking account, a muted one…). Parameters are
  * functions of the seeded scenario, so the list is fixed before the network exists.
  */
@@ -175,6 +175,25 @@ add(RELATIONSHIPS, 'by handle', [null], () => ({ actor: 'alice.test', others: ['
 const SERVICES = 'app.bsky.labeler.getServices'
 add(SERVICES, 'labby and the moderation service', [null, 'bob'], (s) => ({ dids: [did(s, 'labby'), s.modServiceDid, did(s, 'alice')] }))
 add(SERVICES, 'labby detailed', [null, 'bob'], (s) => ({ dids: [did(s, 'labby')], detailed: true }))
+
+// app.bsky.notification
+const NOTIFICATIONS = 'app.bsky.notification.listNotifications'
+add(NOTIFICATIONS, 'own', ['alice', 'bob', 'carol', 'dan', 'eve', 'frank', 'gina', 'labby'], () => ({}))
+add(NOTIFICATIONS, 'anonymous', [null], () => ({}))
+add(NOTIFICATIONS, 'own, 4 pages of 5', ['alice'], () => ({ limit: 5 }), 4)
+add(NOTIFICATIONS, 'likes and reposts', ['alice', 'bob'], () => ({ reasons: ['like', 'repost'] }))
+add(NOTIFICATIONS, 'replies', ['alice', 'bob'], () => ({ reasons: ['reply'] }))
+add(NOTIFICATIONS, 'mentions, quotes, via reposts', ['alice', 'bob', 'gina'], () => ({ reasons: ['mention', 'quote', 'like-via-repost', 'repost-via-repost'] }))
+add(NOTIFICATIONS, 'follows, joins and verifications', ['alice', 'bob'], () => ({ reasons: ['follow', 'starterpack-joined', 'verified'] }))
+add(NOTIFICATIONS, 'priority', ['alice', 'bob'], () => ({ priority: true }))
+add(NOTIFICATIONS, 'seenAt is refused', ['alice'], () => ({ seenAt: '2024-01-01T00:00:00.000Z' }))
+const UNREAD = 'app.bsky.notification.getUnreadCount'
+add(UNREAD, 'own', ['alice', 'bob', 'gina', 'labby'], () => ({}))
+// No priority case: the reference's unread count ignores `priority` (its count query has no such
+// filter), while Magpie counts only followed accounts' notifications then, as SPEC §4 asks;
+// test/integration/api-notifications.test.ts covers it.
+add(UNREAD, 'anonymous', [null], () => ({}))
+add('app.bsky.notification.getPreferences', 'own', ['alice', 'bob'], () => ({}))
 
 export const CASES: readonly ParityCase[] = cases
 

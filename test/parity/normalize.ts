@@ -27,6 +27,10 @@ export const RULES: readonly NormalizationRule[] = [
     why: "the reference's known-followers query has no ORDER BY, so its order is whatever PostgreSQL returns; which accounts and how many still count",
   },
   {
+    name: 'listNotifications `seenAt`, when it is the first notification\'s own `indexedAt`: becomes "<first notification indexedAt>"',
+    why: 'for an account that never called updateSeen both AppViews report the newest notification\'s time as seen; for a starter pack join that time is when each AppView indexed the profile (its own clock). A stored seen time is still compared',
+  },
+  {
     name: 'error answers keep the HTTP status and the `error` name, not `message`',
     why: 'clients branch on the error name; the message is human text and is kept in the report for reading',
   },
@@ -58,6 +62,8 @@ export function normalizeBody(body: unknown): unknown {
   if (!isObject(body)) return normalizeValue(body)
   const out = normalizeValue(body) as Record<string, unknown>
   if (typeof body.cursor === 'string' && body.cursor !== '') out.cursor = '<cursor>'
+  const first = Array.isArray(body.notifications) ? (body.notifications[0] as { indexedAt?: unknown } | undefined) : undefined
+  if (typeof body.seenAt === 'string' && body.seenAt === first?.indexedAt) out.seenAt = '<first notification indexedAt>'
   return out
 }
 

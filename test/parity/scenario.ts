@@ -228,6 +228,17 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     for (const s of subjects) refs[`like:${who}:${s}`] = await like(accounts[who], refs[s]!)
   }
 
+  // Interactions through reposts: Gina reposts a1 through Bob's repost, Carol likes b1 through Gina's.
+  refs['repost:gina:a1'] = await write(gina, 'app.bsky.feed.repost', { subject: refs.a1, via: refs['repost:bob:a1'], createdAt: now() })
+  refs['like:carol:b1'] = await write(carol, 'app.bsky.feed.like', { subject: refs.b1, via: refs['repost:gina:b1'], createdAt: now() })
+  // Bob has seen his notifications up to here; Alice keeps her list but stops some pushes.
+  await act({ viewer: 'bob', nsid: 'app.bsky.notification.updateSeen', input: { seenAt: now() } })
+  await act({
+    viewer: 'alice',
+    nsid: 'app.bsky.notification.putPreferencesV2',
+    input: { like: { include: 'all', list: true, push: false }, verified: { list: true, push: false } },
+  })
+
   // A feed generator whose service DID resolves (dev-env's TestFeedGen), liked and quoted.
   const feedUri = `at://${alice.did}/app.bsky.feed.generator/pets`
   const feedGen = await net.network.createFeedGen({ [feedUri]: (async () => ({ encoding: 'application/json', body: { feed: [] } })) as never })

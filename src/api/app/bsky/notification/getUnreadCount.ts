@@ -1,7 +1,7 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
 import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
-import { visibleNotifications } from '#/rules/notifications.js'
+import { derivedNotifications } from '#/rules/notifications.js'
 import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 
@@ -10,7 +10,10 @@ const params = z.object({
   seenAt: param.datetime().optional(),
 })
 
-/** Up to this many unread, the count is exactly what listNotifications would show; beyond, a count of the index. */
+/**
+ * Up to this many unread candidates, each is decided as listNotifications decides it; beyond,
+ * the records that address the account are counted in the index (a badge shows "99+" anyway).
+ */
 const EXACT_UP_TO = 100
 
 export default defineQuery({
@@ -29,6 +32,8 @@ export default defineQuery({
     }
     const hydrateCtx = ctx.hydrator.createContext({ viewer: me })
     const hydrated = await ctx.hydrator.hydrateNotifications(page.items, hydrateCtx)
-    return { count: visibleNotifications(me, page.items, query.reasons, hydrated).length }
+    // What the reference AppView counts: every notification it holds for the account, including
+    // those its listing then hides (blocked or muted authors, records that are gone).
+    return { count: derivedNotifications(me, page.items, query.reasons, hydrated, { liveSubjects: false }).length }
   },
 })

@@ -3,11 +3,12 @@ import { z } from 'zod'
 import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
 import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import type { NotificationCandidate, NotificationQuery } from '#/dataplane/index.js'
-import { visibleNotifications } from '#/rules/notifications.js'
+import type { NotificationQuery } from '#/dataplane/index.js'
+import { mergeStates, type HydrationState } from '#/hydration/state.js'
+import { derivedNotifications, visibleNotifications, type NotificationItem } from '#/rules/notifications.js'
 import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
-import { notificationView, type NotificationItem } from '#/views/notifications.js'
+import { notificationTime, notificationView } from '#/views/notifications.js'
 
 const params = z.object({
   reasons: param.array(param.string()).optional(),
@@ -21,26 +22,43 @@ const params = z.object({
 type Params = z.output<typeof params> & { query: NotificationQuery; lastSeen?: string }
 
 interface Skeleton {
-  candidates: NotificationCandidate[]
   items: NotificationItem[]
   cursor?: string
   lastSeen?: string
+  /** Deciding reasons takes the candidates' hydration, so the skeleton hydrates as it goes. */
+  state: HydrationState
 }
 
 type Output = AppBskyNotificationListNotifications.OutputSchema
 
+/** Candidate pages read per fetch while looking for `limit` notifications. */
+const MAX_ROUNDS = 5
+
 const listNotifications = pipeline<Params, Skeleton, Output>({
-  async skeleton({ params, ctx }) {
-    const page = await ctx.dataplane.getNotificationCandidates(params.query, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+  /**
+   * A page is `limit` notifications before the rules hide any, as in the reference AppView:
+   * candidates that turn out to notify no one (a reply further down someone else's thread) do
+   * not count, so more are read until the page is full.
+   */
+  async skeleton({ params, ctx, hydrateCtx }) {
+    const { query } = params
+    const items: NotificationItem[] = []
+    let state: HydrationState = { ctx: hydrateCtx }
+    let after = keyFromCursor(params.cursor, 3)
+    for (let round = 0; round < MAX_ROUNDS && items.length < params.limit; round++) {
+      const page = await ctx.dataplane.getNotificationCandidates(query, { after, limit: params.limit - items.length })
+      const hydrated = await ctx.hydrator.hydrateNotifications(page.items, hydrateCtx)
+      state = mergeStates(state, hydrated)
+      items.push(...derivedNotifications(query.recipient, page.items, query.reasons, hydrated, { liveSubjects: true }))
+      after = page.next
+      if (!after) break
+    }
     // Never having marked anything seen, the newest notification counts as unread and the rest as read.
-    const lastSeen = params.lastSeen ?? (params.cursor ? undefined : page.items[0]?.record.sortedAt)
-    return { candidates: page.items, items: [], cursor: cursorFromKey(page.next), lastSeen }
+    const lastSeen = params.lastSeen ?? (params.cursor || !items[0] ? undefined : notificationTime(items[0]))
+    return { items, cursor: cursorFromKey(after), lastSeen, state }
   },
-  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateNotifications(skeleton.candidates, hydrateCtx),
-  rules: ({ params, skeleton, state }) => ({
-    ...skeleton,
-    items: visibleNotifications(params.query.recipient, skeleton.candidates, params.query.reasons, state),
-  }),
+  hydrate: async ({ skeleton }) => skeleton.state,
+  rules: ({ params, skeleton, state }) => ({ ...skeleton, items: visibleNotifications(params.query.recipient, skeleton.items, state) }),
   present: ({ skeleton, state }) => ({
     notifications: skeleton.items.flatMap((item) => notificationView(item, skeleton.lastSeen, state) ?? []),
     cursor: skeleton.cursor,
