@@ -32,6 +32,8 @@ import getQuotes from '#/api/app/bsky/feed/getQuotes.js'
 import getRepostedBy from '#/api/app/bsky/feed/getRepostedBy.js'
 import getTimeline from '#/api/app/bsky/feed/getTimeline.js'
 import getServices from '#/api/app/bsky/labeler/getServices.js'
+import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
+import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -73,4 +75,6 @@ export const methods: readonly XrpcMethod[] = [
   getRepostedBy,
   getTimeline,
   getServices,
+  getPostThreadOtherV2,
+  getPostThreadV2,
 ]

@@ -176,6 +176,48 @@ const SERVICES = 'app.bsky.labeler.getServices'
 add(SERVICES, 'labby and the moderation service', [null, 'bob'], (s) => ({ dids: [did(s, 'labby'), s.modServiceDid, did(s, 'alice')] }))
 add(SERVICES, 'labby detailed', [null, 'bob'], (s) => ({ dids: [did(s, 'labby')], detailed: true }))
 
+// app.bsky.unspecced
+const THREAD_V2 = 'app.bsky.unspecced.getPostThreadV2'
+const anchor = (ref: string, extra: Params = {}) => (s: Scenario) => ({ anchor: uri(s, ref), ...extra })
+add(THREAD_V2, 'a1 (deep, gated, hidden reply)', [null, 'alice', 'bob', 'carol', 'dan', 'eve', 'gina'], anchor('a1'))
+add(THREAD_V2, 'a1 newest', [null, 'bob'], anchor('a1', { sort: 'newest' }))
+add(THREAD_V2, 'a1 top', [null, 'alice'], anchor('a1', { sort: 'top' }))
+add(THREAD_V2, 'a1 below 2, branchingFactor 1', [null], anchor('a1', { below: 2, branchingFactor: 1 }))
+add(THREAD_V2, 'a1 below 0', [null], anchor('a1', { below: 0 }))
+add(THREAD_V2, 'r5 (deepest reply)', [null, 'bob'], anchor('r5'))
+add(THREAD_V2, 'r5 without parents', [null], anchor('r5', { above: false }))
+add(THREAD_V2, 'r2 (in the middle)', [null, 'alice'], anchor('r2', { below: 1 }))
+add(THREAD_V2, 'rc (reply by carol)', [null, 'alice'], anchor('rc'))
+add(THREAD_V2, 're (hidden reply)', [null, 'eve'], anchor('re'))
+add(THREAD_V2, 'p2 (followers only)', [null, 'alice', 'frank'], anchor('p2'))
+add(THREAD_V2, 'p2:frank (disallowed reply)', [null], anchor('p2:frank'))
+add(THREAD_V2, 'p4 (mention or list)', [null, 'bob'], anchor('p4'))
+add(THREAD_V2, 'p6 (nobody)', [null], anchor('p6'))
+add(THREAD_V2, 'a3 (thread muted by bob)', ['bob'], anchor('a3'))
+add(THREAD_V2, 'ab2 (parent deleted)', [null], anchor('ab2'))
+add(THREAD_V2, 'g1 (deleted)', [null], anchor('g1'))
+add(THREAD_V2, 'd1 (author blocks viewer)', ['alice'], anchor('d1'))
+add(THREAD_V2, 'h1 (author deactivated)', [null], anchor('h1'))
+add(THREAD_V2, 'i1 (author taken down)', [null], anchor('i1'))
+add(THREAD_V2, 'a feed generator URI', [null], anchor('feed'))
+add(THREAD_V2, 't (OP line, ranked replies)', [null, 'alice', 'bob', 'carol', 'dan', 'eve', 'frank', 'gina', 'labby'], anchor('t'))
+add(THREAD_V2, 't newest', [null, 'alice'], anchor('t', { sort: 'newest' }))
+add(THREAD_V2, 't top', [null, 'bob', 'labby'], anchor('t', { sort: 'top' }))
+add(THREAD_V2, 't an unknown sort', [null], anchor('t', { sort: 'random' }))
+add(THREAD_V2, 't branchingFactor 1', [null, 'bob'], anchor('t', { branchingFactor: 1 }))
+add(THREAD_V2, 't branchingFactor 0, top', [null], anchor('t', { branchingFactor: 0, sort: 'top' }))
+add(THREAD_V2, 't below 1', [null], anchor('t', { below: 1 }))
+add(THREAD_V2, 't2 (end of the OP line)', [null, 'gina'], anchor('t2'))
+add(THREAD_V2, 'tg (a reply with replies)', [null, 'bob', 'labby'], anchor('tg'))
+add(THREAD_V2, 'tge (a reply to a reply)', [null, 'eve'], anchor('tge', { above: false }))
+add(THREAD_V2, 'td (hidden, by someone blocking alice)', [null, 'alice', 'dan'], anchor('td'))
+const THREAD_OTHER = 'app.bsky.unspecced.getPostThreadOtherV2'
+add(THREAD_OTHER, 'a1', [null, 'alice', 'bob', 'eve'], anchor('a1'))
+add(THREAD_OTHER, 't', [null, 'alice', 'bob', 'dan', 'labby'], anchor('t'))
+add(THREAD_OTHER, 'tg (a reply muted by bob below)', [null, 'bob'], anchor('tg'))
+add(THREAD_OTHER, 'g1 (deleted)', [null], anchor('g1'))
+add(THREAD_OTHER, 'd1 (author blocks viewer)', ['alice'], anchor('d1'))
+
 export const CASES: readonly ParityCase[] = cases
 
 // Names are test names and report keys: a duplicate would hide a case.
