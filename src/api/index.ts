@@ -38,6 +38,8 @@ import listNotifications from '#/api/app/bsky/notification/listNotifications.js'
 import putPreferences from '#/api/app/bsky/notification/putPreferences.js'
 import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
 import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
+import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
+import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -85,4 +87,6 @@ export const methods: readonly XrpcMethod[] = [
   putPreferences,
   putPreferencesV2,
   updateSeen,
+  getPostThreadOtherV2,
+  getPostThreadV2,
 ]

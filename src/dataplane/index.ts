@@ -17,7 +17,16 @@ import { Searcher } from '#/dataplane/search.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
 import { getFollowPairs, getListMemberships } from '#/dataplane/gate-checks.js'
-import { getActorLikes, getInteractionsBy, getLikesBySubject, getRepostsBySubject, type Interactions } from '#/dataplane/interactions.js'
+import {
+  getActorLikes,
+  getInteractionsBy,
+  getKnownLikers,
+  getLikesBySubject,
+  getRepostsBySubject,
+  type Interactions,
+  type KnownLikers,
+} from '#/dataplane/interactions.js'
+import { getOpThread } from '#/dataplane/op-thread.js'
 import {
   createPostCounts,
   getAncestorsAndSelf,
@@ -66,7 +75,7 @@ import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/d
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
-export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, PostCounts }
+export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 
 /**
@@ -139,6 +148,8 @@ export interface DataPlane {
   getPostCounts(uris: string[]): Promise<Map<string, PostCounts>>
   /** `actor`'s like and repost of each subject. */
   getInteractionsBy(actor: string, subjects: string[]): Promise<Map<string, Interactions>>
+  /** Per subject with any: how many of its recent likers the viewer follows, and the latest `limit` of them. */
+  getKnownLikers(viewer: string, subjects: string[], limit: number): Promise<Map<string, KnownLikers>>
   getLikesBySubject(uri: string, page: PageRequest): Promise<Page<StoredRecord>>
   getRepostsBySubject(uri: string, page: PageRequest): Promise<Page<StoredRecord>>
   /** Posts quoting the URI. */
@@ -155,6 +166,8 @@ export interface DataPlane {
   getAncestorsAndSelf(uri: string, height: number): Promise<StoredRecord[]>
   /** Replies under the post down to `depth` levels. */
   getDescendants(uri: string, depth: number): Promise<StoredRecord[]>
+  /** The root author's line of replies under the root (the root first), if the author replied. */
+  getOpThread(rootUri: string): Promise<string[] | undefined>
   /** Per gated parent: its direct replies since the gate, counted by author (the owner left out). */
   getReplyAuthorCounts(parents: GatedReplies[]): Promise<Map<string, Map<string, number>>>
   /** The [follower, subject] pairs that hold, as "follower subject" keys. */
@@ -235,6 +248,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getMutedActorsPage: (viewer, page) => pageMutedActors(search, viewer, page),
     getPostCounts: postCounts,
     getInteractionsBy: (actor, subjects) => getInteractionsBy(search, actor, subjects),
+    getKnownLikers: (viewer, subjects, limit) => getKnownLikers(search, viewer, subjects, limit),
     getLikesBySubject: (uri, page) => getLikesBySubject(search, uri, page),
     getRepostsBySubject: (uri, page) => getRepostsBySubject(search, uri, page),
     getQuotes: (uri, page) => getQuotes(search, uri, page),
@@ -244,6 +258,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getListFeed: async (listUri, page) => feeds.posts(await getListMemberDids(search, listUri), page),
     getAncestorsAndSelf: (uri, height) => getAncestorsAndSelf(search, uri, height),
     getDescendants: (uri, depth) => getDescendants(search, uri, depth),
+    getOpThread: (rootUri) => getOpThread(search, rootUri),
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, parents),
     getFollowPairs: (pairs) => getFollowPairs(search, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),

@@ -1,9 +1,13 @@
+import { getFollowPairs, pairKey } from '#/dataplane/gate-checks.js'
 import { live, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import type { Hit, Searcher } from '#/dataplane/search.js'
 
-/** Likes and reposts: who interacted with a subject, what an account liked, and an account's own interactions. */
+/**
+ * Likes and reposts: who interacted with a subject, what an account liked, an account's own
+ * interactions, and which of a post's likers the viewer follows.
+ */
 
 /** An account's like and repost of one subject (URIs of its records). */
 export interface Interactions {
@@ -60,4 +64,44 @@ function set(out: Map<string, Interactions>, hit: Hit, key: keyof Interactions) 
   const entry = out.get(subject) ?? {}
   entry[key] ??= hit._id
   out.set(subject, entry)
+}
+
+/** Of a post's likers, those the viewer follows: how many, and the most recent few. */
+export interface KnownLikers {
+  count: number
+  dids: string[]
+}
+
+/** Only a subject's most recent likes are looked at for likers the viewer knows. */
+const RECENT_LIKES = 500
+
+/** Known likers of each subject that has any, most recent like first (`limit` DIDs each). */
+export async function getKnownLikers(
+  search: Searcher,
+  viewer: string,
+  subjects: string[],
+  limit: number,
+): Promise<Map<string, KnownLikers>> {
+  const out = new Map<string, KnownLikers>()
+  const unique = [...new Set(subjects)]
+  if (unique.length === 0 || limit <= 0) return out
+  const results = await search.many(
+    unique.map((subject) => ({
+      index: 'likes' as const,
+      body: {
+        size: RECENT_LIKES,
+        track_total_hits: false,
+        query: live({ term: { subjectUri: subject } }),
+        sort: [{ sortAt: 'desc' }],
+        _source: ['did'],
+      },
+    })),
+  )
+  const likers = results.map((result) => result.hits.flatMap((hit) => (typeof hit._source?.did === 'string' ? [hit._source.did as string] : [])))
+  const followed = await getFollowPairs(search, [...new Set(likers.flat())].map((did): [string, string] => [viewer, did]))
+  unique.forEach((subject, i) => {
+    const known = likers[i]!.filter((did) => followed.has(pairKey(viewer, did)))
+    if (known.length > 0) out.set(subject, { count: known.length, dids: known.slice(0, limit) })
+  })
+  return out
 }

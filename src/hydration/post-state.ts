@@ -1,4 +1,4 @@
-import type { Interactions, PostCounts, StoredRecord } from '#/dataplane/index.js'
+import type { Interactions, KnownLikers, PostCounts, StoredRecord } from '#/dataplane/index.js'
 
 /**
  * What post, feed and thread views read from hydration (part of HydrationState). Maps are
@@ -45,4 +45,6 @@ export interface PostHydrationState {
   likeBlocks?: Map<string, boolean>
   /** The thread root author's like of each thread post. */
   rootAuthorLikes?: Map<string, string>
+  /** Of the posts asked about: which of their likers the viewer follows (the liker profiles are hydrated too). */
+  knownLikers?: Map<string, KnownLikers>
 }

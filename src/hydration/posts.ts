@@ -150,8 +150,11 @@ export class PostHydrator {
     return mergeStates(state, { reposts: new Map(repostUris.map((uri) => [uri, reposts.get(uri) ?? null])) })
   }
 
-  /** For thread views: the thread's posts, and the root author's likes of them. */
-  async hydrateThreadPosts(thread: StoredRecord[], ctx: HydrateCtx): Promise<HydrationState> {
+  /**
+   * For thread views: the thread's posts, the root author's likes of them, and for the posts in
+   * `knownLikersOf`, which of their likers the viewer follows.
+   */
+  async hydrateThreadPosts(thread: StoredRecord[], ctx: HydrateCtx, opts: { knownLikersOf?: string[] } = {}): Promise<HydrationState> {
     const given = new Map<string, StoredRecord | null>(thread.map((post) => [post.uri, post]))
     const uris = thread.map((post) => post.uri)
     const byRootAuthor = new Map<string, string[]>()
@@ -159,13 +162,31 @@ export class PostHydrator {
       const author = didOfUri(replyRootOf(post) ?? post.uri)
       byRootAuthor.set(author, [...(byRootAuthor.get(author) ?? []), post.uri])
     }
-    const [state, ...likes] = await Promise.all([
+    const [state, knownLikers, ...likes] = await Promise.all([
       this.hydratePosts(uris, ctx, { given }),
+      this.hydrateKnownLikers(opts.knownLikersOf ?? [], ctx),
       ...[...byRootAuthor].map(([author, subjects]) => this.hydrator.dataplane.getInteractionsBy(author, subjects)),
     ])
     const rootAuthorLikes = new Map<string, string>()
     for (const found of likes) for (const [uri, { like }] of found) if (like) rootAuthorLikes.set(uri, like)
-    return mergeStates(state, { rootAuthorLikes })
+    return mergeStates(state, knownLikers, { rootAuthorLikes })
+  }
+
+  /**
+   * The likers of each post whom the viewer follows (the latest three shown), their profiles,
+   * and blocks between them and the post's author (a liker the author has a block with is not shown).
+   */
+  private async hydrateKnownLikers(uris: string[], ctx: HydrateCtx): Promise<Partial<HydrationState>> {
+    if (!ctx.viewer || uris.length === 0) return {}
+    const knownLikers = await this.hydrator.dataplane.getKnownLikers(ctx.viewer, uris, 3)
+    const pairs = [...knownLikers].flatMap(([uri, known]) => known.dids.map((did): [string, string] => [didOfUri(uri), did]))
+    const [profiles, blocked] = await Promise.all([
+      this.hydrator.hydrateProfiles(unique(pairs.map(([, liker]) => liker)), ctx),
+      this.hydrator.dataplane.getBlockedPairs(pairs),
+    ])
+    const blocksWith = new Map<string, Set<string>>()
+    for (const [author, liker] of blocked) blocksWith.set(author, (blocksWith.get(author) ?? new Set()).add(liker))
+    return mergeStates(profiles, { knownLikers, blocksWith })
   }
 
   /** For app.bsky.feed.getLikes: the likers' profiles, and blocks between each liker and the post's author. */

@@ -3,7 +3,7 @@ import { isValidAtUri } from '@atproto/syntax'
 import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import { replyKey } from '#/hydration/reply-permissions.js'
 import type { HydrationState } from '#/hydration/state.js'
-import { viewerBlockExists } from '#/rules/actors.js'
+import { actorIsNotHosted, viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri, embeddingDisabledBy, postgateUriOf, replyRestriction, threadgateUriOf } from '#/rules/gates.js'
 import { embedView } from '#/views/embeds.js'
 import { selfLabels } from '#/views/labels.js'
@@ -64,6 +64,25 @@ export function postView(uri: string, state: HydrationState, depth = 0): Un$Type
     // Only a thread's root shows its gate.
     threadgate: post.record.reply ? undefined : threadgateView(threadgateUriOf(uri), state),
   }
+}
+
+/** A post view whose viewer state names the likers the viewer follows (app.bsky.feed.defs#knownLikers), where hydrated. */
+export function postViewWithKnownLikers(uri: string, state: HydrationState): Un$Typed<AppBskyFeedDefs.PostView> | undefined {
+  const view = postView(uri, state)
+  const known = state.knownLikers?.get(uri)
+  if (!view?.viewer || !known) return view
+  const author = didOfUri(uri)
+  // Likers with a block between them and the viewer or the post's author, or no longer hosted, are counted but not shown.
+  const actors = known.dids.flatMap((did) => {
+    if (viewerBlockExists(did, state) || state.blocksWith?.get(author)?.has(did) || actorIsNotHosted(did, state)) return []
+    return profileViewBasic(did, state) ?? []
+  })
+  return { ...view, viewer: { ...view.viewer, knownLikers: { count: known.count, actors } } }
+}
+
+/** The gate of the thread `uri` belongs to (its root's threadgate). */
+export function threadgateOfThread(uri: string, state: HydrationState): AppBskyFeedDefs.ThreadgateView | undefined {
+  return threadgateView(threadgateUriOf(replyRootOf(state.posts?.get(uri) ?? undefined) ?? uri), state)
 }
 
 /** app.bsky.feed.defs#threadgateView of a threadgate URI, with the lists its rules name. */

@@ -1,4 +1,4 @@
-import type { $Typed, AppBskyFeedDefs } from '@atproto/api'
+import type { $Typed, AppBskyFeedDefs, Un$Typed } from '@atproto/api'
 import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists } from '#/rules/actors.js'
@@ -67,13 +67,8 @@ function threadReplies(
 ): ThreadNode[] | undefined {
   if (depth < 1) return undefined
   return (children.get(parentUri) ?? []).flatMap((uri): ThreadNode[] => {
-    const info = state.posts?.get(uri)
-    if (info?.violatesThreadGate) return []
-    if (state.postBlocks?.get(uri)?.parent) return []
-    const post = postView(uri, state)
-    // A reply gone (deleted, or its author hidden) takes its own replies with it.
-    if (!info || !post) return []
-    if ((replyRootOf(info) ?? uri) !== root) return []
+    const post = threadReply(uri, root, state)
+    if (!post) return []
     if (viewerBlockExists(post.author.did, state)) return [blockedPost(uri, post.author.did, state)]
     return [
       {
@@ -86,8 +81,21 @@ function threadReplies(
   })
 }
 
+/**
+ * A reply as a thread shows it, or undefined when it is left out: gone (deleted, or its author
+ * hidden, which takes its own replies with it), disallowed by the thread's gate, across a block
+ * with its parent's author, or from another thread.
+ */
+export function threadReply(uri: string, root: string, state: HydrationState): Un$Typed<AppBskyFeedDefs.PostView> | undefined {
+  const info = state.posts?.get(uri)
+  if (!info || info.violatesThreadGate || state.postBlocks?.get(uri)?.parent) return undefined
+  const post = postView(uri, state)
+  if (!post || (replyRootOf(info) ?? uri) !== root) return undefined
+  return post
+}
+
 /** Each post's replies among the thread's posts, in skeleton order. */
-function childrenByParent(skeleton: ThreadSkeleton, state: HydrationState): Map<string, string[]> {
+export function childrenByParent(skeleton: ThreadSkeleton, state: HydrationState): Map<string, string[]> {
   const included = new Set([skeleton.anchor])
   const children = new Map<string, string[]>()
   for (const uri of skeleton.uris) {

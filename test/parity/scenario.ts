@@ -4,10 +4,10 @@ import type { ReferenceNetwork } from '#/devnet/reference-network.js'
 /**
  * The parity suite's seeded world, written through the reference network's PDS: the same
  * sequence of writes every run (only DIDs, TIDs and timestamps change), covering what the
- * AppViews must agree on — profiles with images, rich text, every embed kind, deep threads,
- * quotes, reposts, likes, follows, blocks both ways, mutes, lists, a starter pack, a feed
- * generator, a labeler, thread and post gates, a hidden reply, deletions, a handle change, a
- * deactivation and a takedown.
+ * AppViews must agree on — profiles with images, rich text, every embed kind, deep threads
+ * (one with an OP line and replies to rank), quotes, reposts, likes, follows, blocks both ways,
+ * mutes, lists, a starter pack, a feed generator, a labeler, thread and post gates, hidden
+ * replies, deletions, a handle change, a deactivation and a takedown.
  *
  * The reference AppView indexes repos concurrently, so every write is followed by the network's
  * processAll(): its answers are then those of an AppView that watched the history live, which
@@ -324,6 +324,25 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     post: refs.p3.uri, detachedEmbeddingUris: [refs.q5.uri], embeddingRules: [{ $type: 'app.bsky.feed.postgate#disableRule' }], createdAt: now(),
   }, rkeyOf(refs.p3.uri))
   refs.q6 = await post(frank, { text: 'Frank quotes p3 anyway', embed: quoteEmbed(refs.p3) })
+
+  // A thread for ranking replies (getPostThreadV2), by Labby, whom nobody follows, so it stays
+  // out of most feeds: an OP line (t → t1 → t2) and a later OP reply, replies from followed,
+  // muted, blocked and blocking accounts, a pushpin, a hidden reply, and likes to rank by.
+  refs.t = await post(labby, { text: 'Labby starts a thread' })
+  for (const [name, who, parent, text] of [
+    ['t1', 'labby', 't', '1/ Labby goes on'], ['t2', 'labby', 't1', '2/ and on'],
+    ['tc', 'carol', 't', 'Carol replies to Labby'], ['tg', 'gina', 't', 'Gina replies to Labby'],
+    ['te', 'eve', 't', 'Eve replies to Labby'], ['tf', 'frank', 't', 'Frank replies to Labby'],
+    ['td', 'dan', 't', 'Dan replies to Labby'], ['tpin', 'frank', 't', '📌'],
+    ['tgc', 'carol', 'tg', 'Carol answers Gina'], ['tgf', 'frank', 'tg', 'Frank answers Gina'], ['tge', 'eve', 'tg', 'Eve answers Gina'],
+    ['tl', 'labby', 't', 'Labby again, later'],
+  ] as const) {
+    refs[name] = await reply(accounts[who], refs.t, refs[parent]!, text)
+  }
+  for (const [who, subjects] of [['eve', ['tc', 'tf']], ['frank', ['tc']], ['dan', ['tc', 'tgc']], ['gina', ['tc']], ['labby', ['tg', 'tgf']]] as const) {
+    for (const s of subjects) refs[`like:${who}:${s}`] = await like(accounts[who], refs[s]!)
+  }
+  refs['t:gate'] = await write(labby, 'app.bsky.feed.threadgate', { post: refs.t.uri, hiddenReplies: [refs.td!.uri], createdAt: now() }, rkeyOf(refs.t.uri))
 
   await opts.contentWritten?.(accounts)
 

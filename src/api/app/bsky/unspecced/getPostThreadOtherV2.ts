@@ -1,0 +1,29 @@
+import { ids, type AppBskyUnspeccedGetPostThreadOtherV2 } from '@atproto/api'
+import { z } from 'zod'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { threadOtherV2 } from '#/views/threads-v2.js'
+
+const params = z.object({
+  anchor: param.atUri(),
+})
+
+type Params = z.output<typeof params>
+
+const getPostThreadOtherV2 = pipeline<Params, ThreadPosts, AppBskyUnspeccedGetPostThreadOtherV2.OutputSchema>({
+  // Only the anchor's direct replies: a client opens one of them as an anchor to see further.
+  skeleton: ({ params, ctx }) => threadPosts(ctx, params.anchor, { height: 0, depth: 1 }),
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydrateThreadPosts(skeleton.posts, hydrateCtx),
+  // Blocks and gates are applied while picking the replies.
+  rules: noRules,
+  present: ({ skeleton, state }) => ({ thread: threadOtherV2({ anchor: skeleton.anchor, uris: skeleton.posts.map((p) => p.uri) }, state) }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyUnspeccedGetPostThreadOtherV2,
+  params,
+  auth: 'optional',
+  handler: ({ params, viewer, ctx }) => getPostThreadOtherV2(params, ctx, ctx.hydrator.createContext({ viewer })),
+})
