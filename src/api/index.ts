@@ -40,6 +40,11 @@ import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
 import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
 import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
 import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
+import getSuggestions from '#/api/app/bsky/actor/getSuggestions.js'
+import getSuggestedFeeds from '#/api/app/bsky/feed/getSuggestedFeeds.js'
+import getSuggestedFollowsByActor from '#/api/app/bsky/graph/getSuggestedFollowsByActor.js'
+import getPopularFeedGenerators from '#/api/app/bsky/unspecced/getPopularFeedGenerators.js'
+import getTrendingTopics from '#/api/app/bsky/unspecced/getTrendingTopics.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -89,4 +94,9 @@ export const methods: readonly XrpcMethod[] = [
   updateSeen,
   getPostThreadOtherV2,
   getPostThreadV2,
+  getSuggestions,
+  getSuggestedFeeds,
+  getSuggestedFollowsByActor,
+  getPopularFeedGenerators,
+  getTrendingTopics,
 ]

@@ -198,8 +198,10 @@ export async function getKnownFollowers(
         bySubject: {
           terms: { field: 'subjectDid', include: subjects, size: subjects.length },
           aggs: {
-            // Exact below the threshold, which no follow list of one account approaches.
-            count: { cardinality: { field: 'did', precision_threshold: 40_000 } },
+            // Exact below the threshold, and the count cannot exceed the accounts followed; a
+            // threshold no larger than that keeps the counters small (a fixed 40,000 cost
+            // hundreds of milliseconds per page of profiles).
+            count: { cardinality: { field: 'did', precision_threshold: Math.min(followed.length, 40_000) } },
             sample: { terms: { field: 'did', size: sampleSize, order: { _key: 'asc' } } },
           },
         },

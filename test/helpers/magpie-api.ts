@@ -32,6 +32,8 @@ export interface MagpieApi {
   serviceToken(account: DevAccount, lxm: string, aud?: string): Promise<string>
   /** An XRPC GET; a 200 body must validate against the method's lexicon output, an error be `{error, message}`. */
   xrpc(nsid: string, params: Record<string, string | number | boolean | string[]>, viewer?: DevAccount): Promise<Answer>
+  /** Every item of a listing (`key` of each answer), page by page; fails on an error or a repeated cursor. */
+  allPages(nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount): Promise<any[]>
   /** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
   call(nsid: string, input: unknown, viewer?: DevAccount, lxm?: string): Promise<Answer>
   close(): Promise<void>
@@ -56,20 +58,37 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
   }
 
+  const xrpc: MagpieApi['xrpc'] = async (nsid, params, viewer) => {
+    const query = new URLSearchParams()
+    for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
+    const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
+    const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
+    const body = (await res.json()) as any
+    checkAnswer(nsid, res.status, body)
+    return { status: res.status, body }
+  }
+
   return {
     net,
     client,
     prefix,
     base,
     serviceToken,
-    async xrpc(nsid, params, viewer) {
-      const query = new URLSearchParams()
-      for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
-      const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
-      const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
-      const body = (await res.json()) as any
-      checkAnswer(nsid, res.status, body)
-      return { status: res.status, body }
+    xrpc,
+    async allPages(nsid, params, key, viewer) {
+      const items: any[] = []
+      let cursor: string | undefined
+      const seen = new Set<string>()
+      for (let pages = 0; pages < 100; pages++) {
+        const { status, body } = await xrpc(nsid, { ...params, ...(cursor ? { cursor } : {}) }, viewer)
+        assert.equal(status, 200, JSON.stringify(body))
+        items.push(...body[key])
+        if (!body.cursor) return items
+        assert.ok(!seen.has(body.cursor), 'cursors do not repeat')
+        seen.add(body.cursor)
+        cursor = body.cursor
+      }
+      throw new Error('too many pages')
     },
     async call(nsid, input, viewer, lxm = nsid) {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
