@@ -3,16 +3,19 @@
  * already loaded (e.g. the read-benchmark corpus), with and without Magpie's discovery cache.
  *
  *   node --import tsx bench/discovery-latency.ts [--prefix readbench-] [--requests 200] [--viewers 100]
- *     [--cache 60000,0] [--now ISO|data] [--min-records 10000000]
+ *     [--cache 60000,0] [--now ISO|data] [--min-records 10000000] [--manifest FILE] [--limit 50]
  *
  * Each method is called in-process through its XRPC handler (params parsed by its schema, then
  * skeleton → hydrate → rules → present, exactly what the server runs), one request at a time:
  * HTTP and service-token verification (about a millisecond) are not included. Per cache setting:
  *   trending      getTrendingTopics (limit 10), anonymous; `--requests` calls
- *   suggestions   getSuggestions (limit 50, first page) for `--viewers` accounts that follow
- *                 someone (a random sample), in turn until `--requests` calls; with a cache, a
- *                 viewer's first call computes and later ones within the TTL are served from it,
+ *   suggestions   getSuggestions (first page of `--limit`, the lexicon's default 50) for
+ *                 `--viewers` accounts that follow someone (a random sample), in turn until
+ *                 `--requests` calls; with a cache, a viewer's first call computes its ranked
+ *                 list and later ones within the TTL reuse it (each page is still hydrated),
  *                 so both the first calls ("cold") and all calls are reported.
+ *   heavy         with `--manifest` (read-corpus.ts's manifest.json): getSuggestions for its planted
+ *                 timeline viewer (1,000 follows), `--requests` / 4 calls
  * `--cache 0` computes every list on every call (OpenSearch's own caches stay warm, as on a
  * serving node; a viewer's repeated calls may be answered by its request cache, hence "cold").
  * `--now data` (the default) starts the clock the windows end at (trending's recent hour, "most
@@ -20,6 +23,7 @@
  * Prints one JSON line per measurement to stdout. OpenSearch: OPENSEARCH_URL, else
  * http://127.0.0.1:9200. A corpus smaller than `--min-records` is measured but flagged.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { methods } from '#/api/index.js'
 import { loadConfig } from '#/config/env.js'
@@ -38,6 +42,8 @@ const { values: args } = parseArgs({
     cache: { type: 'string', default: '60000,0' },
     now: { type: 'string', default: 'data' },
     'min-records': { type: 'string', default: '10000000' },
+    manifest: { type: 'string' },
+    limit: { type: 'string', default: '50' },
   },
 })
 
@@ -107,6 +113,7 @@ async function main() {
   note(`${viewers.length} viewers sampled`)
   emit({ kind: 'corpus', records, now: new Date(now).toISOString(), viewers: viewers.length })
 
+  const heavy: string | undefined = args.manifest ? JSON.parse(readFileSync(args.manifest, 'utf8')).planted?.timelineViewer?.did : undefined
   const trending = method('app.bsky.unspecced.getTrendingTopics')
   const suggestions = method('app.bsky.actor.getSuggestions')
 
@@ -151,13 +158,20 @@ async function main() {
     const cold: number[] = []
     let actors = 0
     for (let i = 0; i < Math.max(requests, viewers.length); i++) {
-      const { ms, out } = await call(suggestions, { limit: '50' }, viewers[i % viewers.length]!)
+      const { ms, out } = await call(suggestions, { limit: args.limit! }, viewers[i % viewers.length]!)
       all.push(ms)
       if (i < viewers.length) cold.push(ms)
       actors += out.actors.length
     }
-    emit({ kind: 'suggestions', cacheMs, cold: stats(cold), all: stats(all), meanActors: Math.round(actors / all.length) })
+    emit({ kind: 'suggestions', cacheMs, limit: Number(args.limit), cold: stats(cold), all: stats(all), meanActors: Math.round(actors / all.length) })
     note(`suggestions cache=${cacheMs}: first per viewer ${JSON.stringify(stats(cold))}; all ${JSON.stringify(stats(all))}; ${Math.round(actors / all.length)} actors a page`)
+
+    if (heavy) {
+      const heavyMs: number[] = []
+      for (let i = 0; i < Math.max(1, Math.floor(requests / 4)); i++) heavyMs.push((await call(suggestions, { limit: args.limit! }, heavy)).ms)
+      emit({ kind: 'heavy', cacheMs, limit: Number(args.limit), viewer: heavy, ...stats(heavyMs), firstMs: Math.round(heavyMs[0]!) })
+      note(`suggestions of the 1,000-follow viewer cache=${cacheMs}: ${JSON.stringify(stats(heavyMs))} first ${Math.round(heavyMs[0]!)} ms`)
+    }
   }
   await client.close()
 }
