@@ -71,9 +71,8 @@ function possibleSubjects(record: StoredRecord): string[] {
 }
 
 /**
- * Each reply's ancestors, parent first, up to REPLY_NOTIFY_HEIGHT levels and only while they
- * exist (a deleted post ends the chain, as it ends the reference's thread walk): one batched
- * read per level.
+ * Each reply's ancestors, parent first, up to REPLY_NOTIFY_HEIGHT levels: one batched read per
+ * level. A missing post is the chain's last link (what was above it is not known any more).
  */
 async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<string, string[]>> {
   const chains = new Map<string, string[]>()
@@ -87,9 +86,12 @@ async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<stri
     for (const uri of wanted) known.set(uri, found.get(uri) ?? null)
     const next: typeof tips = []
     for (const { post, tip } of tips) {
-      const parent = known.get(replyParentOf(tip)!)
+      const parentUri = replyParentOf(tip)!
+      const parent = known.get(parentUri)
+      // A parent deleted since still names its author, who heard of the reply when it was made
+      // (the reference counts that notification; its listing skips it, the subject being gone).
+      chains.get(post)!.push(parentUri)
       if (!parent) continue
-      chains.get(post)!.push(parent.uri)
       if (replyParentOf(parent)) next.push({ post, tip: parent })
     }
     tips = next
