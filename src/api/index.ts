@@ -1,4 +1,7 @@
 import getProfile from '#/api/app/bsky/actor/getProfile.js'
+import createBookmark from '#/api/app/bsky/bookmark/createBookmark.js'
+import deleteBookmark from '#/api/app/bsky/bookmark/deleteBookmark.js'
+import getBookmarks from '#/api/app/bsky/bookmark/getBookmarks.js'
 import getProfiles from '#/api/app/bsky/actor/getProfiles.js'
 import getActorStarterPacks from '#/api/app/bsky/graph/getActorStarterPacks.js'
 import getBlocks from '#/api/app/bsky/graph/getBlocks.js'
@@ -89,4 +92,7 @@ export const methods: readonly XrpcMethod[] = [
   updateSeen,
   getPostThreadOtherV2,
   getPostThreadV2,
+  createBookmark,
+  deleteBookmark,
+  getBookmarks,
 ]

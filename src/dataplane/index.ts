@@ -71,12 +71,14 @@ import {
   type NotificationQuery,
   type NotificationReason,
 } from '#/dataplane/notifications.js'
+import { deleteBookmark, getBookmarkedBy, pageBookmarks, putBookmark, type Bookmark } from '#/dataplane/bookmarks.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
+export type { Bookmark }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -187,6 +189,14 @@ export interface DataPlane {
   /** Moves the seen time forward (never back). */
   putSeenAt(did: string, seenAt: string): Promise<void>
   putNotifSettings(did: string, fields: { priority?: boolean; preferences?: Record<string, unknown> }): Promise<void>
+
+  // Bookmarks: private to `viewer` (counts per post are public, in getPostCounts)
+  putBookmark(viewer: string, subject: string, subjectCid: string): Promise<void>
+  deleteBookmark(viewer: string, subject: string): Promise<void>
+  /** Of `subjects`, those the viewer bookmarked. */
+  getBookmarkedBy(viewer: string, subjects: string[]): Promise<Set<string>>
+  /** The viewer's bookmarks, newest first (sort key: [createdAt, subject]). */
+  getBookmarksPage(viewer: string, page: PageRequest): Promise<Page<Bookmark>>
 }
 
 export interface DataPlaneOptions {
@@ -268,5 +278,9 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getNotifState: (did) => getNotifState(search, did),
     putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),
     putNotifSettings: (did, fields) => putNotifSettings(search, did, fields),
+    putBookmark: (viewer, subject, cid) => putBookmark(search, viewer, subject, cid),
+    deleteBookmark: (viewer, subject) => deleteBookmark(search, viewer, subject),
+    getBookmarkedBy: (viewer, subjects) => getBookmarkedBy(search, viewer, subjects),
+    getBookmarksPage: (viewer, page) => pageBookmarks(search, viewer, page),
   }
 }

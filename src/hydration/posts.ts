@@ -74,10 +74,11 @@ export class PostHydrator {
       return rule ? [{ parent: post.uri, since: rule.since, owner: rule.owner, root }] : []
     })
     const viewer = ctx.viewer
-    const [counts, interactions, threadMutes, blocks, profiles, lists, feedgens, labelers, packs, postgates, replyAuthors] = await Promise.all([
+    const [counts, interactions, threadMutes, bookmarked, blocks, profiles, lists, feedgens, labelers, packs, postgates, replyAuthors] = await Promise.all([
       dataplane.getPostCounts(postUris),
       viewer ? dataplane.getInteractionsBy(viewer, postUris) : undefined,
       viewer ? dataplane.getMutesOf(viewer, 'thread', rootUris) : undefined,
+      viewer ? dataplane.getBookmarkedBy(viewer, postUris) : undefined,
       this.postBlocks(posts),
       this.hydrator.hydrateProfiles(unique([...[...records.keys(), ...nested].map(didOfUri), ...(opts.extraDids ?? [])]), ctx),
       this.hydrator.hydrateLists(unique([...byCollection(LIST), ...gateLists]), ctx),
@@ -112,7 +113,10 @@ export class PostHydrator {
     }
     const postViewers = viewer
       ? new Map<string, PostViewerInfo>(
-          posts.map((post) => [post.uri, { ...interactions?.get(post.uri), threadMuted: !!threadMutes?.has(replyRootOf(post) ?? post.uri) }]),
+          posts.map((post) => [
+            post.uri,
+            { ...interactions?.get(post.uri), threadMuted: !!threadMutes?.has(replyRootOf(post) ?? post.uri), bookmarked: !!bookmarked?.has(post.uri) },
+          ]),
         )
       : undefined
     const postgateMap = new Map(postUris.map((uri) => [postgateUriOf(uri), postgates.get(postgateUriOf(uri)) ?? null]))

@@ -42,8 +42,7 @@ export function postView(uri: string, state: HydrationState, depth = 0): Un$Type
     author,
     record: post.record,
     embed: depth < 2 && embed ? embedView(uri, embed, state, depth + 1, postView) : undefined,
-    // Bookmarks are private state Magpie does not hold: none.
-    bookmarkCount: 0,
+    bookmarkCount: counts?.bookmarks ?? 0,
     replyCount: counts?.replies ?? 0,
     repostCount: counts?.reposts ?? 0,
     likeCount: counts?.likes ?? 0,
@@ -53,7 +52,7 @@ export function postView(uri: string, state: HydrationState, depth = 0): Un$Type
       ? {
           repost: viewer.repost,
           like: viewer.like,
-          bookmarked: false,
+          bookmarked: viewer.bookmarked,
           threadMuted: viewer.threadMuted,
           replyDisabled: replyDisabled(uri, state),
           embeddingDisabled: embeddingDisabled(uri, state),

@@ -237,6 +237,12 @@ add(UNREAD, 'own', ['alice', 'bob', 'gina', 'labby'], () => ({}))
 add(UNREAD, 'anonymous', [null], () => ({}))
 add('app.bsky.notification.getPreferences', 'own', ['alice', 'bob'], () => ({}))
 
+// app.bsky.bookmark
+const BOOKMARKS = 'app.bsky.bookmark.getBookmarks'
+add(BOOKMARKS, 'own', ['alice', 'bob', 'carol'], () => ({}))
+add(BOOKMARKS, 'own, 2 pages of 1', ['bob'], () => ({ limit: 1 }), 2)
+add(BOOKMARKS, 'anonymous', [null], () => ({}))
+
 export const CASES: readonly ParityCase[] = cases
 
 // Names are test names and report keys: a duplicate would hide a case.

@@ -239,6 +239,12 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     input: { like: { include: 'all', list: true, push: false }, verified: { list: true, push: false } },
   })
 
+  // Bookmarks (private): Bob keeps two of Alice's posts, one deleted later; Alice one of Bob's.
+  await act({ viewer: 'bob', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.a1 } })
+  await act({ viewer: 'bob', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.g1 } })
+  await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.b1 } })
+  await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.a1 } })
+
   // A feed generator whose service DID resolves (dev-env's TestFeedGen), liked and quoted.
   const feedUri = `at://${alice.did}/app.bsky.feed.generator/pets`
   const feedGen = await net.network.createFeedGen({ [feedUri]: (async () => ({ encoding: 'application/json', body: { feed: [] } })) as never })

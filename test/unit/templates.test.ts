@@ -209,3 +209,15 @@ describe('index-templates/notif-state.json', () => {
     for (const field of ['seenAt', 'updatedAt']) assert.equal(properties[field]?.type, 'date', field)
   })
 })
+
+describe('index-templates/bookmarks.json', () => {
+  test('patterns, alias, settings, fields', () => {
+    const template = readTemplate('bookmarks')
+    checkCommon(template, 'bookmarks', 'bookmarks')
+    const { dynamic, properties } = template.template.mappings
+    assert.equal(dynamic, 'strict')
+    // Written by src/dataplane/bookmarks.ts; listings filter on viewer, bookmark counts aggregate on subject.
+    for (const field of ['viewer', 'subject', 'subjectCid']) assert.equal(properties[field]?.type, 'keyword', field)
+    assert.equal(properties.createdAt?.type, 'date')
+  })
+})
