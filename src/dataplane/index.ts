@@ -72,6 +72,7 @@ import {
   type NotificationReason,
 } from '#/dataplane/notifications.js'
 import { deleteBookmark, getBookmarkedBy, pageBookmarks, putBookmark, type Bookmark } from '#/dataplane/bookmarks.js'
+import { getListOptOutDids, getListOptOutsBy } from '#/dataplane/list-opt-outs.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
@@ -122,7 +123,12 @@ export interface DataPlane {
   getListsPage(did: string, purposes: string[], page: PageRequest): Promise<Page<RecordRef>>
   /** The lists, of those given, that exist. */
   getListsByUriPage(uris: string[], page: PageRequest): Promise<Page<RecordRef>>
-  getListItemsPage(listUri: string, page: PageRequest): Promise<Page<RecordRef>>
+  /** A list's members, leaving out `exclude`. */
+  getListItemsPage(listUri: string, page: PageRequest, exclude?: string[]): Promise<Page<RecordRef>>
+  /** Accounts that opted out of the (reference) list. */
+  getListOptOutDids(listUri: string): Promise<string[]>
+  /** The viewer's opt-out record of each list it opted out of. */
+  getListOptOutsBy(viewer: string, listUris: string[]): Promise<Map<string, string>>
   getStarterPacksPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   getFeedGensPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   /** Every list the viewer subscribes to as a block list. */
@@ -163,7 +169,7 @@ export interface DataPlane {
   /** Posts and reposts of the viewer and of everyone they follow. */
   getTimeline(viewer: string, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Posts by the list's members (whether or not the list itself still exists, as in the reference AppView). */
-  getListFeed(listUri: string, page: PageRequest): Promise<Page<FeedItemRef>>
+  getListFeed(listUri: string, page: PageRequest, exclude?: string[]): Promise<Page<FeedItemRef>>
   /** The post and its reply ancestors, child first, while they exist. */
   getAncestorsAndSelf(uri: string, height: number): Promise<StoredRecord[]>
   /** Replies under the post down to `depth` levels. */
@@ -244,7 +250,9 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getBlocksPage: (viewer, page) => pageBlocks(search, viewer, page),
     getListsPage: (did, purposes, page) => pageLists(search, did, purposes, page),
     getListsByUriPage: (uris, page) => pageListsByUri(search, uris, page),
-    getListItemsPage: (listUri, page) => pageListItems(search, listUri, page),
+    getListItemsPage: (listUri, page, exclude) => pageListItems(search, listUri, page, exclude),
+    getListOptOutDids: (listUri) => getListOptOutDids(search, listUri),
+    getListOptOutsBy: (viewer, listUris) => getListOptOutsBy(search, viewer, listUris),
     getStarterPacksPage: (did, page) => pageStarterPacks(search, did, page),
     getFeedGensPage: (did, page) => pageFeedGens(search, did, page),
     getListblockSubjects: (viewer) => getListblockSubjects(search, viewer),
@@ -265,7 +273,11 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getActorLikes: (did, page) => getActorLikes(search, did, page),
     getAuthorFeed: (did, filter, page) => feeds.authorFeed(did, filter, page),
     getTimeline: async (viewer, page) => feeds.timeline([viewer, ...(await followedDids(viewer))], page),
-    getListFeed: async (listUri, page) => feeds.posts(await getListMemberDids(search, listUri), page),
+    async getListFeed(listUri, page, exclude = []) {
+      const members = await getListMemberDids(search, listUri)
+      const hidden = new Set(exclude)
+      return feeds.posts(hidden.size ? members.filter((did) => !hidden.has(did)) : members, page)
+    },
     getAncestorsAndSelf: (uri, height) => getAncestorsAndSelf(search, uri, height),
     getDescendants: (uri, depth) => getDescendants(search, uri, depth),
     getOpThread: (rootUri) => getOpThread(search, rootUri),

@@ -18,6 +18,7 @@ export type FamilyIndex =
   | 'lists'
   | 'listitems'
   | 'listblocks'
+  | 'listoptouts'
   | 'profiles'
   | 'feedgens'
   | 'threadgates'

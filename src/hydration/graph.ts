@@ -1,4 +1,5 @@
 import type { Hydrator } from '#/hydration/hydrator.js'
+import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
 
 /**
@@ -58,11 +59,10 @@ export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: Hydr
   const packs = [...(basic.starterPacks?.entries() ?? [])].flatMap(([uri, pack]) => (pack ? [{ uri, pack }] : []))
   const feedUris = packs.flatMap(({ pack }) => (Array.isArray(pack.record.feeds) ? pack.record.feeds : []).map((f) => f?.uri))
   const listUris = [...new Set(packs.map(({ pack }) => pack.record.list).filter((l) => typeof l === 'string'))]
-  const [feeds, lists, ...memberPages] = await Promise.all([
-    hydrateFeedGens(h, feedUris.filter((u) => typeof u === 'string'), ctx),
-    h.hydrateListsBasic(listUris, ctx),
-    ...listUris.map((uri) => h.dataplane.getListItemsPage(uri, { limit: SAMPLE_FROM })),
-  ])
+  const [feeds, lists] = await Promise.all([hydrateFeedGens(h, feedUris.filter((u) => typeof u === 'string'), ctx), h.hydrateListsBasic(listUris, ctx)])
+  const optOuts = await Promise.all(listUris.map((uri) => optOutPolicy(h.dataplane, lists.lists?.get(uri)?.record, ctx.viewer)))
+  const memberPages = await Promise.all(listUris.map((uri, i) => h.dataplane.getListItemsPage(uri, { limit: SAMPLE_FROM }, optOuts[i]!.hidden)))
+  const marked = new Map(listUris.map((uri, i) => [uri, optOuts[i]!.marked]))
   const membersByList = new Map(listUris.map((uri, i) => [uri, memberPages[i]!.items.filter((item) => item.subject !== undefined)]))
   const pairs = [...membersByList].flatMap(([list, items]) => items.map((item) => [didOf(list), item.subject!] as [string, string]))
   const memberDids = [...new Set(pairs.map(([, member]) => member))]
@@ -80,7 +80,7 @@ export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: Hydr
       // A stable sort: equally followed members keep the list's newest-first order.
       .sort((a, b) => (counts.get(b.subject!)?.followers ?? 0) - (counts.get(a.subject!)?.followers ?? 0))
       .slice(0, SAMPLE_SIZE)
-      .map((item) => ({ uri: item.uri, subject: item.subject! }))
+      .map((item) => ({ uri: item.uri, subject: item.subject!, optedOut: marked.get(list)?.has(item.subject!) }))
     starterPackSamples.set(uri, sample)
   }
   const sampled = [...new Set([...starterPackSamples.values()].flatMap((items) => items.map((item) => item.subject)))]

@@ -93,19 +93,20 @@ export class Hydrator {
   async hydrateListsBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
     const listUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === LIST)
     if (listUris.length === 0) return { ctx }
-    const [records, owners, listItemCounts, listBlocks, mutes] = await Promise.all([
+    const [records, owners, listItemCounts, listBlocks, mutes, listOptOuts] = await Promise.all([
       this.dataplane.getRecords(listUris),
       getActorInfos(this.dataplane, listUris.map(didOf), { includeTakedowns: ctx.includeTakedowns }),
       this.dataplane.getListItemCounts(listUris),
       ctx.viewer ? this.dataplane.getListBlocksBy(ctx.viewer, listUris) : undefined,
       ctx.viewer ? this.dataplane.getMutesOf(ctx.viewer, 'list', listUris) : undefined,
+      ctx.viewer ? this.dataplane.getListOptOutsBy(ctx.viewer, listUris) : undefined,
     ])
     const listMutes = mutes ? new Map([...mutes.keys()].map((uri) => [uri, true])) : undefined
     const lists = new Map<string, ListInfo | null>(listUris.map((uri) => {
       const record = records.get(uri)
       return [uri, record ? { record } : null]
     }))
-    return { ctx, lists, actors: owners, listItemCounts, listBlocks, listMutes }
+    return { ctx, lists, actors: owners, listItemCounts, listBlocks, listMutes, listOptOuts }
   }
 
   /** For full list views: the basic lists plus their creators' profiles. */

@@ -54,6 +54,8 @@ export interface HydrationState extends PostHydrationState {
   listItemCounts?: Map<string, number>
   /** The viewer's listblock of each list. */
   listBlocks?: Map<string, string>
+  /** The viewer's opt-out record of each reference list it opted out of. */
+  listOptOuts?: Map<string, string>
   starterPacks?: Map<string, StoredRecord | null>
   starterPackJoins?: Map<string, StarterPackJoins>
   /**
@@ -79,7 +81,7 @@ export interface HydrationState extends PostHydrationState {
   /** For notifications: subjects in a thread the viewer muted. */
   mutedThreadSubjects?: Set<string>
   /** For a full starter pack view: the members sampled from its list (listitem URI and member). */
-  starterPackSamples?: Map<string, { uri: string; subject: string }[]>
+  starterPackSamples?: Map<string, { uri: string; subject: string; optedOut?: boolean }[]>
 }
 
 /** Combine states gathered separately; later maps add to (and override entries of) earlier ones. */

@@ -35,6 +35,6 @@ export function starterPackView(uri: string, state: HydrationState): AppBskyGrap
     ...basic,
     feeds: feeds.flatMap((feed) => (typeof feed?.uri === 'string' ? generatorView(feed.uri, state) ?? [] : [])),
     list: list ? listViewBasic(list, state) : undefined,
-    listItemsSample: (state.starterPackSamples?.get(uri) ?? []).flatMap((item) => listItemView(item.uri, item.subject, state) ?? []),
+    listItemsSample: (state.starterPackSamples?.get(uri) ?? []).flatMap((item) => listItemView(item.uri, item.subject, state, item.optedOut) ?? []),
   }
 }

@@ -280,6 +280,9 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     name: 'Magpie starters', description: 'Follow these to start', list: refs.spList.uri, feeds: [{ uri: refs.feed.uri }], createdAt: now(),
   })
   await profile(gina, { displayName: 'Gina', joinedViaStarterPack: refs.starterpack, createdAt: now() })
+  // Gina asks to be left out of the starter pack's list (twice: only the first record counts).
+  refs['optout:gina'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
+  refs['optout:gina:again'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
 
   // A labeler of an ordinary account, liked; a verification of Bob by Alice.
   refs.labeler = await write(labby, 'app.bsky.labeler.service', {

@@ -2,6 +2,7 @@ import { ids, type AppBskyFeedGetListFeed } from '@atproto/api'
 import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
+import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { mergeStates } from '#/hydration/state.js'
 import { didOfUri } from '#/rules/gates.js'
 import { feedItemBlocksAndMutes } from '#/rules/posts.js'
@@ -29,7 +30,10 @@ interface Skeleton {
  */
 const getListFeed = pipeline<Params, Skeleton, AppBskyFeedGetListFeed.OutputSchema>({
   async skeleton({ params, ctx }) {
-    const page = await ctx.dataplane.getListFeed(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+    // Members who opted out of a reference list are not in its feed, not even for its owner.
+    const list = (await ctx.dataplane.getRecords([params.list])).get(params.list)
+    const { hidden } = await optOutPolicy(ctx.dataplane, list, null, { ownerSees: false })
+    const page = await ctx.dataplane.getListFeed(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit }, hidden)
     return { creator: didOfUri(params.list), items: page.items, cursor: cursorFromKey(page.next) }
   },
   async hydrate({ ctx, hydrateCtx, skeleton }) {
