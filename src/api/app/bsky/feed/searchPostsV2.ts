@@ -61,15 +61,17 @@ const searchPostsV2 = pipeline<Params, Skeleton, AppBskyFeedSearchPostsV2.Output
     const sort = params.sort === 'top' ? 'top' : 'latest'
     const after = searchCursorKey(params.cursor, sort)
     const { query, sort: _sort, cursor: _cursor, limit: _limit, allTime, since, until, hashtags, ...filters } = params
-    const windowStart = allTime ? undefined : new Date(Date.now() - RECENT_WINDOW_MS).toISOString()
     const asked = timeParam('since', since)
     const { search, byAuthor } = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(query), {
       ...filters,
       // Any of the hashtags, as the lexicon words it (searchPosts' `tag` wants all of them).
       anyHashtags: hashtags,
-      since: windowStart && (!asked || asked < windowStart) ? windowStart : asked,
+      since: asked,
       until: timeParam('until', until),
     })
+    const windowStart = allTime ? undefined : new Date(Date.now() - RECENT_WINDOW_MS).toISOString()
+    // The window narrows the search after the emptiness check: it is no filter the caller chose.
+    if (windowStart && (!search.filters.since || search.filters.since < windowStart)) search.filters.since = windowStart
     const page = await ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after, withTotal: !after })
     return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), hitsTotal: page.hitsTotal, detectedQueryLanguages: search.languages }
   },
