@@ -43,6 +43,9 @@ import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
 import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
 import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
 import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
+import searchPosts from '#/api/app/bsky/feed/searchPosts.js'
+import searchPostsV2 from '#/api/app/bsky/feed/searchPostsV2.js'
+import searchPostsFaceted from '#/api/net/magpie/search/searchPostsFaceted.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -95,4 +98,7 @@ export const methods: readonly XrpcMethod[] = [
   createBookmark,
   deleteBookmark,
   getBookmarks,
+  searchPosts,
+  searchPostsV2,
+  searchPostsFaceted,
 ]

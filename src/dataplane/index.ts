@@ -74,12 +74,15 @@ import {
 import { deleteBookmark, getBookmarkedBy, pageBookmarks, putBookmark, type Bookmark } from '#/dataplane/bookmarks.js'
 import { getListOptOutDids, getListOptOutsBy } from '#/dataplane/list-opt-outs.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
+import { postFacets, searchPosts, type PostFacets, type PostSearchPage, type PostSearchRequest } from '#/dataplane/post-search.js'
+import type { PostSearch } from '#/search/post-query.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 export type { Bookmark }
+export type { PostFacets, PostSearchPage, PostSearchRequest }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -203,6 +206,12 @@ export interface DataPlane {
   getBookmarkedBy(viewer: string, subjects: string[]): Promise<Set<string>>
   /** The viewer's bookmarks, newest first (sort key: [createdAt, subject]). */
   getBookmarksPage(viewer: string, page: PageRequest): Promise<Page<Bookmark>>
+
+  // Search (src/search/ builds the query from the user's text and filters)
+  /** Live posts matching the search, newest first (`latest`) or best first (`top`). */
+  searchPosts(req: PostSearchRequest): Promise<PostSearchPage>
+  /** Counts of every match by language, hashtag, author, domain, media, and over time (`size` buckets per facet). */
+  getPostFacets(search: PostSearch, size: number): Promise<PostFacets>
 }
 
 export interface DataPlaneOptions {
@@ -294,5 +303,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     deleteBookmark: (viewer, subject) => deleteBookmark(search, viewer, subject),
     getBookmarkedBy: (viewer, subjects) => getBookmarkedBy(search, viewer, subjects),
     getBookmarksPage: (viewer, page) => pageBookmarks(search, viewer, page),
+    searchPosts: (req) => searchPosts(search, walk, postCounts, req),
+    getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
   }
 }
