@@ -72,11 +72,13 @@ import {
   type NotificationReason,
 } from '#/dataplane/notifications.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
+import { getLabels, type Label } from '#/dataplane/labels.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
+export type { Label }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -187,6 +189,10 @@ export interface DataPlane {
   /** Moves the seen time forward (never back). */
   putSeenAt(did: string, seenAt: string): Promise<void>
   putNotifSettings(did: string, fields: { priority?: boolean; preferences?: Record<string, unknown> }): Promise<void>
+
+  // Labels from labeler services
+  /** By subject (record URI or account DID): the labels in force from `labelers` (not negated, not expired). */
+  getLabels(subjects: string[], labelers: string[]): Promise<Map<string, Label[]>>
 }
 
 export interface DataPlaneOptions {
@@ -268,5 +274,6 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getNotifState: (did) => getNotifState(search, did),
     putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),
     putNotifSettings: (did, fields) => putNotifSettings(search, did, fields),
+    getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),
   }
 }

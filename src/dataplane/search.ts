@@ -31,6 +31,7 @@ export type FamilyIndex =
   | 'records'
   | 'mutes'
   | 'notif-state'
+  | 'labels'
 
 /** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
 export const NOT_DELETED = { term: { tomb: true } } as const
