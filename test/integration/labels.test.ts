@@ -170,6 +170,49 @@ test('forged, unsigned and badly signed labels and malformed frames are skipped;
   assert.deepEqual(await labelsOf(posts.p6!.uri, `${mod.did};redact,${third.did}`), ['third after'])
 })
 
+test('lists, feed generators and starter packs carry their labels; a takedown hides them', async () => {
+  const now = () => new Date().toISOString()
+  const list = await createRecord(alice.agent, 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#curatelist', name: 'Friends', createdAt: now() })
+  const feed = await createRecord(alice.agent, 'app.bsky.feed.generator', { did: 'did:web:feeds.example.com', displayName: 'Cats', createdAt: now() }, 'cats')
+  const gone = await createRecord(alice.agent, 'app.bsky.feed.generator', { did: 'did:web:feeds.example.com', displayName: 'Dogs', createdAt: now() }, 'dogs')
+  const pack = await createRecord(alice.agent, 'app.bsky.graph.starterpack', { name: 'Start here', list: list.uri, feeds: [{ uri: feed.uri }], createdAt: now() })
+  await third.emit([list, feed, pack].map(({ uri }) => ({ uri, val: 'odd' })))
+  await mod.emit([{ uri: gone.uri, val: '!takedown' }])
+  const vals = (view: { labels?: { val: string }[] } | undefined) => view?.labels?.map((l) => l.val)
+
+  const packView = await until(
+    'the starter pack and its labels',
+    () => api.xrpc('app.bsky.graph.getStarterPack', { starterPack: pack.uri }),
+    (a) => a.status === 200 && a.body.starterPack.labels.length === 1 && a.body.starterPack.list?.labels.length === 1,
+  )
+  assert.deepEqual(vals(packView.body.starterPack), ['odd'])
+  assert.deepEqual(vals(packView.body.starterPack.list), ['odd'])
+  assert.deepEqual(packView.body.starterPack.feeds.map(vals), [['odd']])
+  const lists = await api.xrpc('app.bsky.graph.getList', { list: list.uri })
+  assert.deepEqual(vals(lists.body.list), ['odd'])
+  const feeds = await until('the taken-down generator to be hidden', () => api.xrpc('app.bsky.feed.getFeedGenerators', { feeds: [feed.uri, gone.uri] }), (a) => a.body.feeds?.length === 1)
+  assert.deepEqual(feeds.body.feeds.map((f: { uri: string }) => f.uri), [feed.uri])
+  assert.deepEqual(vals(feeds.body.feeds[0]), ['odd'])
+})
+
+test('notifications carry the labels on the records that notify; a taken-down reply notifies no one', async () => {
+  const reply = await createRecord(bob.agent, 'app.bsky.feed.post', {
+    text: 'a reply to p7',
+    reply: { root: posts.p7, parent: posts.p7 },
+    createdAt: new Date().toISOString(),
+  })
+  const like = await createRecord(bob.agent, 'app.bsky.feed.like', { subject: posts.p7, createdAt: new Date().toISOString() })
+  await third.emit([{ uri: like.uri, val: 'odd' }])
+  const list = () => api.xrpc('app.bsky.notification.listNotifications', {}, alice)
+  const found = (a: Answer, uri: string) => a.body.notifications?.find((n: { uri: string }) => n.uri === uri)
+  const before = await until('the reply and the labelled like', list, (a) => !!found(a, reply.uri) && found(a, like.uri)?.labels.length === 1)
+  assert.deepEqual(found(before, like.uri).labels.map((l: { val: string }) => l.val), ['odd'])
+  // Bob's account label shows on him as the author.
+  assert.deepEqual(found(before, like.uri).author.labels.map((l: { val: string }) => l.val), ['rude'])
+  await mod.emit([{ uri: reply.uri, val: '!takedown' }])
+  await until('the taken-down reply to leave the notifications', list, (a) => !found(a, reply.uri) && !!found(a, like.uri))
+})
+
 test('after a restart, ingest resumes from the saved cursor', async () => {
   ingest.stop.abort()
   const summaries = await ingest.done
