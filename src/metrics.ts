@@ -43,3 +43,10 @@ export const xrpcRequests = new Histogram({
   buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [registry],
 })
+
+export const labelsIngested = new Counter({
+  name: 'magpie_labels_total',
+  help: 'Labels from labeler services by what became of them (stored, or why skipped); unreadable frames count as bad-frame',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+})

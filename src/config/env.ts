@@ -12,6 +12,8 @@ const indexPrefix = z
 const wsUrl = z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL')
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
 
+const did = z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/, 'must be a DID')
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
@@ -33,6 +35,22 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(2584),
   HOST: z.string().default('127.0.0.1'),
   SERVICE_DID: z.string().regex(/^did:web:[a-zA-Z0-9.%:-]+$/, 'must be a did:web').optional(),
+  /**
+   * This AppView's own moderation service: its labels are always applied, and its `!takedown`
+   * and `!suspend` labels hide what they name. Also subscribed to, like LABELER_DIDS.
+   */
+  MOD_SERVICE_DID: did.optional(),
+  /**
+   * Labeler services whose labels are ingested (com.atproto.label.subscribeLabels), comma-separated
+   * DIDs; they are also the labelers applied when a request names none (atproto-accept-labelers).
+   */
+  LABELER_DIDS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
+    .pipe(z.array(did)),
+  /** Check each label's signature against its labeler's `#atproto_label` key; unsigned or badly signed labels are skipped. */
+  VERIFY_LABELS: bool.default('true'),
   /** Image CDN that avatar, banner and thumbnail URLs in views point at. */
   IMAGE_CDN_URL: httpUrl.default('https://cdn.bsky.app/img'),
   /** Video CDN that video playlist and thumbnail URLs in views point at. */
@@ -81,6 +99,11 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
   return parsed.data
+}
+
+/** Every labeler Magpie ingests from and applies by default: LABELER_DIDS plus the moderation service. */
+export function configuredLabelers(config: Config): string[] {
+  return [...new Set([...(config.MOD_SERVICE_DID ? [config.MOD_SERVICE_DID] : []), ...config.LABELER_DIDS])]
 }
 
 /** The did:web this AppView answers as: SERVICE_DID, or one derived from the listening host. */

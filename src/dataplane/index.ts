@@ -76,6 +76,7 @@ import { getListOptOutDids, getListOptOutsBy } from '#/dataplane/list-opt-outs.j
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
 import { postFacets, searchPosts, type PostFacets, type PostSearchPage, type PostSearchRequest } from '#/dataplane/post-search.js'
 import type { PostSearch } from '#/search/post-query.js'
+import { getLabels, type Label } from '#/dataplane/labels.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -83,6 +84,7 @@ export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLi
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 export type { Bookmark }
 export type { PostFacets, PostSearchPage, PostSearchRequest }
+export type { Label }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -212,6 +214,9 @@ export interface DataPlane {
   searchPosts(req: PostSearchRequest): Promise<PostSearchPage>
   /** Counts of every match by language, hashtag, author, domain, media, and over time (`size` buckets per facet). */
   getPostFacets(search: PostSearch, size: number): Promise<PostFacets>
+  // Labels from labeler services
+  /** By subject (record URI or account DID): the labels in force from `labelers` (not negated, not expired). */
+  getLabels(subjects: string[], labelers: string[]): Promise<Map<string, Label[]>>
 }
 
 export interface DataPlaneOptions {
@@ -305,5 +310,6 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getBookmarksPage: (viewer, page) => pageBookmarks(search, viewer, page),
     searchPosts: (req) => searchPosts(search, walk, postCounts, req),
     getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
+    getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),
   }
 }

@@ -33,6 +33,7 @@ export type FamilyIndex =
   | 'mutes'
   | 'notif-state'
   | 'bookmarks'
+  | 'labels'
 
 /** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
 export const NOT_DELETED = { term: { tomb: true } } as const

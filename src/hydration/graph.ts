@@ -1,5 +1,6 @@
 import type { Hydrator } from '#/hydration/hydrator.js'
 import { optOutPolicy } from '#/hydration/reference-lists.js'
+import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
 
 /**
@@ -24,14 +25,16 @@ export async function hydrateLists(h: Hydrator, uris: string[], ctx: HydrateCtx)
 export async function hydrateFeedGens(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
   const feedUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === GENERATOR)
   if (feedUris.length === 0) return { ctx }
-  const [records, creators, subjectLikeCounts, viewerSubjectLikes] = await Promise.all([
+  const [records, creators, subjectLikeCounts, viewerSubjectLikes, labels] = await Promise.all([
     h.dataplane.getRecords(feedUris),
     h.hydrateProfiles([...new Set(feedUris.map(didOf))], ctx),
     h.dataplane.getLikeCounts(feedUris),
     ctx.viewer ? h.dataplane.getLikesBy(ctx.viewer, feedUris) : undefined,
+    hydrateLabels(h.dataplane, feedUris, ctx),
   ])
   const feedgens = new Map(feedUris.map((uri) => [uri, records.get(uri) ?? null]))
-  return mergeStates(creators, { feedgens, subjectLikeCounts, viewerSubjectLikes })
+  hideTakendown(feedgens, feedUris, labels, ctx)
+  return mergeStates(creators, { feedgens, subjectLikeCounts, viewerSubjectLikes, labels })
 }
 
 /** Labeler views: each account's service record, its profile, like counts and the viewer's likes. */
@@ -39,14 +42,18 @@ export async function hydrateLabelers(h: Hydrator, dids: string[], ctx: HydrateC
   const unique = [...new Set(dids)]
   if (unique.length === 0) return { ctx }
   const uris = unique.map((did) => `at://${did}/${LABELER}/self`)
-  const [records, profiles, subjectLikeCounts, viewerSubjectLikes] = await Promise.all([
+  const [records, profiles, subjectLikeCounts, viewerSubjectLikes, labels] = await Promise.all([
     h.dataplane.getRecords(uris),
     h.hydrateProfiles(unique, ctx),
     h.dataplane.getLikeCounts(uris),
     ctx.viewer ? h.dataplane.getLikesBy(ctx.viewer, uris) : undefined,
+    hydrateLabels(h.dataplane, uris, ctx),
   ])
   const labelers = new Map(unique.map((did, i) => [did, records.get(uris[i]!) ?? null]))
-  return mergeStates(profiles, { labelers, subjectLikeCounts, viewerSubjectLikes })
+  // A takedown label on the service record hides the labeler (one on the account hides its
+  // profile, without which there is no labeler view).
+  hideTakendown(labelers, unique, new Map([...labels].map(([uri, l]) => [didOf(uri), l])), ctx)
+  return mergeStates(profiles, { labelers, subjectLikeCounts, viewerSubjectLikes, labels })
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { NotificationCandidate, StoredRecord } from '#/dataplane/index.js'
 import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
+import { hydrateLabels } from '#/hydration/labels.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
 import { embeddedRecordUri, hiddenRepliesOf, isPostUri, threadgateUriOf } from '#/rules/gates.js'
 import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
@@ -34,11 +35,13 @@ export async function hydrateNotifications(h: Hydrator, candidates: Notification
   for (const chain of ancestors.values()) for (const uri of chain) subjects.add(uri)
   const rootUris = [...new Set(posts.map((p) => replyRootOf(p) ?? p.uri))]
   const viewer = ctx.viewer
-  const [profiles, packState, subjectRecords, gates] = await Promise.all([
+  const [profiles, packState, subjectRecords, gates, labels] = await Promise.all([
     h.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
     h.hydrateStarterPacksBasic([...packs], ctx),
     h.dataplane.getRecords([...subjects]),
     h.dataplane.getRecords(rootUris.map(threadgateUriOf)),
+    // Labels on the notifying records themselves (posts got theirs with the posts).
+    hydrateLabels(h.dataplane, candidates.filter((c) => c.family !== 'posts').map((c) => c.record.uri), ctx),
   ])
   // A subject's thread: its root, read from the subject itself when it is a post.
   const subjectRoots = new Map<string, string>()
@@ -57,6 +60,7 @@ export async function hydrateNotifications(h: Hydrator, candidates: Notification
     })
   }
   return mergeStates(postState, profiles, packState, {
+    labels,
     notificationPosts: postContexts,
     notificationSubjects: new Map([...subjects].map((uri) => [uri, subjectRecords.has(uri)])),
     mutedThreadSubjects: new Set([...subjectRoots].filter(([, root]) => mutedRoots.has(root)).map(([uri]) => uri)),

@@ -55,7 +55,8 @@ export function createApp(deps: ServerDeps): Koa {
 
   const xrpc = createXrpcRouter(deps.xrpc)
 
-  app.use(cors({ maxAge: CORS_MAX_AGE_SEC }))
+  // Browsers let scripts read only the response headers named here.
+  app.use(cors({ maxAge: CORS_MAX_AGE_SEC, exposeHeaders: ['atproto-content-labelers', 'atproto-repo-rev'] }))
   app.use(async (ctx, next) => {
     const started = performance.now()
     try {

@@ -2,6 +2,7 @@ import type { AppBskyGraphDefs, AppBskyRichtextFacet, Un$Typed } from '@atproto/
 import { isReferenceList } from '#/hydration/reference-lists.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { imageUrl } from '#/views/images.js'
+import { labelsOn } from '#/views/labels.js'
 import { profileView } from '#/views/profiles.js'
 
 /** app.bsky.graph.defs#listViewBasic, or undefined when the list was not hydrated or is gone. */
@@ -18,8 +19,8 @@ export function listViewBasic(uri: string, state: HydrationState): Un$Typed<AppB
     listItemCount: state.listItemCounts?.get(uri) ?? 0,
     indexedAt: record.sortedAt,
     // Labels come from labeler services only (a list's self-labels are not shown, as the
-    // reference AppView does); Magpie subscribes to none.
-    labels: [],
+    // reference AppView does).
+    labels: labelsOn(uri, state),
     viewer: state.ctx.viewer
       ? {
           muted: state.listMutes?.get(uri) === true,

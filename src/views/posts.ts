@@ -6,7 +6,7 @@ import type { HydrationState } from '#/hydration/state.js'
 import { actorIsNotHosted, viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri, embeddingDisabledBy, postgateUriOf, replyRestriction, threadgateUriOf } from '#/rules/gates.js'
 import { embedView } from '#/views/embeds.js'
-import { selfLabels } from '#/views/labels.js'
+import { labelsOn, selfLabels } from '#/views/labels.js'
 import { listViewBasic } from '#/views/lists.js'
 import { blockedPost, notFoundPost } from '#/views/post-refs.js'
 import { profileViewBasic } from '#/views/profiles.js'
@@ -59,7 +59,7 @@ export function postView(uri: string, state: HydrationState, depth = 0): Un$Type
           pinned: viewerPinned(uri, authorDid, state),
         }
       : undefined,
-    labels: selfLabels(post),
+    labels: [...labelsOn(uri, state), ...selfLabels(post)],
     // Only a thread's root shows its gate.
     threadgate: post.record.reply ? undefined : threadgateView(threadgateUriOf(uri), state),
   }

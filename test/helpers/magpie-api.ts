@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { lexicons, type AtpAgent } from '@atproto/api'
 import type { Client } from '@opensearch-project/opensearch'
 import { startServer } from '#/cli/commands/serve.js'
+import type { Config } from '#/config/env.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
@@ -27,11 +28,19 @@ export interface MagpieApi {
   net: DevNetwork
   client: Client
   prefix: string
+  /** The configuration the server and ingest run with. */
+  config: Config
   /** http://127.0.0.1:<port> of Magpie's server. */
   base: string
   serviceToken(account: DevAccount, lxm: string, aud?: string): Promise<string>
   /** An XRPC GET; a 200 body must validate against the method's lexicon output, an error be `{error, message}`. */
   xrpc(nsid: string, params: Record<string, string | number | boolean | string[]>, viewer?: DevAccount): Promise<Answer>
+  /** As `xrpc`, sending headers of its own, and with the response's headers. */
+  xrpcWithHeaders(
+    nsid: string,
+    params: Record<string, string | number | boolean | string[]>,
+    opts: { viewer?: DevAccount; headers?: Record<string, string> },
+  ): Promise<Answer & { headers: Headers }>
   /** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
   call(nsid: string, input: unknown, viewer?: DevAccount, lxm?: string): Promise<Answer>
   close(): Promise<void>
@@ -56,21 +65,28 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
   }
 
+  const xrpcWithHeaders: MagpieApi['xrpcWithHeaders'] = async (nsid, params, { viewer, headers = {} }) => {
+    const query = new URLSearchParams()
+    for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
+    const sent = viewer ? { ...headers, authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : headers
+    const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers: sent })
+    const body = (await res.json()) as any
+    checkAnswer(nsid, res.status, body)
+    return { status: res.status, body, headers: res.headers }
+  }
+
   return {
     net,
     client,
     prefix,
+    config,
     base,
     serviceToken,
     async xrpc(nsid, params, viewer) {
-      const query = new URLSearchParams()
-      for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
-      const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
-      const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
-      const body = (await res.json()) as any
-      checkAnswer(nsid, res.status, body)
-      return { status: res.status, body }
+      const { status, body } = await xrpcWithHeaders(nsid, params, { viewer })
+      return { status, body }
     },
+    xrpcWithHeaders,
     async call(nsid, input, viewer, lxm = nsid) {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (viewer) headers.authorization = `Bearer ${await serviceToken(viewer, lxm)}`

@@ -50,6 +50,7 @@ add(PROFILE, 'gina by her old handle', [null], () => ({ actor: 'gina.test' }))
 add(PROFILE, 'hank (deactivated)', [null, 'alice'], (s) => ({ actor: did(s, 'hank') }))
 add(PROFILE, 'ivan (taken down)', [null], (s) => ({ actor: did(s, 'ivan') }))
 add(PROFILE, 'labby (a labeler)', [null], (s) => ({ actor: did(s, 'labby') }))
+add(PROFILE, 'frank (labelled by the moderation service)', [null], (s) => ({ actor: did(s, 'frank') }))
 add(PROFILE, 'the moderation service', [null], (s) => ({ actor: s.modServiceDid }))
 add(PROFILE, 'an unknown DID', [null], () => ({ actor: UNKNOWN_DID }))
 const PROFILES = 'app.bsky.actor.getProfiles'
@@ -78,6 +79,7 @@ add(AUTHOR_FEED, 'eve (muted)', ['bob'], (s) => ({ actor: did(s, 'eve') }))
 add(AUTHOR_FEED, 'frank (list-blocked)', ['bob'], (s) => ({ actor: did(s, 'frank') }))
 add(AUTHOR_FEED, 'hank (deactivated)', [null], (s) => ({ actor: did(s, 'hank') }))
 add(AUTHOR_FEED, 'ivan (taken down)', [null], (s) => ({ actor: did(s, 'ivan') }))
+add(AUTHOR_FEED, 'dan (a post labelled, one taken down by the moderation service)', [null], (s) => ({ actor: did(s, 'dan') }))
 
 const THREAD = 'app.bsky.feed.getPostThread'
 add(THREAD, 'a1 (deep, gated, hidden reply)', [null, 'alice', 'bob', 'carol', 'dan', 'eve', 'gina'], (s) => ({ uri: uri(s, 'a1') }))
@@ -95,11 +97,13 @@ add(THREAD, 'ab2 (parent deleted)', [null], (s) => ({ uri: uri(s, 'ab2') }))
 add(THREAD, 'g1 (deleted)', [null], (s) => ({ uri: uri(s, 'g1') }))
 add(THREAD, 'd1 (author blocks viewer)', ['alice'], (s) => ({ uri: uri(s, 'd1') }))
 add(THREAD, 'h1 (author deactivated)', [null], (s) => ({ uri: uri(s, 'h1') }))
+add(THREAD, 'm2 (taken down by the moderation service)', [null], (s) => ({ uri: uri(s, 'm2') }))
 
 const POSTS = 'app.bsky.feed.getPosts'
 const notable = ['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'r2', 'r5', 're', 'rc', 'q1', 'q2', 'q3', 'q5', 'q6', 'qfeed', 'qlist', 'p2:frank', 'p4:frank', 'p6:bob', 'ab2', 'g1', 'r6', 'd1', 'h1', 'i1', 'e1']
 add(POSTS, 'every notable post', [null, 'alice', 'bob', 'carol', 'dan'], (s) => ({ uris: notable.slice(0, 25).map((r) => uri(s, r)) }))
 add(POSTS, 'the rest', [null], (s) => ({ uris: notable.slice(25).map((r) => uri(s, r)) }))
+add(POSTS, 'labelled and taken down by the moderation service', [null, 'dan'], (s) => ({ uris: ['m1', 'a5', 'm2', 'mq'].map((r) => uri(s, r)) }))
 
 const LIKES = 'app.bsky.feed.getLikes'
 add(LIKES, 'a1', [null, 'bob', 'alice', 'dan'], (s) => ({ uri: uri(s, 'a1') }))

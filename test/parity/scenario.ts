@@ -1,5 +1,6 @@
 import type { AtpAgent } from '@atproto/api'
 import type { ReferenceNetwork } from '#/devnet/reference-network.js'
+import { labelSubject, mirrorLabelsToReference, takedownSubject } from './moderation.js'
 
 /**
  * The parity suite's seeded world, written through the reference network's PDS: the same
@@ -7,7 +8,8 @@ import type { ReferenceNetwork } from '#/devnet/reference-network.js'
  * AppViews must agree on — profiles with images, rich text, every embed kind, deep threads
  * (one with an OP line and replies to rank), quotes, reposts, likes, follows, blocks both ways,
  * mutes, lists, a starter pack, a feed generator, a labeler, thread and post gates, hidden
- * replies, deletions, a handle change, a deactivation and a takedown.
+ * replies, labels and a takedown by the moderation service, deletions, a handle change, a
+ * deactivation and a takedown.
  *
  * The reference AppView indexes repos concurrently, so every write is followed by the network's
  * processAll(): its answers are then those of an AppView that watched the history live, which
@@ -352,6 +354,17 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     for (const s of subjects) refs[`like:${who}:${s}`] = await like(accounts[who], refs[s]!)
   }
   refs['t:gate'] = await write(labby, 'app.bsky.feed.threadgate', { post: refs.t.uri, hiddenReplies: [refs.td!.uri], createdAt: now() }, rkeyOf(refs.t.uri))
+
+  // The moderation service (Ozone) labels a post, a self-labelled post and an account, and takes
+  // down a post Eve quoted (it labels it !takedown and tells the AppView).
+  refs.m1 = await post(dan, { text: 'Dan sells something' })
+  refs.m2 = await post(dan, { text: 'Dan posts something that is taken down' })
+  refs.mq = await post(eve, { text: 'Eve quotes what is taken down', embed: quoteEmbed(refs.m2) })
+  await labelSubject(net, refs.m1, ['spam'])
+  await labelSubject(net, refs.a5, ['nudity'])
+  await labelSubject(net, { did: did('frank') }, ['rude'])
+  await takedownSubject(net, refs.m2)
+  await mirrorLabelsToReference(net)
 
   await opts.contentWritten?.(accounts)
 

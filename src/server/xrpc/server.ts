@@ -10,6 +10,7 @@ import type Koa from 'koa'
 import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
+import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
 import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
 import { parseInput, parseParams, queryValues } from '#/server/xrpc/params.js'
@@ -86,8 +87,13 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       headers: ctx.headers,
       responseHeaders: new Map(),
     }
-    const body = await method.handler(req as never)
+    // The labelers a handler's hydration applied are answered in atproto-content-labelers.
+    // (An empty header is a request for no labelers but the moderation service; an absent one for the defaults.)
+    const accept = ctx.headers['atproto-accept-labelers']
+    const labelers: LabelerScope = { header: Array.isArray(accept) ? accept.join(',') : accept }
+    const body = await runInLabelerScope(labelers, () => method.handler(req as never))
     for (const [name, value] of req.responseHeaders) ctx.set(name, value)
+    if (labelers.applied) ctx.set('atproto-content-labelers', formatLabelerHeader(labelers.applied))
     return body
   }
 
