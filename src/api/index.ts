@@ -43,6 +43,8 @@ import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
 import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
 import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
 import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
+import searchActors from '#/api/app/bsky/actor/searchActors.js'
+import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -95,4 +97,6 @@ export const methods: readonly XrpcMethod[] = [
   createBookmark,
   deleteBookmark,
   getBookmarks,
+  searchActors,
+  searchActorsTypeahead,
 ]

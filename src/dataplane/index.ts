@@ -74,12 +74,14 @@ import {
 import { deleteBookmark, getBookmarkedBy, pageBookmarks, putBookmark, type Bookmark } from '#/dataplane/bookmarks.js'
 import { getListOptOutDids, getListOptOutsBy } from '#/dataplane/list-opt-outs.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
+import { searchActors, type ActorSearchPage, type ActorSearchRequest } from '#/dataplane/actor-search.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 export type { Bookmark }
+export type { ActorSearchPage, ActorSearchRequest }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -203,6 +205,9 @@ export interface DataPlane {
   getBookmarkedBy(viewer: string, subjects: string[]): Promise<Set<string>>
   /** The viewer's bookmarks, newest first (sort key: [createdAt, subject]). */
   getBookmarksPage(viewer: string, page: PageRequest): Promise<Page<Bookmark>>
+
+  // Actor search: handles and names, best first (text tier, viewer's follows, followers)
+  searchActors(req: ActorSearchRequest): Promise<ActorSearchPage>
 }
 
 export interface DataPlaneOptions {
@@ -294,5 +299,6 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     deleteBookmark: (viewer, subject) => deleteBookmark(search, viewer, subject),
     getBookmarkedBy: (viewer, subjects) => getBookmarkedBy(search, viewer, subjects),
     getBookmarksPage: (viewer, page) => pageBookmarks(search, viewer, page),
+    searchActors: (req) => searchActors(search, req),
   }
 }
