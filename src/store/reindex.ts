@@ -169,7 +169,7 @@ function copier(client: Client, indexBase: string, to: string, batchSize: number
 }
 
 /** A record document again from what `_source` kept (the record and its identity). */
-function rederive(hit: { _id: string; _source: Record<string, any> }): Record<string, unknown> {
+export function rederive(hit: { _id: string; _source: Record<string, any> }): Record<string, unknown> {
   const source = hit._source
   if (source.tomb === true || !source.record) return source
   const m = /^at:\/\/([^/]+)\/([^/]+)\/(.+)$/.exec(hit._id)
