@@ -46,6 +46,8 @@ import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
 import searchPosts from '#/api/app/bsky/feed/searchPosts.js'
 import searchPostsV2 from '#/api/app/bsky/feed/searchPostsV2.js'
 import searchPostsFaceted from '#/api/net/magpie/search/searchPostsFaceted.js'
+import searchActors from '#/api/app/bsky/actor/searchActors.js'
+import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -101,4 +103,6 @@ export const methods: readonly XrpcMethod[] = [
   searchPosts,
   searchPostsV2,
   searchPostsFaceted,
+  searchActors,
+  searchActorsTypeahead,
 ]

@@ -77,6 +77,7 @@ import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/d
 import { postFacets, searchPosts, type PostFacets, type PostSearchPage, type PostSearchRequest } from '#/dataplane/post-search.js'
 import type { PostSearch } from '#/search/post-query.js'
 import { getLabels, type Label } from '#/dataplane/labels.js'
+import { searchActors, type ActorSearchPage, type ActorSearchRequest } from '#/dataplane/actor-search.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -85,6 +86,7 @@ export type { NotificationCandidate, NotificationQuery, NotificationReason, Noti
 export type { Bookmark }
 export type { PostFacets, PostSearchPage, PostSearchRequest }
 export type { Label }
+export type { ActorSearchPage, ActorSearchRequest }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -217,6 +219,8 @@ export interface DataPlane {
   // Labels from labeler services
   /** By subject (record URI or account DID): the labels in force from `labelers` (not negated, not expired). */
   getLabels(subjects: string[], labelers: string[]): Promise<Map<string, Label[]>>
+  // Actor search: handles and names, best first (text tier, viewer's follows, followers)
+  searchActors(req: ActorSearchRequest): Promise<ActorSearchPage>
 }
 
 export interface DataPlaneOptions {
@@ -311,5 +315,6 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     searchPosts: (req) => searchPosts(search, walk, postCounts, req),
     getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
     getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),
+    searchActors: (req) => searchActors(search, req),
   }
 }

@@ -2,6 +2,7 @@ import { backfill } from '#/cli/commands/backfill.js'
 import { demo } from '#/cli/commands/demo.js'
 import { ingest } from '#/cli/commands/ingest.js'
 import { lifecycle } from '#/cli/commands/lifecycle.js'
+import { reindex } from '#/cli/commands/reindex.js'
 import { serve } from '#/cli/commands/serve.js'
 import { setup } from '#/cli/commands/setup.js'
 import { up } from '#/cli/commands/up.js'
@@ -20,4 +21,4 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>): Promise<number | void>
 }
 
-export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle }
+export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex }
