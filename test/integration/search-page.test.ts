@@ -20,6 +20,8 @@ let api: MagpieApi
 let browser: Browser
 let page: Page
 const acct = {} as Record<'alice' | 'carol' | 'dave', DevAccount>
+/** Page errors, console errors, CSP violations and failed requests: each fails the test. */
+const problems: string[] = []
 
 function tagFacets(text: string, tags: string[]) {
   return tags.map((tag) => {
@@ -49,12 +51,9 @@ before(async () => {
   await until('every magpie post searchable', () => api.xrpc('app.bsky.feed.searchPosts', { q: 'magpie', limit: 100 }), (a) => a.body.posts?.length === 6)
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  // A page error (a thrown exception, a CSP violation) fails the test instead of going unseen.
-  const problems: string[] = []
   page.on('pageerror', (err) => problems.push(err.message))
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()) })
   page.on('response', (res) => { if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`) })
-  ;(page as any).problems = problems
 })
 
 after(async () => {
@@ -152,5 +151,5 @@ test('search page: query, results, facets refine, chart redraws, status panel', 
   if (!existsSync(ARTIFACTS)) mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: new URL('search-page.png', ARTIFACTS).pathname, fullPage: true })
 
-  assert.deepEqual((page as any).problems, [], 'no script errors or CSP violations in the page')
+  assert.deepEqual(problems, [], 'no script errors or CSP violations in the page')
 })
