@@ -36,6 +36,18 @@ export const firehoseCursor = new Gauge({
   registers: [registry],
 })
 
+export const firehoseEventTime = new Gauge({
+  name: 'magpie_firehose_event_time_seconds',
+  help: 'Time stamp (Unix seconds) the last handled firehose event carried',
+  registers: [registry],
+})
+
+export const firehoseLag = new Gauge({
+  name: 'magpie_firehose_lag_seconds',
+  help: 'How long after its time stamp the last firehose event was handled',
+  registers: [registry],
+})
+
 export const xrpcRequests = new Histogram({
   name: 'magpie_xrpc_request_seconds',
   help: 'XRPC requests served, by method and HTTP status',

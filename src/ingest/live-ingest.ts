@@ -8,7 +8,7 @@ import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
-import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/metrics.js'
+import { badFrames, firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordsSkipped } from '#/metrics.js'
 import { SavedCursor, StateStore, cursorKey } from '#/store/state.js'
 
 export interface LiveIngestOptions {
@@ -39,6 +39,14 @@ export interface LiveIngestSummary {
   ops: number
   stale: number
   rejected: number
+}
+
+/** Lag as the status page shows it: how far behind the event's own time stamp we handle it. */
+function noteEventTime(time: unknown): void {
+  const ms = typeof time === 'string' ? Date.parse(time) : NaN
+  if (Number.isNaN(ms)) return
+  firehoseEventTime.set(ms / 1000)
+  firehoseLag.set(Math.max(0, (Date.now() - ms) / 1000))
 }
 
 /**
@@ -97,6 +105,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
       armIdle()
       events++
       firehoseEvents.inc({ type: msg.type })
+      noteEventTime(msg.body.time)
       if (msg.seq !== undefined && cursor.value === undefined) {
         // No cursor yet: this run began at the live tail. Remember where, at once, so a crash
         // before the first checkpoint resumes here instead of at a later live tail (a gap).

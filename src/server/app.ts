@@ -6,6 +6,7 @@ import type { Client } from '@opensearch-project/opensearch'
 import type { Logger } from '#/log.js'
 import { listenOn } from '#/server/listen.js'
 import { registry } from '#/metrics.js'
+import { createWebRouter } from '#/server/web.js'
 import { createXrpcRouter, type XrpcServerOptions } from '#/server/xrpc/server.js'
 
 export interface ServerDeps {
@@ -14,6 +15,8 @@ export interface ServerDeps {
   serviceDid: string
   /** Public base URL of this service, used as the AppView endpoint in the DID document. */
   publicUrl: string
+  /** INDEX_PREFIX, for the status endpoint's per-family counts. */
+  indexPrefix: string
   /** The XRPC methods and what they need (see createReadApi). */
   xrpc: XrpcServerOptions
 }
@@ -21,7 +24,7 @@ export interface ServerDeps {
 /** Browsers call AppViews from any origin; preflights are cached for a day (as Bluesky's AppView does). */
 const CORS_MAX_AGE_SEC = 86_400
 
-/** The HTTP surface: XRPC methods, the service DID document, health and metrics. */
+/** The HTTP surface: XRPC methods, the service DID document, health, metrics, the search page and its status feed. */
 export function createApp(deps: ServerDeps): Koa {
   const app = new Koa()
   const router = new Router()
@@ -70,6 +73,8 @@ export function createApp(deps: ServerDeps): Koa {
   })
   app.use(xrpc.routes())
   app.use(router.routes()).use(router.allowedMethods())
+  const web = createWebRouter(deps.client, deps.indexPrefix)
+  app.use(web.routes()).use(web.allowedMethods())
   return app
 }
 

@@ -6,7 +6,7 @@ import { createApp, listen } from '#/server/app.js'
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'Serve the XRPC API, /.well-known/did.json, /_health and /metrics',
+  summary: 'Serve the XRPC API, /.well-known/did.json, /_health, /metrics, /search and /status',
   options: {
     port: { type: 'string', help: 'port to listen on (default PORT)' },
   },
@@ -28,7 +28,7 @@ export async function startServer(
   const did = serviceDid(config)
   const publicUrl = `http://${config.HOST}:${config.PORT}`
   const api = createReadApi(config, client, log, did)
-  const server = await listen(createApp({ client, log, serviceDid: did, publicUrl, xrpc: api.xrpc }), config.PORT, config.HOST)
+  const server = await listen(createApp({ client, log, serviceDid: did, publicUrl, indexPrefix: config.INDEX_PREFIX, xrpc: api.xrpc }), config.PORT, config.HOST)
   server.once('close', () => void api.close())
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT
