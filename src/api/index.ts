@@ -40,6 +40,9 @@ import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
 import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
 import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
 import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
+import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
+import getFeed from '#/api/app/bsky/feed/getFeed.js'
+import getFeedSkeleton from '#/api/app/bsky/feed/getFeedSkeleton.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -89,4 +92,7 @@ export const methods: readonly XrpcMethod[] = [
   updateSeen,
   getPostThreadOtherV2,
   getPostThreadV2,
+  describeFeedGenerator,
+  getFeed,
+  getFeedSkeleton,
 ]

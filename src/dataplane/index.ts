@@ -72,11 +72,24 @@ import {
   type NotificationReason,
 } from '#/dataplane/notifications.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
+import {
+  getFeedGensByService,
+  getFilteredPostsPage,
+  getHotCandidates,
+  getRecentLikedPosts,
+  getSimilarPosts,
+  type HotCandidate,
+  type HotQuery,
+  type PostFilter,
+  type RecentLikes,
+  type SimilarPostsQuery,
+} from '#/dataplane/feed-algos.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
+export type { HotCandidate, HotQuery, PostFilter, RecentLikes, SimilarPostsQuery }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -187,6 +200,18 @@ export interface DataPlane {
   /** Moves the seen time forward (never back). */
   putSeenAt(did: string, seenAt: string): Promise<void>
   putNotifSettings(did: string, fields: { priority?: boolean; preferences?: Record<string, unknown> }): Promise<void>
+
+  // Built-in feeds (src/feeds/)
+  /** Live top-level posts made since `q.since` with the most likes, reposts or replies since then, with those counts. */
+  getHotCandidates(q: HotQuery): Promise<HotCandidate[]>
+  /** The posts the account liked most recently (at or before `until`), and when the newest of those likes was made. */
+  getRecentLikedPosts(did: string, opts: { until?: number; limit: number }): Promise<RecentLikes>
+  /** Top-level posts whose text is most like the given texts (more_like_this), best first with scores. */
+  getSimilarPosts(q: SimilarPostsQuery): Promise<{ uri: string; score: number }[]>
+  /** Posts with any of the hashtags and in any of the languages, newest first. */
+  getFilteredPostsPage(filter: PostFilter, page: PageRequest): Promise<Page<FeedItemRef>>
+  /** Generator records naming `serviceDid` as their feed service, newest first. */
+  getFeedGensByService(serviceDid: string, limit: number): Promise<StoredRecord[]>
 }
 
 export interface DataPlaneOptions {
@@ -268,5 +293,10 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getNotifState: (did) => getNotifState(search, did),
     putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),
     putNotifSettings: (did, fields) => putNotifSettings(search, did, fields),
+    getHotCandidates: (q) => getHotCandidates(search, q),
+    getRecentLikedPosts: (did, o) => getRecentLikedPosts(search, did, o),
+    getSimilarPosts: (q) => getSimilarPosts(search, q),
+    getFilteredPostsPage: (filter, page) => getFilteredPostsPage(walk, filter, page),
+    getFeedGensByService: (serviceDid, limit) => getFeedGensByService(search, serviceDid, limit),
   }
 }

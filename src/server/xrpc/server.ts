@@ -98,7 +98,7 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       if (method.auth === 'required') throw new AuthRequiredError('Authentication Required', 'AuthMissing')
       return null
     }
-    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm })
+    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
   }
 
   async function readJson(ctx: Koa.Context): Promise<unknown> {

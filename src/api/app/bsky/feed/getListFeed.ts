@@ -4,7 +4,7 @@ import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { mergeStates } from '#/hydration/state.js'
 import { didOfUri } from '#/rules/gates.js'
-import { feedItemBlocksAndMutes } from '#/rules/posts.js'
+import { hiddenFromViewerFeed } from '#/rules/posts.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -45,19 +45,7 @@ const getListFeed = pipeline<Params, Skeleton, AppBskyFeedGetListFeed.OutputSche
     const creatorBlocks = state.blocksWith?.get(skeleton.creator)
     return {
       ...skeleton,
-      items: skeleton.items.filter((item) => {
-        const bam = feedItemBlocksAndMutes(item, state)
-        return !(
-          bam.authorBlocked ||
-          bam.authorMuted ||
-          bam.authorQuotepostMuted ||
-          bam.originatorBlocked ||
-          bam.originatorMuted ||
-          bam.originatorRepostMuted ||
-          bam.ancestorAuthorBlocked ||
-          creatorBlocks?.has(didOfUri(item.post))
-        )
-      }),
+      items: skeleton.items.filter((item) => !hiddenFromViewerFeed(item, state) && !creatorBlocks?.has(didOfUri(item.post))),
     }
   },
   present: ({ skeleton, state }) => ({
