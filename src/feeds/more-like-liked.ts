@@ -28,15 +28,15 @@ export const MORE_LIKE_DEFAULTS: MoreLikeOptions = { likes: 50, windowMs: 7 * 24
 export function createMoreLikeLiked(dataplane: DataPlane, opts: { cacheMs: number; now?: () => number } & Partial<MoreLikeOptions>) {
   const o = { ...MORE_LIKE_DEFAULTS, ...opts }
   const now = opts.now ?? Date.now
-  const ranking = rankingCache<{ viewer: string; liked: string[] }>(opts.cacheMs, async (_key, { viewer, liked }) => {
-    const [posts, follows] = await Promise.all([dataplane.getRecords(liked), dataplane.getFollowedDids(viewer)])
+  const ranking = rankingCache<{ viewer: string; liked: string[]; follows: Promise<string[]> }>(opts.cacheMs, async (_key, { viewer, liked, follows }) => {
+    const [posts, followed] = await Promise.all([dataplane.getRecords(liked), follows])
     const like = liked.flatMap((uri) => {
       const text = posts.get(uri)?.record.text
       return typeof text === 'string' ? [text] : []
     })
     const similar = await dataplane.getSimilarPosts({
       like,
-      excludeDids: [viewer, ...follows],
+      excludeDids: [viewer, ...followed],
       excludeUris: liked,
       since: now() - o.windowMs,
       size: o.candidates,
@@ -48,9 +48,13 @@ export function createMoreLikeLiked(dataplane: DataPlane, opts: { cacheMs: numbe
     // Whose likes, if not the viewer's: this feed is personal.
     if (!req.viewer) throw new AuthRequiredError('This feed is made from your likes: sign in to see it', 'AuthMissing')
     const { prefix, after } = readRankedCursor(req.cursor, 1)
+    // Whom the viewer follows is asked beside their likes (one round trip less on a cache miss;
+    // on a hit it goes unused, and the data plane caches it briefly anyway).
+    const follows = dataplane.getFollowedDids(req.viewer)
+    follows.catch(() => undefined)
     const likes = await dataplane.getRecentLikedPosts(req.viewer, { until: prefix[0], limit: o.likes })
     if (likes.newest === undefined) return { items: [] }
-    const ranked = await ranking(`${req.viewer} ${likes.newest}`, { viewer: req.viewer, liked: likes.subjects })
+    const ranked = await ranking(`${req.viewer} ${likes.newest}`, { viewer: req.viewer, liked: likes.subjects, follows })
     const page = rankedPage(ranked, req.limit, after)
     return { items: page.items.map(({ uri }) => ({ post: uri })), cursor: rankedCursor(page.last, [likes.newest]) }
   }
