@@ -57,15 +57,20 @@ export function readRankedCursor(cursor: string | undefined, prefixLength = 0): 
   return { prefix: prefix as number[], after: { score, uri } }
 }
 
+/** Ranked items kept in all of a cache's rankings (about 150 bytes each). */
+const MAX_CACHED_ITEMS = 200_000
+
 /**
  * A ranking reused for `ttlMs` per key; past that, the stale one is still served while a fresh
  * one is computed (one computation per key at a time), so only a key never seen waits for it.
  * With `ttlMs` 0 every call computes.
  */
-export function rankingCache<C>(ttlMs: number, compute: (key: string, context: C) => Promise<Ranked[]>, max = 10_000) {
+export function rankingCache<C>(ttlMs: number, compute: (key: string, context: C) => Promise<Ranked[]>) {
   if (ttlMs <= 0) return (key: string, context: C) => compute(key, context)
   const cache = new LRUCache<string, Ranked[], unknown>({
-    max,
+    // Bounded by what the rankings hold, not by how many: one per viewer adds up.
+    maxSize: MAX_CACHED_ITEMS,
+    sizeCalculation: (ranked) => Math.max(1, ranked.length),
     ttl: ttlMs,
     allowStale: true,
     fetchMethod: (key, _stale, { context }) => compute(key, context as C),

@@ -7,7 +7,7 @@ import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor, typ
  *
  *   score = log2(1 + likes + 2·reposts + replies) + postedAt / halfLife
  *
- * which orders posts exactly as engagement · 2^(-age / halfLife) does (the log of it, shifted
+ * which orders posts exactly as (1 + engagement) · 2^(-age / halfLife) does (its log, shifted
  * by a constant that is the same for every post at any given moment), but without a "now": a
  * post's score changes only when its engagement does. That is what keeps pages stable while the
  * clock runs: the ranking is recomputed (every FEED_CACHE_MS) and the cursor still means the
@@ -44,7 +44,7 @@ export function createWhatsHot(dataplane: DataPlane, opts: { cacheMs: number; no
   const ranking = rankingCache<undefined>(opts.cacheMs, async () => {
     const candidates = await dataplane.getHotCandidates({ since: now() - o.windowMs, size: o.candidates })
     return rankHot(candidates, o.halfLifeMs)
-  }, 1)
+  })
 
   return async function whatsHot(req: { limit: number; cursor?: string }): Promise<FeedSkeleton> {
     const { after } = readRankedCursor(req.cursor)

@@ -57,7 +57,9 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       }
     } catch (err) {
       const xrpcErr = XRPCError.fromError(err)
-      if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
+      // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
+      if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
+      else if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
       ctx.status = xrpcErr.statusCode
       ctx.body = xrpcErr.payload
     }
