@@ -210,6 +210,15 @@ describe('more like what I liked', () => {
     assert.deepEqual(paged, whole)
   })
 
+  test('the @atproto/api client reads it through getFeed unchanged', async () => {
+    const agent = new AtpAgent({ service: api.base })
+    agent.setHeader('authorization', `Bearer ${await api.serviceToken(acct.gus, 'app.bsky.feed.getFeed')}`)
+    const res = await agent.app.bsky.feed.getFeed({ feed: feed.moreLike!, limit: 2 })
+    assert.deepEqual(new Set(res.data.feed.map((f) => f.post.uri)), new Set([p.c2, p.c3].map((r) => r!.uri)))
+    assert.equal(res.data.feed[0]!.post.author.handle.endsWith('.test'), true)
+    assert.ok(res.data.cursor)
+  })
+
   test('the feed is personal: anonymous readers are asked to sign in', async () => {
     const { status, body } = await getFeed(feed.moreLike!)
     assert.equal(status, 401)
