@@ -48,6 +48,9 @@ import searchPostsV2 from '#/api/app/bsky/feed/searchPostsV2.js'
 import searchPostsFaceted from '#/api/net/magpie/search/searchPostsFaceted.js'
 import searchActors from '#/api/app/bsky/actor/searchActors.js'
 import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
+import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
+import getFeed from '#/api/app/bsky/feed/getFeed.js'
+import getFeedSkeleton from '#/api/app/bsky/feed/getFeedSkeleton.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -105,4 +108,7 @@ export const methods: readonly XrpcMethod[] = [
   searchPostsFaceted,
   searchActors,
   searchActorsTypeahead,
+  describeFeedGenerator,
+  getFeed,
+  getFeedSkeleton,
 ]

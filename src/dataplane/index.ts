@@ -78,6 +78,18 @@ import { postFacets, searchPosts, type PostFacets, type PostSearchPage, type Pos
 import type { PostSearch } from '#/search/post-query.js'
 import { getLabels, type Label } from '#/dataplane/labels.js'
 import { searchActors, type ActorSearchPage, type ActorSearchRequest } from '#/dataplane/actor-search.js'
+import {
+  getFeedGensByService,
+  getFilteredPostsPage,
+  getHotCandidates,
+  getRecentLikedPosts,
+  getSimilarPosts,
+  type HotCandidate,
+  type HotQuery,
+  type PostFilter,
+  type RecentLikes,
+  type SimilarPostsQuery,
+} from '#/dataplane/feed-algos.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -87,6 +99,7 @@ export type { Bookmark }
 export type { PostFacets, PostSearchPage, PostSearchRequest }
 export type { Label }
 export type { ActorSearchPage, ActorSearchRequest }
+export type { HotCandidate, HotQuery, PostFilter, RecentLikes, SimilarPostsQuery }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -221,6 +234,17 @@ export interface DataPlane {
   getLabels(subjects: string[], labelers: string[]): Promise<Map<string, Label[]>>
   // Actor search: handles and names, best first (text tier, viewer's follows, followers)
   searchActors(req: ActorSearchRequest): Promise<ActorSearchPage>
+  // Built-in feeds (src/feeds/)
+  /** Live top-level posts made since `q.since` with the most likes, reposts or replies since then, with those counts. */
+  getHotCandidates(q: HotQuery): Promise<HotCandidate[]>
+  /** The posts the account liked most recently (at or before `until`), and when the newest of those likes was made. */
+  getRecentLikedPosts(did: string, opts: { until?: number; limit: number }): Promise<RecentLikes>
+  /** Top-level posts whose text is most like the given texts (more_like_this), best first with scores. */
+  getSimilarPosts(q: SimilarPostsQuery): Promise<{ uri: string; score: number }[]>
+  /** Posts with any of the hashtags and in any of the languages, newest first. */
+  getFilteredPostsPage(filter: PostFilter, page: PageRequest): Promise<Page<FeedItemRef>>
+  /** Generator records naming `serviceDid` as their feed service, newest first. */
+  getFeedGensByService(serviceDid: string, limit: number): Promise<StoredRecord[]>
 }
 
 export interface DataPlaneOptions {
@@ -316,5 +340,10 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
     getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),
     searchActors: (req) => searchActors(search, req),
+    getHotCandidates: (q) => getHotCandidates(search, q),
+    getRecentLikedPosts: (did, o) => getRecentLikedPosts(search, did, o),
+    getSimilarPosts: (q) => getSimilarPosts(search, q),
+    getFilteredPostsPage: (filter, page) => getFilteredPostsPage(walk, filter, page),
+    getFeedGensByService: (serviceDid, limit) => getFeedGensByService(search, serviceDid, limit),
   }
 }

@@ -41,6 +41,8 @@ export const NOT_DELETED = { term: { tomb: true } } as const
 export interface Hit<S = Record<string, any>> {
   _id: string
   _index: string
+  /** Relevance, for scored queries (null when sorted by something else). */
+  _score?: number | null
   _source?: S
   fields?: Record<string, unknown[]>
   sort?: unknown[]

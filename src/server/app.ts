@@ -13,10 +13,12 @@ export interface ServerDeps {
   client: Client
   log: Logger
   serviceDid: string
-  /** Public base URL of this service, used as the AppView endpoint in the DID document. */
+  /** Public base URL of this service: the AppView and feed generator endpoints in the DID document. */
   publicUrl: string
   /** INDEX_PREFIX, for the status endpoint's per-family counts. */
   indexPrefix: string
+  /** The service's public key (did:key), published as its `#atproto` verification method. */
+  signingKey: string
   /** The XRPC methods and what they need (see createReadApi). */
   xrpc: XrpcServerOptions
 }
@@ -42,8 +44,17 @@ export function createApp(deps: ServerDeps): Koa {
 
   router.get('/.well-known/did.json', (ctx) => {
     ctx.body = {
-      '@context': ['https://www.w3.org/ns/did/v1'],
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
       id: deps.serviceDid,
+      // Feed generators check the tokens Magpie signs against this key.
+      verificationMethod: [
+        {
+          id: `${deps.serviceDid}#atproto`,
+          type: 'Multikey',
+          controller: deps.serviceDid,
+          publicKeyMultibase: deps.signingKey.slice('did:key:'.length),
+        },
+      ],
       service: [
         { id: '#bsky_appview', type: 'BskyAppView', serviceEndpoint: deps.publicUrl },
         { id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: deps.publicUrl },

@@ -58,7 +58,9 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       }
     } catch (err) {
       const xrpcErr = XRPCError.fromError(err)
-      if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
+      // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
+      if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
+      else if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
       ctx.status = xrpcErr.statusCode
       ctx.body = xrpcErr.payload
     }
@@ -104,7 +106,7 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       if (method.auth === 'required') throw new AuthRequiredError('Authentication Required', 'AuthMissing')
       return null
     }
-    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm })
+    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
   }
 
   async function readJson(ctx: Koa.Context): Promise<unknown> {

@@ -5,7 +5,7 @@ import { pipeline } from '#/api/pipeline.js'
 import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { mergeStates } from '#/hydration/state.js'
 import { didOfUri } from '#/rules/gates.js'
-import { feedItemBlocksAndMutes } from '#/rules/posts.js'
+import { hiddenFromViewerFeed } from '#/rules/posts.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -49,19 +49,7 @@ const getListFeed = pipeline<Params, Skeleton, AppBskyFeedGetListFeed.OutputSche
     const creatorBlocks = state.blocksWith?.get(skeleton.creator)
     return {
       ...skeleton,
-      items: skeleton.items.filter((item) => {
-        const bam = feedItemBlocksAndMutes(item, state)
-        return !(
-          bam.authorBlocked ||
-          bam.authorMuted ||
-          bam.authorQuotepostMuted ||
-          bam.originatorBlocked ||
-          bam.originatorMuted ||
-          bam.originatorRepostMuted ||
-          bam.ancestorAuthorBlocked ||
-          creatorBlocks?.has(didOfUri(item.post))
-        )
-      }),
+      items: skeleton.items.filter((item) => !hiddenFromViewerFeed(item, state) && !creatorBlocks?.has(didOfUri(item.post))),
     }
   },
   present: ({ skeleton, state }) => ({
