@@ -91,7 +91,7 @@ const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'magpie-bench')
 if (!args['reference-only']) await corpusBenchmark()
 if (args.reference || args['reference-only']) {
   const rows = await referenceRatio({ client, log, opensearchUrl: OPENSEARCH_URL, rounds: Number(args['reference-rounds']), warmup: 20, note })
-  for (const row of rows) emit({ part: 'reference', ...row })
+  for (const row of rows) emit({ part: 'reference', ...row, loadavg: os.loadavg().map((x) => round(x, 2)) })
 }
 await client.close()
 

@@ -17,6 +17,8 @@ export interface TracedCall {
   took?: number[]
   /** The sub-searches as sent ([header, body] pairs), for replaying them one by one. */
   searches?: [any, any][]
+  /** The documents of an mget, for replaying it. */
+  docs?: { _index: string; _id: string }[]
 }
 
 export interface Tracer {
@@ -37,6 +39,7 @@ export function traceClient(client: Client): Tracer {
     const body = res?.body
     const call: TracedCall = { at: round(started - t0), ms: round(performance.now() - started), op: `${params.method} ${String(params.path).replace(/\?.*/, '')}`, what: describe(params) }
     if (String(params.path).endsWith('_msearch')) call.searches = pairs(params.bulkBody ?? params.body)
+    if (String(params.path).endsWith('_mget')) call.docs = parse(params.body)?.docs
     if (Array.isArray(body?.responses)) call.took = body.responses.map((r: any) => r.took)
     else if (typeof body?.took === 'number') call.took = [body.took]
     calls.push(call)
@@ -58,6 +61,10 @@ function round(x: number): number {
   return Math.round(x * 10) / 10
 }
 
+function parse(body: any): any {
+  return typeof body === 'string' ? JSON.parse(body) : body
+}
+
 function pairs(body: any): [any, any][] {
   const lines: any[] = typeof body === 'string' ? body.trim().split('\n').map((l: string) => JSON.parse(l)) : body
   const out: [any, any][] = []
@@ -69,7 +76,7 @@ function describe(params: any): string[] {
   const body = params.bulkBody ?? params.body
   if (String(params.path).endsWith('_msearch')) return pairs(body).map(([header, search]) => `${header.index} ${summarize(search)}`)
   if (String(params.path).endsWith('_mget')) {
-    const docs: { _index: string }[] = (typeof body === 'string' ? JSON.parse(body) : body)?.docs ?? []
+    const docs: { _index: string }[] = parse(body)?.docs ?? []
     const byFamily = new Map<string, number>()
     for (const d of docs) {
       const family = d._index.replace(/-(all|other|\d{4}\.\d{2})$/, '')
@@ -101,13 +108,14 @@ function summarize(search: any): string {
 
 export interface SearchCost {
   what: string
-  /** Median `took` of the search sent alone, the shard request cache bypassed (ms). */
+  /** Median `took` of the search sent alone, the shard request cache bypassed (ms); for an mget, its round trip. */
   took: number
 }
 
 /**
- * Each sub-search of the traced calls sent alone, `times` times in a row, with the request cache
- * off: what it costs OpenSearch by itself, without the queueing of the searches sent beside it.
+ * Each sub-search (and mget) of the traced calls sent alone, `times` times in a row, with the
+ * request cache off: what it costs OpenSearch by itself, without the queueing of the searches
+ * sent beside it.
  */
 export async function searchCosts(client: Client, calls: TracedCall[], times = 5): Promise<SearchCost[]> {
   const out: SearchCost[] = []
@@ -120,6 +128,16 @@ export async function searchCosts(client: Client, calls: TracedCall[], times = 5
       }
       took.sort((a, b) => a - b)
       out.push({ what: `${header.index} ${summarize(search)}`, took: took[Math.floor(times / 2)]! })
+    }
+    if (call.docs) {
+      const ms: number[] = []
+      for (let i = 0; i < times; i++) {
+        const t0 = performance.now()
+        await client.mget({ body: { docs: call.docs } })
+        ms.push(performance.now() - t0)
+      }
+      ms.sort((a, b) => a - b)
+      out.push({ what: `mget ${call.what.join(' ')} (round trip)`, took: round(ms[Math.floor(times / 2)]!) })
     }
   }
   return out.sort((a, b) => b.took - a.took)
