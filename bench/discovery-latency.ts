@@ -25,6 +25,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import type { ApiContext } from '#/api/context.js'
 import { methods } from '#/api/index.js'
 import { loadConfig } from '#/config/env.js'
 import { createDataPlane } from '#/dataplane/index.js'
@@ -137,7 +138,8 @@ async function main() {
       },
     })
     const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log)
-    const ctx = { dataplane, hydrator, log, serviceDid: 'did:web:bench.magpie.test', identity: { resolveDid: async () => null } as any }
+    // Neither method resolves DIDs or serves feeds.
+    const ctx: ApiContext = { dataplane, hydrator, log, serviceDid: 'did:web:bench.magpie.test', identity: {} as ApiContext['identity'], feeds: {} as ApiContext['feeds'] }
     const call = async (m: QueryMethod, raw: Record<string, string>, viewer: string | null) => {
       const start = performance.now()
       const out = (await m.handler({ params: m.params.parse(raw), input: undefined, viewer, auth: null, ctx, headers: {}, responseHeaders: new Map() })) as any

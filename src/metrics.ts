@@ -36,10 +36,29 @@ export const firehoseCursor = new Gauge({
   registers: [registry],
 })
 
+export const firehoseEventTime = new Gauge({
+  name: 'magpie_firehose_event_time_seconds',
+  help: 'Time stamp (Unix seconds) the last handled firehose event carried',
+  registers: [registry],
+})
+
+export const firehoseLag = new Gauge({
+  name: 'magpie_firehose_lag_seconds',
+  help: 'How long after its time stamp the last firehose event was handled',
+  registers: [registry],
+})
+
 export const xrpcRequests = new Histogram({
   name: 'magpie_xrpc_request_seconds',
   help: 'XRPC requests served, by method and HTTP status',
   labelNames: ['nsid', 'status'] as const,
   buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+})
+
+export const labelsIngested = new Counter({
+  name: 'magpie_labels_total',
+  help: 'Labels from labeler services by what became of them (stored, or why skipped); unreadable frames count as bad-frame',
+  labelNames: ['outcome'] as const,
   registers: [registry],
 })

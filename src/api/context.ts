@@ -1,4 +1,6 @@
 import type { DataPlane } from '#/dataplane/index.js'
+import type { BuiltinFeeds } from '#/feeds/builtin.js'
+import type { RemoteFeeds } from '#/feeds/remote.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
 import type { IdentityResolver } from '#/identity/identity-resolver.js'
 import type { Logger } from '#/log.js'
@@ -12,4 +14,6 @@ export interface ApiContext {
   serviceDid: string
   /** DID documents of services records point at (e.g. a feed generator's), resolved and cached. */
   identity: Pick<IdentityResolver, 'resolveDid'>
+  /** Feeds Magpie generates itself, and the client for feed generators elsewhere. */
+  feeds: { builtin: BuiltinFeeds; remote: RemoteFeeds }
 }

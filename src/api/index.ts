@@ -1,4 +1,7 @@
 import getProfile from '#/api/app/bsky/actor/getProfile.js'
+import createBookmark from '#/api/app/bsky/bookmark/createBookmark.js'
+import deleteBookmark from '#/api/app/bsky/bookmark/deleteBookmark.js'
+import getBookmarks from '#/api/app/bsky/bookmark/getBookmarks.js'
 import getProfiles from '#/api/app/bsky/actor/getProfiles.js'
 import getActorStarterPacks from '#/api/app/bsky/graph/getActorStarterPacks.js'
 import getBlocks from '#/api/app/bsky/graph/getBlocks.js'
@@ -40,6 +43,14 @@ import putPreferencesV2 from '#/api/app/bsky/notification/putPreferencesV2.js'
 import updateSeen from '#/api/app/bsky/notification/updateSeen.js'
 import getPostThreadOtherV2 from '#/api/app/bsky/unspecced/getPostThreadOtherV2.js'
 import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
+import searchPosts from '#/api/app/bsky/feed/searchPosts.js'
+import searchPostsV2 from '#/api/app/bsky/feed/searchPostsV2.js'
+import searchPostsFaceted from '#/api/net/magpie/search/searchPostsFaceted.js'
+import searchActors from '#/api/app/bsky/actor/searchActors.js'
+import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
+import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
+import getFeed from '#/api/app/bsky/feed/getFeed.js'
+import getFeedSkeleton from '#/api/app/bsky/feed/getFeedSkeleton.js'
 import getSuggestions from '#/api/app/bsky/actor/getSuggestions.js'
 import getSuggestedFeeds from '#/api/app/bsky/feed/getSuggestedFeeds.js'
 import getSuggestedFollowsByActor from '#/api/app/bsky/graph/getSuggestedFollowsByActor.js'
@@ -94,6 +105,17 @@ export const methods: readonly XrpcMethod[] = [
   updateSeen,
   getPostThreadOtherV2,
   getPostThreadV2,
+  createBookmark,
+  deleteBookmark,
+  getBookmarks,
+  searchPosts,
+  searchPostsV2,
+  searchPostsFaceted,
+  searchActors,
+  searchActorsTypeahead,
+  describeFeedGenerator,
+  getFeed,
+  getFeedSkeleton,
   getSuggestions,
   getSuggestedFeeds,
   getSuggestedFollowsByActor,

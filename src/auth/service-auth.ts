@@ -26,7 +26,7 @@ export interface ServiceAuth {
 export type SigningKeyLookup = (did: string, keyId: string, forceRefresh: boolean) => Promise<string | undefined>
 
 export interface ServiceAuthVerifierOptions {
-  /** This AppView's DID: the only accepted `aud`. */
+  /** This AppView's DID: the only accepted `aud` (unless a method takes any, and checks it itself). */
   serviceDid: string
   signingKey: SigningKeyLookup
   /** Tolerated clock difference with issuers. Default 5 min. */
@@ -39,6 +39,8 @@ export interface VerifyOptions {
   /** The method called: the token's `lxm` must name it, unless `acceptLxm` says otherwise. */
   nsid: string
   acceptLxm?: (lxm: string | undefined) => boolean
+  /** Skip the audience check (the caller checks `aud`). */
+  anyAudience?: boolean
 }
 
 export interface ServiceAuthVerifier {
@@ -60,10 +62,10 @@ export function createServiceAuthVerifier(opts: ServiceAuthVerifierOptions): Ser
   }
 
   return {
-    async verify(jwt, { nsid, acceptLxm }) {
+    async verify(jwt, { nsid, acceptLxm, anyAudience }) {
       let payload: Awaited<ReturnType<typeof verifyJwt>>
       try {
-        payload = await verifyJwt(jwt, opts.serviceDid, acceptLxm ? null : nsid, getSigningKey, verifySignature)
+        payload = await verifyJwt(jwt, anyAudience ? null : opts.serviceDid, acceptLxm ? null : nsid, getSigningKey, verifySignature)
       } catch (err) {
         if (err instanceof XRPCError) throw err
         // verifyJwt reads the header and payload with JSON.parse: garbage is a malformed token, not a 500.

@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const [key, o] of Object.entries(cmd.options)) options[key] = { type: o.type, multiple: o.multiple ?? false }
   let parsed
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: false, strict: true })
+    parsed = parseArgs({ args: rest, options, allowPositionals: cmd.args !== undefined, strict: true })
   } catch (err) {
     console.error(`magpie ${name}: ${(err as Error).message}\n\n${helpFor(cmd)}`)
     return 2
@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   try {
-    return (await cmd.run(parsed.values as Record<string, string | boolean | string[] | undefined>)) ?? 0
+    return (await cmd.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals)) ?? 0
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {
       console.error(`magpie ${name}: ${err.message}`)

@@ -12,6 +12,8 @@ const indexPrefix = z
 const wsUrl = z.string().url().refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL')
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
 
+const did = z.string().regex(/^did:[a-z]+:[a-zA-Z0-9._:%-]+$/, 'must be a DID')
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
@@ -33,6 +35,33 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(2584),
   HOST: z.string().default('127.0.0.1'),
   SERVICE_DID: z.string().regex(/^did:web:[a-zA-Z0-9.%:-]+$/, 'must be a did:web').optional(),
+  /**
+   * This AppView's own moderation service: its labels are always applied, and its `!takedown`
+   * and `!suspend` labels hide what they name. Also subscribed to, like LABELER_DIDS.
+   */
+  MOD_SERVICE_DID: did.optional(),
+  /**
+   * Labeler services whose labels are ingested (com.atproto.label.subscribeLabels), comma-separated
+   * DIDs; they are also the labelers applied when a request names none (atproto-accept-labelers).
+   */
+  LABELER_DIDS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
+    .pipe(z.array(did)),
+  /** Check each label's signature against its labeler's `#atproto_label` key; unsigned or badly signed labels are skipped. */
+  VERIFY_LABELS: bool.default('true'),
+  /** Where this service is reached from outside (its DID document's endpoints). Default: https://<SERVICE_DID host>, else http://HOST:PORT. */
+  PUBLIC_URL: httpUrl.optional(),
+  /**
+   * The service's secp256k1 private key (64 hex digits): signs the tokens it sends feed generators,
+   * published in its DID document. Unset: a new key on every start (fine for development only).
+   */
+  SERVICE_SIGNING_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (a secp256k1 private key)').optional(),
+  /** How long a feed generator has to answer getFeedSkeleton, in ms. */
+  FEEDGEN_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(5_000),
+  /** How long a built-in feed's ranking (what's hot, more like what I liked) is reused, in ms; 0 disables. */
+  FEED_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** Image CDN that avatar, banner and thumbnail URLs in views point at. */
   IMAGE_CDN_URL: httpUrl.default('https://cdn.bsky.app/img'),
   /** Video CDN that video playlist and thumbnail URLs in views point at. */
@@ -91,9 +120,21 @@ export function loadConfig(
   return parsed.data
 }
 
+/** Every labeler Magpie ingests from and applies by default: LABELER_DIDS plus the moderation service. */
+export function configuredLabelers(config: Config): string[] {
+  return [...new Set([...(config.MOD_SERVICE_DID ? [config.MOD_SERVICE_DID] : []), ...config.LABELER_DIDS])]
+}
+
 /** The did:web this AppView answers as: SERVICE_DID, or one derived from the listening host. */
 export function serviceDid(config: Config): string {
   if (config.SERVICE_DID) return config.SERVICE_DID
   const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
   return `did:web:${encodeURIComponent(`${host}:${config.PORT}`)}`
+}
+
+/** The base URL the DID document names: PUBLIC_URL, else the SERVICE_DID's host over https, else the listening address. */
+export function publicUrl(config: Config, port: number = config.PORT): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, '')
+  if (config.SERVICE_DID) return `https://${decodeURIComponent(config.SERVICE_DID.slice('did:web:'.length))}`
+  return `http://${config.HOST}:${port}`
 }

@@ -71,7 +71,25 @@ import {
   type NotificationQuery,
   type NotificationReason,
 } from '#/dataplane/notifications.js'
+import { deleteBookmark, getBookmarkedBy, pageBookmarks, putBookmark, type Bookmark } from '#/dataplane/bookmarks.js'
+import { getListOptOutDids, getListOptOutsBy } from '#/dataplane/list-opt-outs.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
+import { postFacets, searchPosts, type PostFacets, type PostSearchPage, type PostSearchRequest } from '#/dataplane/post-search.js'
+import type { PostSearch } from '#/search/post-query.js'
+import { getLabels, type Label } from '#/dataplane/labels.js'
+import { searchActors, type ActorSearchPage, type ActorSearchRequest } from '#/dataplane/actor-search.js'
+import {
+  getFeedGensByService,
+  getFilteredPostsPage,
+  getHotCandidates,
+  getRecentLikedPosts,
+  getSimilarPosts,
+  type HotCandidate,
+  type HotQuery,
+  type PostFilter,
+  type RecentLikes,
+  type SimilarPostsQuery,
+} from '#/dataplane/feed-algos.js'
 import { createDiscovery, type DiscoveryOptions, type Suggestions } from '#/dataplane/discovery.js'
 import type { Ranked } from '#/dataplane/ranked.js'
 import type { TopicStat, TrendingTopics } from '#/dataplane/trending.js'
@@ -80,6 +98,11 @@ export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPack
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
+export type { Bookmark }
+export type { PostFacets, PostSearchPage, PostSearchRequest }
+export type { Label }
+export type { ActorSearchPage, ActorSearchRequest }
+export type { HotCandidate, HotQuery, PostFilter, RecentLikes, SimilarPostsQuery }
 export type { DiscoveryOptions, Ranked, Suggestions, TopicStat, TrendingTopics }
 
 /**
@@ -124,7 +147,12 @@ export interface DataPlane {
   getListsPage(did: string, purposes: string[], page: PageRequest): Promise<Page<RecordRef>>
   /** The lists, of those given, that exist. */
   getListsByUriPage(uris: string[], page: PageRequest): Promise<Page<RecordRef>>
-  getListItemsPage(listUri: string, page: PageRequest): Promise<Page<RecordRef>>
+  /** A list's members, leaving out `exclude`. */
+  getListItemsPage(listUri: string, page: PageRequest, exclude?: string[]): Promise<Page<RecordRef>>
+  /** Accounts that opted out of the (reference) list. */
+  getListOptOutDids(listUri: string): Promise<string[]>
+  /** The viewer's opt-out record of each list it opted out of. */
+  getListOptOutsBy(viewer: string, listUris: string[]): Promise<Map<string, string>>
   getStarterPacksPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   getFeedGensPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   /** Every list the viewer subscribes to as a block list. */
@@ -165,7 +193,7 @@ export interface DataPlane {
   /** Posts and reposts of the viewer and of everyone they follow. */
   getTimeline(viewer: string, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Posts by the list's members (whether or not the list itself still exists, as in the reference AppView). */
-  getListFeed(listUri: string, page: PageRequest): Promise<Page<FeedItemRef>>
+  getListFeed(listUri: string, page: PageRequest, exclude?: string[]): Promise<Page<FeedItemRef>>
   /** The post and its reply ancestors, child first, while they exist. */
   getAncestorsAndSelf(uri: string, height: number): Promise<StoredRecord[]>
   /** Replies under the post down to `depth` levels. */
@@ -191,6 +219,36 @@ export interface DataPlane {
   /** Moves the seen time forward (never back). */
   putSeenAt(did: string, seenAt: string): Promise<void>
   putNotifSettings(did: string, fields: { priority?: boolean; preferences?: Record<string, unknown> }): Promise<void>
+
+  // Bookmarks: private to `viewer` (counts per post are public, in getPostCounts)
+  putBookmark(viewer: string, subject: string, subjectCid: string): Promise<void>
+  deleteBookmark(viewer: string, subject: string): Promise<void>
+  /** Of `subjects`, those the viewer bookmarked. */
+  getBookmarkedBy(viewer: string, subjects: string[]): Promise<Set<string>>
+  /** The viewer's bookmarks, newest first (sort key: [createdAt, subject]). */
+  getBookmarksPage(viewer: string, page: PageRequest): Promise<Page<Bookmark>>
+
+  // Search (src/search/ builds the query from the user's text and filters)
+  /** Live posts matching the search, newest first (`latest`) or best first (`top`). */
+  searchPosts(req: PostSearchRequest): Promise<PostSearchPage>
+  /** Counts of every match by language, hashtag, author, domain, media, and over time (`size` buckets per facet). */
+  getPostFacets(search: PostSearch, size: number): Promise<PostFacets>
+  // Labels from labeler services
+  /** By subject (record URI or account DID): the labels in force from `labelers` (not negated, not expired). */
+  getLabels(subjects: string[], labelers: string[]): Promise<Map<string, Label[]>>
+  // Actor search: handles and names, best first (text tier, viewer's follows, followers)
+  searchActors(req: ActorSearchRequest): Promise<ActorSearchPage>
+  // Built-in feeds (src/feeds/)
+  /** Live top-level posts made since `q.since` with the most likes, reposts or replies since then, with those counts. */
+  getHotCandidates(q: HotQuery): Promise<HotCandidate[]>
+  /** The posts the account liked most recently (at or before `until`), and when the newest of those likes was made. */
+  getRecentLikedPosts(did: string, opts: { until?: number; limit: number }): Promise<RecentLikes>
+  /** Top-level posts whose text is most like the given texts (more_like_this), best first with scores. */
+  getSimilarPosts(q: SimilarPostsQuery): Promise<{ uri: string; score: number }[]>
+  /** Posts with any of the hashtags and in any of the languages, newest first. */
+  getFilteredPostsPage(filter: PostFilter, page: PageRequest): Promise<Page<FeedItemRef>>
+  /** Generator records naming `serviceDid` as their feed service, newest first. */
+  getFeedGensByService(serviceDid: string, limit: number): Promise<StoredRecord[]>
 
   // Discovery: ranked lists computed by aggregations and reused briefly (see dataplane/discovery.ts)
   /** Hashtags trending in the recent window, and the most used over the background window. */
@@ -253,7 +311,9 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getBlocksPage: (viewer, page) => pageBlocks(search, viewer, page),
     getListsPage: (did, purposes, page) => pageLists(search, did, purposes, page),
     getListsByUriPage: (uris, page) => pageListsByUri(search, uris, page),
-    getListItemsPage: (listUri, page) => pageListItems(search, listUri, page),
+    getListItemsPage: (listUri, page, exclude) => pageListItems(search, listUri, page, exclude),
+    getListOptOutDids: (listUri) => getListOptOutDids(search, listUri),
+    getListOptOutsBy: (viewer, listUris) => getListOptOutsBy(search, viewer, listUris),
     getStarterPacksPage: (did, page) => pageStarterPacks(search, did, page),
     getFeedGensPage: (did, page) => pageFeedGens(search, did, page),
     getListblockSubjects: (viewer) => getListblockSubjects(search, viewer),
@@ -274,7 +334,11 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getActorLikes: (did, page) => getActorLikes(search, did, page),
     getAuthorFeed: (did, filter, page) => feeds.authorFeed(did, filter, page),
     getTimeline: async (viewer, page) => feeds.timeline([viewer, ...(await followedDids(viewer))], page),
-    getListFeed: async (listUri, page) => feeds.posts(await getListMemberDids(search, listUri), page),
+    async getListFeed(listUri, page, exclude = []) {
+      const members = await getListMemberDids(search, listUri)
+      const hidden = new Set(exclude)
+      return feeds.posts(hidden.size ? members.filter((did) => !hidden.has(did)) : members, page)
+    },
     getAncestorsAndSelf: (uri, height) => getAncestorsAndSelf(search, uri, height),
     getDescendants: (uri, depth) => getDescendants(search, uri, depth),
     getOpThread: (rootUri) => getOpThread(search, rootUri),
@@ -287,6 +351,19 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getNotifState: (did) => getNotifState(search, did),
     putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),
     putNotifSettings: (did, fields) => putNotifSettings(search, did, fields),
+    putBookmark: (viewer, subject, cid) => putBookmark(search, viewer, subject, cid),
+    deleteBookmark: (viewer, subject) => deleteBookmark(search, viewer, subject),
+    getBookmarkedBy: (viewer, subjects) => getBookmarkedBy(search, viewer, subjects),
+    getBookmarksPage: (viewer, page) => pageBookmarks(search, viewer, page),
+    searchPosts: (req) => searchPosts(search, walk, postCounts, req),
+    getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
+    getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),
+    searchActors: (req) => searchActors(search, req),
+    getHotCandidates: (q) => getHotCandidates(search, q),
+    getRecentLikedPosts: (did, o) => getRecentLikedPosts(search, did, o),
+    getSimilarPosts: (q) => getSimilarPosts(search, q),
+    getFilteredPostsPage: (filter, page) => getFilteredPostsPage(walk, filter, page),
+    getFeedGensByService: (serviceDid, limit) => getFeedGensByService(search, serviceDid, limit),
     getTrendingTopics: () => discovery.trendingTopics(),
     getPopularFeedGens: (query) => discovery.popularFeedGens(query),
     getSuggestedFeedGens: (viewer) => discovery.suggestedFeedGens(viewer),

@@ -87,9 +87,9 @@ export function pageListsByUri(search: Searcher, uris: string[], page: PageReque
   return pageRecords(search, 'lists', [{ ids: { values: uris } }], page)
 }
 
-/** A list's members (listitem records), newest first. */
-export const pageListItems = (search: Searcher, listUri: string, page: PageRequest) =>
-  pageRecords(search, 'listitems', [{ term: { listUri } }], page)
+/** A list's members (listitem records), newest first, leaving out `exclude` (accounts not to show). */
+export const pageListItems = (search: Searcher, listUri: string, page: PageRequest, exclude: string[] = []) =>
+  pageRecords(search, 'listitems', [{ term: { listUri } }, ...(exclude.length ? [{ bool: { must_not: [{ terms: { subjectDid: exclude } }] } }] : [])], page)
 
 /** An account's starter packs, newest first. */
 export const pageStarterPacks = (search: Searcher, did: string, page: PageRequest) =>

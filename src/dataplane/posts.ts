@@ -15,6 +15,8 @@ export interface PostCounts {
   reposts: number
   replies: number
   quotes: number
+  /** Bookmarks by anyone (only the count is public). */
+  bookmarks: number
 }
 
 /** [family index, field naming the subject] for each count. */
@@ -23,6 +25,7 @@ const POST_COUNTS: Record<keyof PostCounts, [FamilyIndex, string]> = {
   reposts: ['reposts', 'subjectUri'],
   replies: ['posts', 'replyParent'],
   quotes: ['posts', 'quotedUri'],
+  bookmarks: ['bookmarks', 'subject'],
 }
 
 /** Beyond this many descendants a thread is cut (the reference AppView has no bound at all). */

@@ -18,6 +18,7 @@ export type FamilyIndex =
   | 'lists'
   | 'listitems'
   | 'listblocks'
+  | 'listoptouts'
   | 'profiles'
   | 'feedgens'
   | 'threadgates'
@@ -31,6 +32,8 @@ export type FamilyIndex =
   | 'records'
   | 'mutes'
   | 'notif-state'
+  | 'bookmarks'
+  | 'labels'
 
 /** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
 export const NOT_DELETED = { term: { tomb: true } } as const
@@ -38,6 +41,8 @@ export const NOT_DELETED = { term: { tomb: true } } as const
 export interface Hit<S = Record<string, any>> {
   _id: string
   _index: string
+  /** Relevance, for scored queries (null when sorted by something else). */
+  _score?: number | null
   _source?: S
   fields?: Record<string, unknown[]>
   sort?: unknown[]

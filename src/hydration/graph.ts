@@ -1,4 +1,6 @@
 import type { Hydrator } from '#/hydration/hydrator.js'
+import { optOutPolicy } from '#/hydration/reference-lists.js'
+import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
 
 /**
@@ -23,14 +25,16 @@ export async function hydrateLists(h: Hydrator, uris: string[], ctx: HydrateCtx)
 export async function hydrateFeedGens(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
   const feedUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === GENERATOR)
   if (feedUris.length === 0) return { ctx }
-  const [records, creators, subjectLikeCounts, viewerSubjectLikes] = await Promise.all([
+  const [records, creators, subjectLikeCounts, viewerSubjectLikes, labels] = await Promise.all([
     h.dataplane.getRecords(feedUris),
     h.hydrateProfiles([...new Set(feedUris.map(didOf))], ctx),
     h.dataplane.getLikeCounts(feedUris),
     ctx.viewer ? h.dataplane.getLikesBy(ctx.viewer, feedUris) : undefined,
+    hydrateLabels(h.dataplane, feedUris, ctx),
   ])
   const feedgens = new Map(feedUris.map((uri) => [uri, records.get(uri) ?? null]))
-  return mergeStates(creators, { feedgens, subjectLikeCounts, viewerSubjectLikes })
+  hideTakendown(feedgens, feedUris, labels, ctx)
+  return mergeStates(creators, { feedgens, subjectLikeCounts, viewerSubjectLikes, labels })
 }
 
 /** Labeler views: each account's service record, its profile, like counts and the viewer's likes. */
@@ -38,14 +42,18 @@ export async function hydrateLabelers(h: Hydrator, dids: string[], ctx: HydrateC
   const unique = [...new Set(dids)]
   if (unique.length === 0) return { ctx }
   const uris = unique.map((did) => `at://${did}/${LABELER}/self`)
-  const [records, profiles, subjectLikeCounts, viewerSubjectLikes] = await Promise.all([
+  const [records, profiles, subjectLikeCounts, viewerSubjectLikes, labels] = await Promise.all([
     h.dataplane.getRecords(uris),
     h.hydrateProfiles(unique, ctx),
     h.dataplane.getLikeCounts(uris),
     ctx.viewer ? h.dataplane.getLikesBy(ctx.viewer, uris) : undefined,
+    hydrateLabels(h.dataplane, uris, ctx),
   ])
   const labelers = new Map(unique.map((did, i) => [did, records.get(uris[i]!) ?? null]))
-  return mergeStates(profiles, { labelers, subjectLikeCounts, viewerSubjectLikes })
+  // A takedown label on the service record hides the labeler (one on the account hides its
+  // profile, without which there is no labeler view).
+  hideTakendown(labelers, unique, new Map([...labels].map(([uri, l]) => [didOf(uri), l])), ctx)
+  return mergeStates(profiles, { labelers, subjectLikeCounts, viewerSubjectLikes, labels })
 }
 
 /**
@@ -58,11 +66,10 @@ export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: Hydr
   const packs = [...(basic.starterPacks?.entries() ?? [])].flatMap(([uri, pack]) => (pack ? [{ uri, pack }] : []))
   const feedUris = packs.flatMap(({ pack }) => (Array.isArray(pack.record.feeds) ? pack.record.feeds : []).map((f) => f?.uri))
   const listUris = [...new Set(packs.map(({ pack }) => pack.record.list).filter((l) => typeof l === 'string'))]
-  const [feeds, lists, ...memberPages] = await Promise.all([
-    hydrateFeedGens(h, feedUris.filter((u) => typeof u === 'string'), ctx),
-    h.hydrateListsBasic(listUris, ctx),
-    ...listUris.map((uri) => h.dataplane.getListItemsPage(uri, { limit: SAMPLE_FROM })),
-  ])
+  const [feeds, lists] = await Promise.all([hydrateFeedGens(h, feedUris.filter((u) => typeof u === 'string'), ctx), h.hydrateListsBasic(listUris, ctx)])
+  const optOuts = await Promise.all(listUris.map((uri) => optOutPolicy(h.dataplane, lists.lists?.get(uri)?.record, ctx.viewer)))
+  const memberPages = await Promise.all(listUris.map((uri, i) => h.dataplane.getListItemsPage(uri, { limit: SAMPLE_FROM }, optOuts[i]!.hidden)))
+  const marked = new Map(listUris.map((uri, i) => [uri, optOuts[i]!.marked]))
   const membersByList = new Map(listUris.map((uri, i) => [uri, memberPages[i]!.items.filter((item) => item.subject !== undefined)]))
   const pairs = [...membersByList].flatMap(([list, items]) => items.map((item) => [didOf(list), item.subject!] as [string, string]))
   const memberDids = [...new Set(pairs.map(([, member]) => member))]
@@ -80,7 +87,7 @@ export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: Hydr
       // A stable sort: equally followed members keep the list's newest-first order.
       .sort((a, b) => (counts.get(b.subject!)?.followers ?? 0) - (counts.get(a.subject!)?.followers ?? 0))
       .slice(0, SAMPLE_SIZE)
-      .map((item) => ({ uri: item.uri, subject: item.subject! }))
+      .map((item) => ({ uri: item.uri, subject: item.subject!, optedOut: marked.get(list)?.has(item.subject!) }))
     starterPackSamples.set(uri, sample)
   }
   const sampled = [...new Set([...starterPackSamples.values()].flatMap((items) => items.map((item) => item.subject)))]

@@ -1,5 +1,7 @@
 import { isDidIdentifier, normalizeHandle, type AtIdentifierString } from '@atproto/syntax'
 import type { DataPlane, NotificationCandidate } from '#/dataplane/index.js'
+import { acceptLabelers, currentLabelerScope, type LabelerPolicy } from '#/hydration/accepted-labelers.js'
+import { hideTakendown, hydrateLabels, labelSubjectsOfActors } from '#/hydration/labels.js'
 import { hydrateNotifications } from '#/hydration/notifications.js'
 import type { Logger } from '#/log.js'
 import { getActorInfos } from '#/hydration/actors.js'
@@ -28,13 +30,19 @@ export class Hydrator {
     private readonly images: ImageUrls,
     private readonly log: Logger,
     private readonly videos?: VideoUrls,
+    /** Whose labels Magpie holds and applies by default, and its moderation service. */
+    private readonly labelerPolicy: LabelerPolicy = { labelers: [] },
   ) {}
 
   /** Posts, feed items, threads, likes and reposts (hydration/posts.ts). */
   readonly posts: PostHydrator = new PostHydrator(this)
 
+  /** The request's context; the labelers come from its atproto-accept-labelers header (see accepted-labelers.ts). */
   createContext(opts: { viewer: string | null; includeTakedowns?: boolean }): HydrateCtx {
-    return { viewer: opts.viewer, includeTakedowns: opts.includeTakedowns ?? false, images: this.images, videos: this.videos }
+    const scope = currentLabelerScope()
+    const labelers = acceptLabelers(scope?.header, this.labelerPolicy)
+    if (scope) scope.applied = labelers
+    return { viewer: opts.viewer, includeTakedowns: opts.includeTakedowns ?? false, labelers, images: this.images, videos: this.videos }
   }
 
   /** Handles or DIDs → DIDs, in order; undefined where a handle is unknown. */
@@ -49,13 +57,15 @@ export class Hydrator {
     const override = new Set(opts.includeTakedownsFor ?? [])
     const overridden = dids.filter((did) => override.has(did))
     const others = dids.filter((did) => !override.has(did))
-    const [actors, extraActors, viewerState] = await Promise.all([
+    const [actors, extraActors, viewerState, labels] = await Promise.all([
       getActorInfos(this.dataplane, others, { includeTakedowns: ctx.includeTakedowns }),
       getActorInfos(this.dataplane, overridden, { includeTakedowns: true }),
       this.hydrateRelationships(dids, ctx),
+      hydrateLabels(this.dataplane, labelSubjectsOfActors(new Set(dids)), ctx),
     ])
+    hideTakendown(actors, others, labels, ctx)
     // The accounts asked for win over list owners hydrated for the viewer state.
-    return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]) })
+    return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]), labels })
   }
 
   /**
@@ -98,19 +108,24 @@ export class Hydrator {
   async hydrateListsBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
     const listUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === LIST)
     if (listUris.length === 0) return { ctx }
-    const [records, owners, listItemCounts, listBlocks, mutes] = await Promise.all([
+    const ownerDids = [...new Set(listUris.map(didOf))]
+    const [records, owners, listItemCounts, listBlocks, mutes, listOptOuts, labels] = await Promise.all([
       this.dataplane.getRecords(listUris),
-      getActorInfos(this.dataplane, listUris.map(didOf), { includeTakedowns: ctx.includeTakedowns }),
+      getActorInfos(this.dataplane, ownerDids, { includeTakedowns: ctx.includeTakedowns }),
       this.dataplane.getListItemCounts(listUris),
       ctx.viewer ? this.dataplane.getListBlocksBy(ctx.viewer, listUris) : undefined,
       ctx.viewer ? this.dataplane.getMutesOf(ctx.viewer, 'list', listUris) : undefined,
+      ctx.viewer ? this.dataplane.getListOptOutsBy(ctx.viewer, listUris) : undefined,
+      hydrateLabels(this.dataplane, [...listUris, ...ownerDids], ctx),
     ])
     const listMutes = mutes ? new Map([...mutes.keys()].map((uri) => [uri, true])) : undefined
     const lists = new Map<string, ListInfo | null>(listUris.map((uri) => {
       const record = records.get(uri)
       return [uri, record ? { record } : null]
     }))
-    return { ctx, lists, actors: owners, listItemCounts, listBlocks, listMutes }
+    hideTakendown(lists, listUris, labels, ctx)
+    hideTakendown(owners, ownerDids, labels, ctx)
+    return { ctx, lists, actors: owners, listItemCounts, listBlocks, listMutes, listOptOuts, labels }
   }
 
   /** For full list views: the basic lists plus their creators' profiles. */
@@ -137,13 +152,15 @@ export class Hydrator {
   async hydrateStarterPacksBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
     const packUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === STARTER_PACK)
     if (packUris.length === 0) return { ctx }
-    const [records, creators, starterPackJoins] = await Promise.all([
+    const [records, creators, starterPackJoins, labels] = await Promise.all([
       this.dataplane.getRecords(packUris),
       this.hydrateProfiles([...new Set(packUris.map(didOf))], ctx),
       this.dataplane.getStarterPackJoins(packUris),
+      hydrateLabels(this.dataplane, packUris, ctx),
     ])
     const starterPacks = new Map(packUris.map((uri) => [uri, records.get(uri) ?? null]))
-    return mergeStates(creators, { starterPacks, starterPackJoins })
+    hideTakendown(starterPacks, packUris, labels, ctx)
+    return mergeStates(creators, { starterPacks, starterPackJoins, labels })
   }
 
   /** The viewer's relationships to `dids` and mutes of them, and the block and mute lists those involve. */

@@ -1,6 +1,7 @@
 import type { NotificationCandidate, StoredRecord } from '#/dataplane/index.js'
 import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
+import { hydrateLabels } from '#/hydration/labels.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
 import { embeddedRecordUri, hiddenRepliesOf, isPostUri, threadgateUriOf } from '#/rules/gates.js'
 import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
@@ -34,11 +35,13 @@ export async function hydrateNotifications(h: Hydrator, candidates: Notification
   for (const chain of ancestors.values()) for (const uri of chain) subjects.add(uri)
   const rootUris = [...new Set(posts.map((p) => replyRootOf(p) ?? p.uri))]
   const viewer = ctx.viewer
-  const [profiles, packState, subjectRecords, gates] = await Promise.all([
+  const [profiles, packState, subjectRecords, gates, labels] = await Promise.all([
     h.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
     h.hydrateStarterPacksBasic([...packs], ctx),
     h.dataplane.getRecords([...subjects]),
     h.dataplane.getRecords(rootUris.map(threadgateUriOf)),
+    // Labels on the notifying records themselves (posts got theirs with the posts).
+    hydrateLabels(h.dataplane, candidates.filter((c) => c.family !== 'posts').map((c) => c.record.uri), ctx),
   ])
   // A subject's thread: its root, read from the subject itself when it is a post.
   const subjectRoots = new Map<string, string>()
@@ -57,6 +60,7 @@ export async function hydrateNotifications(h: Hydrator, candidates: Notification
     })
   }
   return mergeStates(postState, profiles, packState, {
+    labels,
     notificationPosts: postContexts,
     notificationSubjects: new Map([...subjects].map((uri) => [uri, subjectRecords.has(uri)])),
     mutedThreadSubjects: new Set([...subjectRoots].filter(([, root]) => mutedRoots.has(root)).map(([uri]) => uri)),
@@ -71,9 +75,8 @@ function possibleSubjects(record: StoredRecord): string[] {
 }
 
 /**
- * Each reply's ancestors, parent first, up to REPLY_NOTIFY_HEIGHT levels and only while they
- * exist (a deleted post ends the chain, as it ends the reference's thread walk): one batched
- * read per level.
+ * Each reply's ancestors, parent first, up to REPLY_NOTIFY_HEIGHT levels: one batched read per
+ * level. A missing post is the chain's last link (what was above it is not known any more).
  */
 async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<string, string[]>> {
   const chains = new Map<string, string[]>()
@@ -87,9 +90,12 @@ async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<stri
     for (const uri of wanted) known.set(uri, found.get(uri) ?? null)
     const next: typeof tips = []
     for (const { post, tip } of tips) {
-      const parent = known.get(replyParentOf(tip)!)
+      const parentUri = replyParentOf(tip)!
+      const parent = known.get(parentUri)
+      // A parent deleted since still names its author, who heard of the reply when it was made
+      // (the reference counts that notification; its listing skips it, the subject being gone).
+      chains.get(post)!.push(parentUri)
       if (!parent) continue
-      chains.get(post)!.push(parent.uri)
       if (replyParentOf(parent)) next.push({ post, tip: parent })
     }
     tips = next

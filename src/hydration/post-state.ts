@@ -25,6 +25,7 @@ export interface PostBlocks {
 
 export interface PostViewerInfo extends Interactions {
   threadMuted: boolean
+  bookmarked: boolean
 }
 
 export interface PostHydrationState {

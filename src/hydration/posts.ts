@@ -2,6 +2,7 @@ import type { FeedItemRef, PostCounts, StoredRecord } from '#/dataplane/index.js
 import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
 import type { PostBlocks, PostInfo, PostViewerInfo } from '#/hydration/post-state.js'
+import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { loadReplyPermissions, replyKey, type ReplyCheck } from '#/hydration/reply-permissions.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
 import {
@@ -74,10 +75,11 @@ export class PostHydrator {
       return rule ? [{ parent: post.uri, since: rule.since, owner: rule.owner, root }] : []
     })
     const viewer = ctx.viewer
-    const [counts, interactions, threadMutes, blocks, profiles, lists, feedgens, labelers, packs, postgates, replyAuthors] = await Promise.all([
+    const [counts, interactions, threadMutes, bookmarked, blocks, profiles, lists, feedgens, labelers, packs, postgates, replyAuthors, labels] = await Promise.all([
       dataplane.getPostCounts(postUris),
       viewer ? dataplane.getInteractionsBy(viewer, postUris) : undefined,
       viewer ? dataplane.getMutesOf(viewer, 'thread', rootUris) : undefined,
+      viewer ? dataplane.getBookmarkedBy(viewer, postUris) : undefined,
       this.postBlocks(posts),
       this.hydrator.hydrateProfiles(unique([...[...records.keys(), ...nested].map(didOfUri), ...(opts.extraDids ?? [])]), ctx),
       this.hydrator.hydrateLists(unique([...byCollection(LIST), ...gateLists]), ctx),
@@ -86,6 +88,7 @@ export class PostHydrator {
       this.hydrator.hydrateStarterPacksBasic(byCollection(STARTER_PACK), ctx),
       dataplane.getRecords(postUris.map(postgateUriOf)),
       dataplane.getReplyAuthorCounts(gatedParents),
+      hydrateLabels(dataplane, postUris, ctx),
     ])
 
     const checks: ReplyCheck[] = []
@@ -102,6 +105,7 @@ export class PostHydrator {
 
     const infos = new Map<string, PostInfo | null>()
     for (const [uri, record] of records) infos.set(uri, record ? postInfo(record, restrictions, replyAllowed, postgates) : null)
+    hideTakendown(infos, postUris, labels, ctx)
     const postCounts = new Map<string, PostCounts>()
     const gatedRoot = new Map(gatedParents.map((g) => [g.parent, g.root]))
     for (const [uri, c] of counts) {
@@ -112,7 +116,10 @@ export class PostHydrator {
     }
     const postViewers = viewer
       ? new Map<string, PostViewerInfo>(
-          posts.map((post) => [post.uri, { ...interactions?.get(post.uri), threadMuted: !!threadMutes?.has(replyRootOf(post) ?? post.uri) }]),
+          posts.map((post) => [
+            post.uri,
+            { ...interactions?.get(post.uri), threadMuted: !!threadMutes?.has(replyRootOf(post) ?? post.uri), bookmarked: !!bookmarked?.has(post.uri) },
+          ]),
         )
       : undefined
     const postgateMap = new Map(postUris.map((uri) => [postgateUriOf(uri), postgates.get(postgateUriOf(uri)) ?? null]))
@@ -124,6 +131,7 @@ export class PostHydrator {
       threadgates,
       postgates: postgateMap,
       replyAllowed,
+      labels,
     })
   }
 

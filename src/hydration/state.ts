@@ -1,4 +1,6 @@
 import type { ActorMuteState, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord } from '#/dataplane/index.js'
+import type { AcceptedLabelers } from '#/hydration/accepted-labelers.js'
+import type { SubjectLabels } from '#/hydration/labels.js'
 import type { PostHydrationState } from '#/hydration/post-state.js'
 import type { PostContext } from '#/rules/notifications.js'
 import type { ImageUrls } from '#/views/images.js'
@@ -15,6 +17,8 @@ export interface HydrateCtx {
   viewer: string | null
   /** Keep accounts that are not hosted (deactivated, taken down) instead of hiding them. */
   includeTakedowns: boolean
+  /** Whose labels the request sees, and whose takedown labels hide content. */
+  labelers: AcceptedLabelers
   images: ImageUrls
   /** Video playlist and thumbnail URLs (Bluesky's video CDN when not configured). */
   videos?: VideoUrls
@@ -54,6 +58,8 @@ export interface HydrationState extends PostHydrationState {
   listItemCounts?: Map<string, number>
   /** The viewer's listblock of each list. */
   listBlocks?: Map<string, string>
+  /** The viewer's opt-out record of each reference list it opted out of. */
+  listOptOuts?: Map<string, string>
   starterPacks?: Map<string, StoredRecord | null>
   starterPackJoins?: Map<string, StarterPackJoins>
   /**
@@ -78,8 +84,10 @@ export interface HydrationState extends PostHydrationState {
   notificationSubjects?: Map<string, boolean>
   /** For notifications: subjects in a thread the viewer muted. */
   mutedThreadSubjects?: Set<string>
+  /** Labels from labeler services, by subject (record URI or account DID); subjects without any are absent. */
+  labels?: Map<string, SubjectLabels>
   /** For a full starter pack view: the members sampled from its list (listitem URI and member). */
-  starterPackSamples?: Map<string, { uri: string; subject: string }[]>
+  starterPackSamples?: Map<string, { uri: string; subject: string; optedOut?: boolean }[]>
 }
 
 /** Combine states gathered separately; later maps add to (and override entries of) earlier ones. */

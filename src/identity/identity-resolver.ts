@@ -1,4 +1,5 @@
 import { INVALID_HANDLE, isValidHandle, normalizeHandle } from '@atproto/syntax'
+import type { Config } from '#/config/env.js'
 import type { Logger } from '#/log.js'
 import { createDidResolver, type ResolvedDid } from '#/identity/did-resolver.js'
 import { type HandleResolutionMethod, createHandleResolver } from '#/identity/handle-resolver.js'
@@ -57,6 +58,17 @@ export interface IdentityResolver {
 }
 
 export type { ResolvedDid }
+
+/** The resolver as configured (PLC_URL, HANDLE_RESOLVER_URL, HANDLE_RESOLUTION, ALLOW_PRIVATE_NETWORK). */
+export function identityResolverFromConfig(config: Config, log: Logger): IdentityResolver {
+  return createIdentityResolver({
+    plcUrl: config.PLC_URL,
+    handleResolverUrl: config.HANDLE_RESOLVER_URL,
+    allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
+    handleMethods: config.HANDLE_RESOLUTION,
+    log,
+  })
+}
 
 export function createIdentityResolver(opts: IdentityResolverOptions): IdentityResolver {
   const log = opts.log.child({ component: 'identity' })

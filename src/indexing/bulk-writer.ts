@@ -222,7 +222,9 @@ export class BulkWriter<T = number> {
             const ref = op?.ref ?? JSON.stringify(dropped.operation)
             if (dropped.status === 409) {
               this.stats.stale++
-            } else if (dropped.status === 429 || dropped.status >= 500) {
+            } else if (dropped.status === 429 || dropped.status >= 500 || dropped.error?.type === 'cluster_block_exception') {
+              // A write block is temporary: `magpie reindex` holds one on an index while it copies
+              // the last writes over, then moves the name to the new index.
               if (op) retry.push(op)
             } else {
               this.stats.rejected++

@@ -17,6 +17,7 @@ import { notifDeclarationFamily } from '#/indexing/transforms/notif-declaration.
 import { postFamily } from '#/indexing/transforms/post.js'
 import { postgateFamily } from '#/indexing/transforms/postgate.js'
 import { profileFamily } from '#/indexing/transforms/profile.js'
+import { referenceListOptOutFamily } from '#/indexing/transforms/reference-list-opt-out.js'
 import { repostFamily } from '#/indexing/transforms/repost.js'
 import { starterpackFamily } from '#/indexing/transforms/starterpack.js'
 import { statusFamily } from '#/indexing/transforms/status.js'
@@ -35,6 +36,7 @@ export const namedFamilies: readonly RecordFamily[] = [
   listFamily,
   listitemFamily,
   listblockFamily,
+  referenceListOptOutFamily,
   profileFamily,
   generatorFamily,
   threadgateFamily,

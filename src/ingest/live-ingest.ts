@@ -8,8 +8,8 @@ import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
-import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/metrics.js'
-import { StateStore, cursorKey } from '#/store/state.js'
+import { badFrames, firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordsSkipped } from '#/metrics.js'
+import { SavedCursor, StateStore, cursorKey } from '#/store/state.js'
 
 export interface LiveIngestOptions {
   client: Client
@@ -41,7 +41,13 @@ export interface LiveIngestSummary {
   rejected: number
 }
 
-const CURSOR_SAVE_INTERVAL_MS = 1000
+/** Lag as the status page shows it: how far behind the event's own time stamp we handle it. */
+function noteEventTime(time: unknown): void {
+  const ms = typeof time === 'string' ? Date.parse(time) : NaN
+  if (Number.isNaN(ms)) return
+  firehoseEventTime.set(ms / 1000)
+  firehoseLag.set(Math.max(0, (Date.now() - ms) / 1000))
+}
 
 /**
  * Live ingest: firehose → decode → (verify) → transform → bulk writer. Messages are handled in
@@ -51,21 +57,9 @@ const CURSOR_SAVE_INTERVAL_MS = 1000
  */
 export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngestSummary> {
   const { client, log, prefix } = opts
-  const state = new StateStore(client, prefix)
-  const key = cursorKey(opts.service)
-  const saved = await state.get<{ seq: number }>(key)
-  let ackedCursor = opts.cursor ?? saved?.seq
-  let handledCursor = ackedCursor
-  let savedCursor = saved?.seq
+  const cursor = await SavedCursor.load(new StateStore(client, prefix), cursorKey(opts.service), 'cursor', log, opts.cursor)
+  let handledCursor = cursor.value
   let events = 0
-
-  let saveTimer: NodeJS.Timeout | undefined
-  const saveCursor = async (): Promise<void> => {
-    if (ackedCursor === undefined || ackedCursor === savedCursor) return
-    const seq = ackedCursor
-    await state.put(key, 'cursor', { seq })
-    savedCursor = seq
-  }
 
   const writer = new BulkWriter<number>({
     client,
@@ -74,12 +68,8 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
     flushMs: opts.flushMs,
     maxInFlight: opts.maxInFlight,
     onCheckpoint: (seq) => {
-      ackedCursor = seq
+      cursor.advance(seq)
       firehoseCursor.set(seq)
-      saveTimer ??= setTimeout(() => {
-        saveTimer = undefined
-        saveCursor().catch((err) => log.error({ err }, 'saving the firehose cursor failed'))
-      }, CURSOR_SAVE_INTERVAL_MS)
     },
   })
   opts.identity.attach(writer)
@@ -97,7 +87,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
   }
   armIdle()
 
-  log.info({ service: opts.service, cursor: ackedCursor }, 'live ingest starting')
+  log.info({ service: opts.service, cursor: cursor.value }, 'live ingest starting')
   const reader = readFirehose({
     service: opts.service,
     // A reconnect continues after what was handed to the writer: the writer never drops a write.
@@ -115,11 +105,12 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
       armIdle()
       events++
       firehoseEvents.inc({ type: msg.type })
-      if (msg.seq !== undefined && ackedCursor === undefined) {
+      noteEventTime(msg.body.time)
+      if (msg.seq !== undefined && cursor.value === undefined) {
         // No cursor yet: this run began at the live tail. Remember where, at once, so a crash
         // before the first checkpoint resumes here instead of at a later live tail (a gap).
-        ackedCursor = msg.seq - 1
-        await saveCursor()
+        cursor.advance(msg.seq - 1)
+        await cursor.save()
       }
       await handleMessage(msg, opts, writer)
       if (msg.seq !== undefined) {
@@ -141,14 +132,13 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
     clearTimeout(idleTimer)
     await opts.identity.drain()
     await writer.close()
-    clearTimeout(saveTimer)
-    await saveCursor()
+    await cursor.close()
   }
-  log.info({ events, cursor: ackedCursor, ...writer.stats }, 'live ingest stopped')
+  log.info({ events, cursor: cursor.value, ...writer.stats }, 'live ingest stopped')
   return {
     events,
     lastSeq: handledCursor,
-    ackedCursor,
+    ackedCursor: cursor.value,
     ops: writer.stats.ops,
     stale: writer.stats.stale,
     rejected: writer.stats.rejected,

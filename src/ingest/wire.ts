@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch'
 import type { Config } from '#/config/env.js'
-import { createIdentityResolver } from '#/identity/identity-resolver.js'
+import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { CommitVerifier, type SigningKeySource } from '#/ingest/commit-verifier.js'
 import { IdentityWorker } from '#/ingest/identity-worker.js'
 import { runLiveIngest, type LiveIngestSummary } from '#/ingest/live-ingest.js'
@@ -44,13 +44,7 @@ export interface IngestRun {
 
 /** Live ingest with its collaborators built from configuration. */
 export async function startLiveIngest(config: Config, client: Client, log: Logger, run: IngestRun): Promise<LiveIngestSummary> {
-  const resolver = createIdentityResolver({
-    plcUrl: config.PLC_URL,
-    handleResolverUrl: config.HANDLE_RESOLVER_URL,
-    allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
-    handleMethods: config.HANDLE_RESOLUTION,
-    log: log.child({ component: 'identity' }),
-  })
+  const resolver = identityResolverFromConfig(config, log.child({ component: 'identity' }))
   const identity = new IdentityWorker({ verifier: resolver, prefix: config.INDEX_PREFIX, log: log.child({ component: 'identity' }) })
   const keyCache = createSharedCache({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}signing-key:`, localMax: 500_000 })
   const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver, keyCache)) : undefined

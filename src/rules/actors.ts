@@ -7,10 +7,10 @@ import type { HydrationState } from '#/hydration/state.js'
 
 const TAKEDOWN_STATUSES = new Set(['takendown', 'suspended'])
 
-/** Taken down (or suspended) by its host or by the network. */
+/** Taken down (or suspended) by its host, by the network, or by a takedown label the request applies. */
 export function actorIsTakendown(did: string, state: HydrationState): boolean {
   const actor = state.actors?.get(did)
-  return !!actor && TAKEDOWN_STATUSES.has(actor.hostingStatus)
+  return !!actor && (TAKEDOWN_STATUSES.has(actor.hostingStatus) || !!state.labels?.get(did)?.takendown)
 }
 
 export function actorIsDeactivated(did: string, state: HydrationState): boolean {

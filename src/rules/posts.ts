@@ -44,6 +44,23 @@ export function feedItemBlocksAndMutes(item: FeedItemLike, state: HydrationState
 }
 
 /**
+ * Whether a feed built for the viewer (timeline, list and custom feeds) leaves the item out:
+ * anything a block or mute touches, including replies to blocked accounts' posts.
+ */
+export function hiddenFromViewerFeed(item: FeedItemLike, state: HydrationState): boolean {
+  const bam = feedItemBlocksAndMutes(item, state)
+  return (
+    bam.authorBlocked ||
+    bam.authorMuted ||
+    bam.authorQuotepostMuted ||
+    bam.originatorBlocked ||
+    bam.originatorMuted ||
+    bam.originatorRepostMuted ||
+    bam.ancestorAuthorBlocked
+  )
+}
+
+/**
  * For posts_and_author_threads: a reply belongs on the page only as part of a complete
  * self-thread — its whole chain of parents, up to a top-level post, on the same page.
  */

@@ -1,10 +1,14 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { methods } from '#/api/index.js'
 import { createServiceAuthVerifier, signingKeysFromIdentity } from '#/auth/service-auth.js'
-import type { Config } from '#/config/env.js'
+import { configuredLabelers, type Config } from '#/config/env.js'
+import type { ServiceSigner } from '#/auth/service-signing.js'
 import { createDataPlane } from '#/dataplane/index.js'
+import { createBuiltinFeeds } from '#/feeds/builtin.js'
+import { createRemoteFeeds } from '#/feeds/remote.js'
 import { Hydrator } from '#/hydration/hydrator.js'
-import { createIdentityResolver } from '#/identity/identity-resolver.js'
+import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
+import { createSafeFetch } from '#/identity/safe-fetch.js'
 import type { Logger } from '#/log.js'
 import type { XrpcServerOptions } from '#/server/xrpc/server.js'
 import { imageUrlBuilder } from '#/views/images.js'
@@ -15,15 +19,10 @@ export interface ReadApi {
   close(): Promise<void>
 }
 
-/** The read API's collaborators, built from configuration: data plane, hydrator, token verification. */
-export function createReadApi(config: Config, client: Client, log: Logger, serviceDid: string): ReadApi {
-  const identity = createIdentityResolver({
-    plcUrl: config.PLC_URL,
-    handleResolverUrl: config.HANDLE_RESOLVER_URL,
-    allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
-    handleMethods: config.HANDLE_RESOLUTION,
-    log,
-  })
+/** The read API's collaborators, built from configuration: data plane, hydrator, token verification, feeds. */
+export function createReadApi(config: Config, client: Client, log: Logger, signer: ServiceSigner): ReadApi {
+  const serviceDid = signer.iss
+  const identity = identityResolverFromConfig(config, log)
   const dataplane = createDataPlane({
     client,
     prefix: config.INDEX_PREFIX,
@@ -37,10 +36,21 @@ export function createReadApi(config: Config, client: Client, log: Logger, servi
       },
     },
   })
-  const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log.child({ component: 'hydration' }), videoUrlBuilder(config.VIDEO_CDN_URL))
+  const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log.child({ component: 'hydration' }), videoUrlBuilder(config.VIDEO_CDN_URL), {
+    labelers: configuredLabelers(config),
+    modService: config.MOD_SERVICE_DID,
+  })
   const auth = createServiceAuthVerifier({ serviceDid, signingKey: signingKeysFromIdentity(identity) })
+  // Feed generators are other people's servers: their own connection pool, bounded like every outbound request.
+  const generatorFetch = createSafeFetch({ allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK, timeoutMs: config.FEEDGEN_TIMEOUT_MS, userAgent: 'magpie-appview' })
+  const feeds = {
+    builtin: createBuiltinFeeds(dataplane, { serviceDid, cacheMs: config.FEED_CACHE_MS }),
+    remote: createRemoteFeeds({ identity, fetch: generatorFetch, signer, timeoutMs: config.FEEDGEN_TIMEOUT_MS, log: log.child({ component: 'feeds' }) }),
+  }
   return {
-    xrpc: { methods, auth, log, ctx: { dataplane, hydrator, log, serviceDid, identity } },
-    close: () => identity.close(),
+    xrpc: { methods, auth, log, ctx: { dataplane, hydrator, log, serviceDid, identity, feeds } },
+    close: async () => {
+      await Promise.all([identity.close(), generatorFetch.close()])
+    },
   }
 }

@@ -6,14 +6,19 @@ import type { Client } from '@opensearch-project/opensearch'
 import type { Logger } from '#/log.js'
 import { listenOn } from '#/server/listen.js'
 import { registry } from '#/metrics.js'
+import { createWebRouter } from '#/server/web.js'
 import { createXrpcRouter, type XrpcServerOptions } from '#/server/xrpc/server.js'
 
 export interface ServerDeps {
   client: Client
   log: Logger
   serviceDid: string
-  /** Public base URL of this service, used as the AppView endpoint in the DID document. */
+  /** Public base URL of this service: the AppView and feed generator endpoints in the DID document. */
   publicUrl: string
+  /** INDEX_PREFIX, for the status endpoint's per-family counts. */
+  indexPrefix: string
+  /** The service's public key (did:key), published as its `#atproto` verification method. */
+  signingKey: string
   /** The XRPC methods and what they need (see createReadApi). */
   xrpc: XrpcServerOptions
 }
@@ -21,7 +26,7 @@ export interface ServerDeps {
 /** Browsers call AppViews from any origin; preflights are cached for a day (as Bluesky's AppView does). */
 const CORS_MAX_AGE_SEC = 86_400
 
-/** The HTTP surface: XRPC methods, the service DID document, health and metrics. */
+/** The HTTP surface: XRPC methods, the service DID document, health, metrics, the search page and its status feed. */
 export function createApp(deps: ServerDeps): Koa {
   const app = new Koa()
   const router = new Router()
@@ -39,8 +44,17 @@ export function createApp(deps: ServerDeps): Koa {
 
   router.get('/.well-known/did.json', (ctx) => {
     ctx.body = {
-      '@context': ['https://www.w3.org/ns/did/v1'],
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
       id: deps.serviceDid,
+      // Feed generators check the tokens Magpie signs against this key.
+      verificationMethod: [
+        {
+          id: `${deps.serviceDid}#atproto`,
+          type: 'Multikey',
+          controller: deps.serviceDid,
+          publicKeyMultibase: deps.signingKey.slice('did:key:'.length),
+        },
+      ],
       service: [
         { id: '#bsky_appview', type: 'BskyAppView', serviceEndpoint: deps.publicUrl },
         { id: '#bsky_fg', type: 'BskyFeedGenerator', serviceEndpoint: deps.publicUrl },
@@ -55,7 +69,8 @@ export function createApp(deps: ServerDeps): Koa {
 
   const xrpc = createXrpcRouter(deps.xrpc)
 
-  app.use(cors({ maxAge: CORS_MAX_AGE_SEC }))
+  // Browsers let scripts read only the response headers named here.
+  app.use(cors({ maxAge: CORS_MAX_AGE_SEC, exposeHeaders: ['atproto-content-labelers', 'atproto-repo-rev'] }))
   app.use(async (ctx, next) => {
     const started = performance.now()
     try {
@@ -69,6 +84,8 @@ export function createApp(deps: ServerDeps): Koa {
   })
   app.use(xrpc.routes())
   app.use(router.routes()).use(router.allowedMethods())
+  const web = createWebRouter(deps.client, deps.indexPrefix)
+  app.use(web.routes()).use(web.allowedMethods())
   return app
 }
 

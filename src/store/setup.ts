@@ -10,7 +10,7 @@ export const TEMPLATE_DIR = path.join(root, 'index-templates')
 export const POLICY_DIR = path.join(root, 'ilm-policies')
 
 /** Indices that are not created by a first write: reads expect them to exist from the start. */
-const SINGLE_INDICES = ['actors', 'state', 'mutes', 'notif-state']
+const SINGLE_INDICES = ['actors', 'state', 'mutes', 'notif-state', 'bookmarks', 'labels']
 
 export interface SetupReport {
   templates: { name: string; action: 'created' | 'updated' | 'unchanged' }[]
@@ -114,8 +114,19 @@ async function updateExistingMappings(
       report.mappingsUpdated.push(index)
     } catch (err) {
       const reason = (err as { meta?: { body?: { error?: { reason?: string } } } }).meta?.body?.error?.reason ?? String(err)
+      // The fields the index lacks can still be added, so new documents (which carry them and
+      // meet a strict mapping) are not refused while it waits for a reindex.
+      await addMissingFields(client, index, mappings).catch(() => undefined)
       report.mappingConflicts.push({ index, reason })
       log.warn({ index, reason }, 'an existing index cannot take the new mapping; run `magpie reindex`')
     }
   }
+}
+
+async function addMissingFields(client: Client, index: string, mappings: Record<string, unknown>): Promise<void> {
+  const wanted = (mappings as { properties?: Record<string, unknown> }).properties ?? {}
+  const current = await client.indices.getMapping({ index })
+  const have = (current.body as any)?.[index]?.mappings?.properties ?? {}
+  const missing = Object.fromEntries(Object.entries(wanted).filter(([field]) => !(field in have)))
+  if (Object.keys(missing).length > 0) await client.indices.putMapping({ index, body: { properties: missing as Record<string, any> } })
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { singleIndex } from '#/indexing/route.js'
+import type { Logger } from '#/log.js'
 
 /**
  * Magpie's own small state (firehose cursors, later backfill progress), kept in OpenSearch
@@ -34,3 +35,55 @@ export class StateStore {
 export function cursorKey(service: string): string {
   return `cursor:${service.replace(/\/+$/, '')}`
 }
+
+/**
+ * A stream position kept in the state store: it advances as OpenSearch acknowledges the writes up
+ * to it (never before), and is saved at most once a second, and once more when the stream stops.
+ */
+export class SavedCursor {
+  private saved: number | undefined
+  private timer: NodeJS.Timeout | undefined
+
+  private constructor(
+    private readonly state: StateStore,
+    private readonly key: string,
+    private readonly kind: string,
+    private readonly log: Logger,
+    saved: number | undefined,
+    /** The acknowledged position: where a restart would resume. */
+    public value: number | undefined,
+  ) {
+    this.saved = saved
+  }
+
+  /** The saved position of `key`, or `start` when one is given (which is then saved too). */
+  static async load(state: StateStore, key: string, kind: string, log: Logger, start?: number): Promise<SavedCursor> {
+    const saved = (await state.get<{ seq: number }>(key))?.seq
+    return new SavedCursor(state, key, kind, log, saved, start ?? saved)
+  }
+
+  /** Everything up to `seq` is acknowledged. */
+  advance(seq: number): void {
+    this.value = seq
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined
+      this.save().catch((err) => this.log.error({ err, key: this.key }, 'saving a cursor failed'))
+    }, SAVE_INTERVAL_MS)
+  }
+
+  async save(): Promise<void> {
+    if (this.value === undefined || this.value === this.saved) return
+    const seq = this.value
+    await this.state.put(this.key, this.kind, { seq })
+    this.saved = seq
+  }
+
+  /** The stream stopped: save what is acknowledged now. */
+  async close(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    await this.save()
+  }
+}
+
+const SAVE_INTERVAL_MS = 1000

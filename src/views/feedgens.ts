@@ -1,6 +1,7 @@
 import type { AppBskyFeedDefs, AppBskyRichtextFacet } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
 import { imageUrl } from '#/views/images.js'
+import { labelsOn } from '#/views/labels.js'
 import { profileView } from '#/views/profiles.js'
 
 /** app.bsky.feed.defs#generatorView, or undefined when the generator or its creator is not shown. */
@@ -22,8 +23,8 @@ export function generatorView(uri: string, state: HydrationState): AppBskyFeedDe
     likeCount: state.subjectLikeCounts?.get(uri) ?? 0,
     acceptsInteractions: typeof record.acceptsInteractions === 'boolean' ? record.acceptsInteractions : undefined,
     // Labels come from labeler services only (self-labels are not shown, as the reference
-    // AppView does); Magpie subscribes to none.
-    labels: [],
+    // AppView does).
+    labels: labelsOn(uri, state),
     viewer: state.ctx.viewer ? { like: state.viewerSubjectLikes?.get(uri) } : undefined,
     contentMode: typeof record.contentMode === 'string' ? record.contentMode : undefined,
     indexedAt: feedgen.sortedAt,

@@ -1,6 +1,6 @@
 import type { AppBskyLabelerDefs, ComAtprotoModerationDefs, Un$Typed } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
-import { selfLabels } from '#/views/labels.js'
+import { labelsOn, selfLabels } from '#/views/labels.js'
 import { profileView } from '#/views/profiles.js'
 
 /** The URI of an account's labeler service record (there is one, rkey `self`). */
@@ -20,8 +20,8 @@ export function labelerView(did: string, state: HydrationState): Un$Typed<AppBsk
     likeCount: state.subjectLikeCounts?.get(uri) ?? 0,
     viewer: state.ctx.viewer ? { like: state.viewerSubjectLikes?.get(uri) } : undefined,
     indexedAt: labeler.sortedAt,
-    // A labeler record's self-labels are shown (the reference AppView does so for profiles, posts and labelers).
-    labels: selfLabels(labeler),
+    // A labeler record's self-labels are shown too (the reference AppView does so for profiles, posts and labelers).
+    labels: [...labelsOn(uri, state), ...selfLabels(labeler)],
   }
 }
 

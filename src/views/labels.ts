@@ -1,6 +1,7 @@
 import type { ComAtprotoLabelDefs } from '@atproto/api'
 import { normalizeDatetimeAlways } from '@atproto/syntax'
 import type { StoredRecord } from '#/dataplane/index.js'
+import type { HydrationState } from '#/hydration/state.js'
 
 /**
  * Self-labels: values an author put in their own record (`labels: { $type: …#selfLabels }`),
@@ -15,4 +16,9 @@ export function selfLabels(record: StoredRecord | undefined): ComAtprotoLabelDef
   return labels.values
     .filter((label): label is { val: string } => typeof label?.val === 'string')
     .map(({ val }) => ({ src: record.did, uri: record.uri, cid: record.cid, val, cts }))
+}
+
+/** Labels from labeler services on a subject (record URI or account DID), as hydrated for the request. */
+export function labelsOn(subject: string, state: HydrationState): ComAtprotoLabelDefs.Label[] {
+  return state.labels?.get(subject)?.labels ?? []
 }

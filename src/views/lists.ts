@@ -1,6 +1,8 @@
 import type { AppBskyGraphDefs, AppBskyRichtextFacet, Un$Typed } from '@atproto/api'
+import { isReferenceList } from '#/hydration/reference-lists.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { imageUrl } from '#/views/images.js'
+import { labelsOn } from '#/views/labels.js'
 import { profileView } from '#/views/profiles.js'
 
 /** app.bsky.graph.defs#listViewBasic, or undefined when the list was not hydrated or is gone. */
@@ -17,9 +19,15 @@ export function listViewBasic(uri: string, state: HydrationState): Un$Typed<AppB
     listItemCount: state.listItemCounts?.get(uri) ?? 0,
     indexedAt: record.sortedAt,
     // Labels come from labeler services only (a list's self-labels are not shown, as the
-    // reference AppView does); Magpie subscribes to none.
-    labels: [],
-    viewer: state.ctx.viewer ? { muted: state.listMutes?.get(uri) === true, blocked: state.listBlocks?.get(uri) } : undefined,
+    // reference AppView does).
+    labels: labelsOn(uri, state),
+    viewer: state.ctx.viewer
+      ? {
+          muted: state.listMutes?.get(uri) === true,
+          blocked: state.listBlocks?.get(uri),
+          referenceListOptOut: isReferenceList(record) ? state.listOptOuts?.get(uri) : undefined,
+        }
+      : undefined,
   }
 }
 
@@ -40,7 +48,7 @@ export function listView(uri: string, state: HydrationState): AppBskyGraphDefs.L
 }
 
 /** app.bsky.graph.defs#listItemView, or undefined when the member is not shown. */
-export function listItemView(uri: string, subject: string, state: HydrationState): AppBskyGraphDefs.ListItemView | undefined {
+export function listItemView(uri: string, subject: string, state: HydrationState, optedOut = false): AppBskyGraphDefs.ListItemView | undefined {
   const view = profileView(subject, state)
-  return view ? { uri, subject: view } : undefined
+  return view ? { uri, subject: view, subjectOptedOut: optedOut || undefined } : undefined
 }

@@ -1,7 +1,7 @@
 import type { AppBskyNotificationListNotifications } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
 import type { NotificationItem } from '#/rules/notifications.js'
-import { selfLabels } from '#/views/labels.js'
+import { labelsOn, selfLabels } from '#/views/labels.js'
 import { profileView } from '#/views/profiles.js'
 import { starterPackViewBasic } from '#/views/starterpacks.js'
 
@@ -15,6 +15,8 @@ export function notificationView(item: NotificationItem, lastSeen: string | unde
   const { record, family } = item.candidate
   const author = profileView(record.did, state)
   if (!author) return undefined
+  // A post hidden by a takedown label (hydrated as null) notifies no one.
+  if (family === 'posts' && state.posts?.get(record.uri) === null) return undefined
   const indexedAt = notificationTime(item)
   const via = (record.record as { via?: { uri?: unknown } }).via?.uri
   return {
@@ -26,7 +28,7 @@ export function notificationView(item: NotificationItem, lastSeen: string | unde
     record: record.record,
     isRead: lastSeen ? lastSeen > indexedAt : true,
     indexedAt,
-    labels: selfLabels(record),
+    labels: [...labelsOn(record.uri, state), ...selfLabels(record)],
     starterPack: family === 'follows' && typeof via === 'string' ? starterPackViewBasic(via, state) : undefined,
   }
 }

@@ -6,7 +6,7 @@ import type { HydrationState } from '#/hydration/state.js'
 import { actorIsNotHosted, viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri, embeddingDisabledBy, postgateUriOf, replyRestriction, threadgateUriOf } from '#/rules/gates.js'
 import { embedView } from '#/views/embeds.js'
-import { selfLabels } from '#/views/labels.js'
+import { labelsOn, selfLabels } from '#/views/labels.js'
 import { listViewBasic } from '#/views/lists.js'
 import { blockedPost, notFoundPost } from '#/views/post-refs.js'
 import { profileViewBasic } from '#/views/profiles.js'
@@ -42,8 +42,7 @@ export function postView(uri: string, state: HydrationState, depth = 0): Un$Type
     author,
     record: post.record,
     embed: depth < 2 && embed ? embedView(uri, embed, state, depth + 1, postView) : undefined,
-    // Bookmarks are private state Magpie does not hold: none.
-    bookmarkCount: 0,
+    bookmarkCount: counts?.bookmarks ?? 0,
     replyCount: counts?.replies ?? 0,
     repostCount: counts?.reposts ?? 0,
     likeCount: counts?.likes ?? 0,
@@ -53,14 +52,14 @@ export function postView(uri: string, state: HydrationState, depth = 0): Un$Type
       ? {
           repost: viewer.repost,
           like: viewer.like,
-          bookmarked: false,
+          bookmarked: viewer.bookmarked,
           threadMuted: viewer.threadMuted,
           replyDisabled: replyDisabled(uri, state),
           embeddingDisabled: embeddingDisabled(uri, state),
           pinned: viewerPinned(uri, authorDid, state),
         }
       : undefined,
-    labels: selfLabels(post),
+    labels: [...labelsOn(uri, state), ...selfLabels(post)],
     // Only a thread's root shows its gate.
     threadgate: post.record.reply ? undefined : threadgateView(threadgateUriOf(uri), state),
   }

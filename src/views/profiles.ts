@@ -3,7 +3,7 @@ import { INVALID_HANDLE, isValidAtUri } from '@atproto/syntax'
 import type { HydrationState } from '#/hydration/state.js'
 import { activeModList, actorIsNotHosted, mutingModList, viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { imageUrl } from '#/views/images.js'
-import { selfLabels } from '#/views/labels.js'
+import { labelsOn, selfLabels } from '#/views/labels.js'
 import { listViewBasic } from '#/views/lists.js'
 import { starterPackViewBasic } from '#/views/starterpacks.js'
 import { statusView } from '#/views/status.js'
@@ -29,7 +29,8 @@ export function profileViewBasic(did: string, state: HydrationState): Un$Typed<A
       activitySubscription: { allowSubscriptions: actor.allowSubscriptions },
     },
     viewer: viewerState(did, state),
-    labels: selfLabels(actor.profile),
+    // The account's labels, its profile record's, then the profile's self-labels (as the reference orders them).
+    labels: [...labelsOn(did, state), ...labelsOn(`at://${did}/app.bsky.actor.profile/self`, state), ...selfLabels(actor.profile)],
     createdAt: actor.profile?.createdAt,
     status: statusView(did, state),
   }

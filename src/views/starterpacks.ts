@@ -1,6 +1,7 @@
 import type { AppBskyGraphDefs, Un$Typed } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
 import { generatorView } from '#/views/feedgens.js'
+import { labelsOn } from '#/views/labels.js'
 import { listItemView, listViewBasic } from '#/views/lists.js'
 import { profileViewBasic } from '#/views/profiles.js'
 
@@ -18,8 +19,8 @@ export function starterPackViewBasic(uri: string, state: HydrationState): Un$Typ
     creator,
     joinedAllTimeCount: joins?.allTime ?? 0,
     joinedWeekCount: joins?.lastWeek ?? 0,
-    // Labels come from labeler services only, as in the reference AppView; Magpie subscribes to none.
-    labels: [],
+    // Labels come from labeler services only, as in the reference AppView.
+    labels: labelsOn(uri, state),
     indexedAt: pack.sortedAt,
   }
 }
@@ -35,6 +36,6 @@ export function starterPackView(uri: string, state: HydrationState): AppBskyGrap
     ...basic,
     feeds: feeds.flatMap((feed) => (typeof feed?.uri === 'string' ? generatorView(feed.uri, state) ?? [] : [])),
     list: list ? listViewBasic(list, state) : undefined,
-    listItemsSample: (state.starterPackSamples?.get(uri) ?? []).flatMap((item) => listItemView(item.uri, item.subject, state) ?? []),
+    listItemsSample: (state.starterPackSamples?.get(uri) ?? []).flatMap((item) => listItemView(item.uri, item.subject, state, item.optedOut) ?? []),
   }
 }

@@ -1,6 +1,7 @@
 import type { AppBskyActorDefs, AppBskyEmbedExternal, $Typed } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
 import { imageUrl } from '#/views/images.js'
+import { labelsOn } from '#/views/labels.js'
 
 const MINUTE_MS = 60_000
 /** How long a status may claim to last, whatever its record says (as the reference AppView clamps it). */
@@ -23,7 +24,7 @@ export function statusView(did: string, state: HydrationState): AppBskyActorDefs
     record,
     status: record.status,
     embed: externalEmbedView(did, record.embed, state),
-    labels: [],
+    labels: labelsOn(status.uri, state),
     expiresAt: expiresAtMs !== undefined ? new Date(expiresAtMs).toISOString() : undefined,
     isActive: expiresAtMs !== undefined ? expiresAtMs > Date.now() : undefined,
     // Magpie applies no moderation of its own, so the owner's go-live access is never disabled.

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { lexicons, type AtpAgent } from '@atproto/api'
 import type { Client } from '@opensearch-project/opensearch'
 import { startServer } from '#/cli/commands/serve.js'
+import type { Config } from '#/config/env.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
@@ -27,11 +28,19 @@ export interface MagpieApi {
   net: DevNetwork
   client: Client
   prefix: string
+  /** The configuration the server and ingest run with. */
+  config: Config
   /** http://127.0.0.1:<port> of Magpie's server. */
   base: string
   serviceToken(account: DevAccount, lxm: string, aud?: string): Promise<string>
   /** An XRPC GET; a 200 body must validate against the method's lexicon output, an error be `{error, message}`. */
   xrpc(nsid: string, params: Record<string, string | number | boolean | string[]>, viewer?: DevAccount): Promise<Answer>
+  /** As `xrpc`, sending headers of its own, and with the response's headers. */
+  xrpcWithHeaders(
+    nsid: string,
+    params: Record<string, string | number | boolean | string[]>,
+    opts: { viewer?: DevAccount; headers?: Record<string, string> },
+  ): Promise<Answer & { headers: Headers }>
   /** Every item of a listing (`key` of each answer), page by page; fails on an error or a repeated cursor. */
   allPages(nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount): Promise<any[]>
   /** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
@@ -58,20 +67,26 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     else assert.deepEqual(Object.keys(body).sort(), ['error', 'message'], `an XRPC error body: ${JSON.stringify(body)}`)
   }
 
-  const xrpc: MagpieApi['xrpc'] = async (nsid, params, viewer) => {
+  const xrpcWithHeaders: MagpieApi['xrpcWithHeaders'] = async (nsid, params, { viewer, headers = {} }) => {
     const query = new URLSearchParams()
     for (const [key, value] of Object.entries(params)) for (const v of [value].flat()) query.append(key, String(v))
-    const headers: Record<string, string> = viewer ? { authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : {}
-    const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers })
+    const sent = viewer ? { ...headers, authorization: `Bearer ${await serviceToken(viewer, nsid)}` } : headers
+    const res = await fetch(`${base}/xrpc/${nsid}?${query}`, { headers: sent })
     const body = (await res.json()) as any
     checkAnswer(nsid, res.status, body)
-    return { status: res.status, body }
+    return { status: res.status, body, headers: res.headers }
+  }
+
+  const xrpc: MagpieApi['xrpc'] = async (nsid, params, viewer) => {
+    const { status, body } = await xrpcWithHeaders(nsid, params, { viewer })
+    return { status, body }
   }
 
   return {
     net,
     client,
     prefix,
+    config,
     base,
     serviceToken,
     xrpc,
@@ -90,6 +105,7 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
       }
       throw new Error('too many pages')
     },
+    xrpcWithHeaders,
     async call(nsid, input, viewer, lxm = nsid) {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (viewer) headers.authorization = `Bearer ${await serviceToken(viewer, lxm)}`

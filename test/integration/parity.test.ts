@@ -10,6 +10,8 @@ import { startServer } from '#/cli/commands/serve.js'
 import type { Config } from '#/config/env.js'
 import { startReferenceNetwork, type ReferenceNetwork } from '#/devnet/reference-network.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
+import { labelCursorKey } from '#/ingest/labels/label-subscriber.js'
+import { startLabelIngest } from '#/ingest/labels/start.js'
 import { LivePriority } from '#/ingest/live-priority.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { singleIndex } from '#/indexing/route.js'
@@ -35,7 +37,8 @@ import { ask, errorMessage, errorName, procedure, tokenCache, type AppView } fro
  *   scenario's deletions; the handle change, deactivation and takedown come after the backfill
  *   (the records of an account deactivated before any fetch are unknowable to a newcomer).
  * Private state (mutes) is sent to the live instance as the scenario makes it, and replayed on
- * the others once their ingest is done.
+ * the others once their ingest is done. Each instance has the network's Ozone as its moderation
+ * service (MOD_SERVICE_DID, as the reference has it) and ingests its labels from the start.
  * Answers are compared after the normalization in test/parity/normalize.ts. A case whose method
  * Magpie does not register (501 MethodNotImplemented) is a TODO: counted, reported, not failing;
  * every other case must match. The summary line and .local/parity-report.json (every failure,
@@ -179,6 +182,17 @@ for (const mode of MODES) {
   })
 }
 
+// Two AppViews that both missed the labels would agree: make sure the moderation cases carry some.
+test('the moderation cases compare labels and a takedown, not two empty answers', async () => {
+  const c = CASES.find((x) => x.name === 'getPosts labelled and taken down by the moderation service as anonymous')
+  assert.ok(c, 'the case exists')
+  const { body } = (await referenceAnswer(c)) as { body: { posts: { uri: string; labels: { src: string; val: string }[] }[] } }
+  const byUri = new Map(body.posts.map((p) => [p.uri, p.labels.map((l) => `${l.src === scenario.modServiceDid ? 'mod' : 'self'} ${l.val}`)]))
+  assert.deepEqual(byUri.get(scenario.refs.m1!.uri), ['mod spam'])
+  assert.deepEqual(byUri.get(scenario.refs.a5!.uri), ['mod nudity', 'self graphic-media'])
+  assert.equal(byUri.has(scenario.refs.m2!.uri), false)
+})
+
 /**
  * The reference gives some dataplane calls 100 ms and silently leaves their part out when they
  * take longer (known followers, known likers, activity subscriptions: "fail open"). On a busy
@@ -206,7 +220,9 @@ async function startInstance(mode: Mode): Promise<{ instance: Instance; config: 
     IMAGE_CDN_URL: refCdn,
     BULK_FLUSH_MS: '50',
     BACKFILL_THREADS: '1',
+    MOD_SERVICE_DID: net.network.bsky.ctx.cfg.modServiceDid,
   })
+  consume(startLabelIngest(config, client, log, { signal: stop.signal }))
   const server = await startServer(config, client, log)
   servers.push(server)
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -218,6 +234,7 @@ async function prepare(mode: Mode, ingest: (config: Config) => Promise<void>): P
   try {
     const { instance, config } = await startInstance(mode)
     await ingest(config)
+    await labelsCaughtUp(instance.prefix)
     await replayPrivate(instance)
     await client.indices.refresh({ index: `${instance.prefix}*` })
     instances.set(mode, instance)
@@ -257,7 +274,7 @@ async function replayPrivate(instance: Instance): Promise<void> {
   for (const action of sentActions) instance.privateActions.push(await privateOutcome(instance, action))
 }
 
-/** A firehose consumer running until `stop`; its failure is logged (and shows up as wrong answers). */
+/** A firehose or label consumer running until `stop`; its failure is logged (and shows up as wrong answers). */
 function consume(ingest: Promise<unknown>): void {
   ingests.push(ingest.catch((err) => log.error({ err }, 'live ingest failed')))
 }
@@ -274,7 +291,19 @@ async function caughtUp(prefix: string): Promise<void> {
     const res = await client.count({ index: singleIndex(prefix, 'actors'), body: { query: { term: { pendingIdentity: true } } } })
     return (res.body as { count: number }).count === 0 ? true : undefined
   }, 60_000)
+  await labelsCaughtUp(prefix)
   await client.indices.refresh({ index: `${prefix}*` })
+}
+
+/** Label ingest has acknowledged every label the moderation service (Ozone) has made. */
+async function labelsCaughtUp(prefix: string): Promise<void> {
+  const last = await net.network.ozone.ctx.sequencer.curr()
+  const key = labelCursorKey(net.network.bsky.ctx.cfg.modServiceDid)
+  const state = new StateStore(client, prefix)
+  await eventually('Magpie label ingest reaching the moderation service head', async () => {
+    const saved = await state.get<{ seq: number }>(key)
+    return (saved?.seq ?? 0) >= (last ?? 0) ? true : undefined
+  }, 60_000)
 }
 
 const tokens = tokenCache((viewer, aud, lxm) => net.serviceAuthToken(accounts[viewer].agent, aud, lxm))

@@ -50,6 +50,7 @@ add(PROFILE, 'gina by her old handle', [null], () => ({ actor: 'gina.test' }))
 add(PROFILE, 'hank (deactivated)', [null, 'alice'], (s) => ({ actor: did(s, 'hank') }))
 add(PROFILE, 'ivan (taken down)', [null], (s) => ({ actor: did(s, 'ivan') }))
 add(PROFILE, 'labby (a labeler)', [null], (s) => ({ actor: did(s, 'labby') }))
+add(PROFILE, 'frank (labelled by the moderation service)', [null], (s) => ({ actor: did(s, 'frank') }))
 add(PROFILE, 'the moderation service', [null], (s) => ({ actor: s.modServiceDid }))
 add(PROFILE, 'an unknown DID', [null], () => ({ actor: UNKNOWN_DID }))
 const PROFILES = 'app.bsky.actor.getProfiles'
@@ -78,6 +79,7 @@ add(AUTHOR_FEED, 'eve (muted)', ['bob'], (s) => ({ actor: did(s, 'eve') }))
 add(AUTHOR_FEED, 'frank (list-blocked)', ['bob'], (s) => ({ actor: did(s, 'frank') }))
 add(AUTHOR_FEED, 'hank (deactivated)', [null], (s) => ({ actor: did(s, 'hank') }))
 add(AUTHOR_FEED, 'ivan (taken down)', [null], (s) => ({ actor: did(s, 'ivan') }))
+add(AUTHOR_FEED, 'dan (a post labelled, one taken down by the moderation service)', [null], (s) => ({ actor: did(s, 'dan') }))
 
 const THREAD = 'app.bsky.feed.getPostThread'
 add(THREAD, 'a1 (deep, gated, hidden reply)', [null, 'alice', 'bob', 'carol', 'dan', 'eve', 'gina'], (s) => ({ uri: uri(s, 'a1') }))
@@ -95,11 +97,13 @@ add(THREAD, 'ab2 (parent deleted)', [null], (s) => ({ uri: uri(s, 'ab2') }))
 add(THREAD, 'g1 (deleted)', [null], (s) => ({ uri: uri(s, 'g1') }))
 add(THREAD, 'd1 (author blocks viewer)', ['alice'], (s) => ({ uri: uri(s, 'd1') }))
 add(THREAD, 'h1 (author deactivated)', [null], (s) => ({ uri: uri(s, 'h1') }))
+add(THREAD, 'm2 (taken down by the moderation service)', [null], (s) => ({ uri: uri(s, 'm2') }))
 
 const POSTS = 'app.bsky.feed.getPosts'
 const notable = ['a1', 'a2', 'a3', 'a4', 'a5', 'b1', 'r2', 'r5', 're', 'rc', 'q1', 'q2', 'q3', 'q5', 'q6', 'qfeed', 'qlist', 'p2:frank', 'p4:frank', 'p6:bob', 'ab2', 'g1', 'r6', 'd1', 'h1', 'i1', 'e1']
 add(POSTS, 'every notable post', [null, 'alice', 'bob', 'carol', 'dan'], (s) => ({ uris: notable.slice(0, 25).map((r) => uri(s, r)) }))
 add(POSTS, 'the rest', [null], (s) => ({ uris: notable.slice(25).map((r) => uri(s, r)) }))
+add(POSTS, 'labelled and taken down by the moderation service', [null, 'dan'], (s) => ({ uris: ['m1', 'a5', 'm2', 'mq'].map((r) => uri(s, r)) }))
 
 const LIKES = 'app.bsky.feed.getLikes'
 add(LIKES, 'a1', [null, 'bob', 'alice', 'dan'], (s) => ({ uri: uri(s, 'a1') }))
@@ -131,6 +135,7 @@ add(ACTOR_FEEDS, 'bob (none)', [null], (s) => ({ actor: did(s, 'bob') }))
 const LIST_FEED = 'app.bsky.feed.getListFeed'
 add(LIST_FEED, 'friends', [null, 'alice', 'bob', 'carol'], (s) => ({ list: uri(s, 'friends') }))
 add(LIST_FEED, 'friends, 2 pages of 3', [null], (s) => ({ list: uri(s, 'friends'), limit: 3 }), 2)
+add(LIST_FEED, 'starter pack list (gina opted out)', [null, 'alice'], (s) => ({ list: uri(s, 'spList') }))
 
 // app.bsky.graph
 const FOLLOWS = 'app.bsky.graph.getFollows'
@@ -149,19 +154,19 @@ add('app.bsky.graph.getBlocks', 'own', ['alice', 'dan', 'bob'], () => ({}))
 add('app.bsky.graph.getMutes', 'own', ['bob', 'alice', 'carol'], () => ({}))
 add('app.bsky.graph.getMutes', 'anonymous', [null], () => ({}))
 const LISTS = 'app.bsky.graph.getLists'
-add(LISTS, 'alice', [null, 'bob'], (s) => ({ actor: did(s, 'alice') }))
+add(LISTS, 'alice', [null, 'bob', 'gina'], (s) => ({ actor: did(s, 'alice') }))
 add(LISTS, 'alice modlists', [null], (s) => ({ actor: did(s, 'alice'), purposes: ['modlist'] }))
 add(LISTS, 'alice curatelists', [null], (s) => ({ actor: did(s, 'alice'), purposes: ['curatelist'] }))
 const LIST = 'app.bsky.graph.getList'
 add(LIST, 'friends (curate)', [null, 'alice', 'bob', 'carol'], (s) => ({ list: uri(s, 'friends') }))
 add(LIST, 'trolls (blocked by bob)', [null, 'bob'], (s) => ({ list: uri(s, 'trolls') }))
 add(LIST, 'noisy (muted by bob)', ['bob'], (s) => ({ list: uri(s, 'noisy') }))
-add(LIST, 'starter pack list', [null], (s) => ({ list: uri(s, 'spList') }))
+add(LIST, 'starter pack list (gina opted out)', [null, 'alice', 'gina', 'bob'], (s) => ({ list: uri(s, 'spList') }))
 add(LIST, 'friends, 2 pages of 2', [null], (s) => ({ list: uri(s, 'friends'), limit: 2 }), 2)
 add('app.bsky.graph.getListBlocks', 'own', ['bob', 'alice'], () => ({}))
 add('app.bsky.graph.getListMutes', 'own', ['bob', 'alice'], () => ({}))
 const STARTER_PACK = 'app.bsky.graph.getStarterPack'
-add(STARTER_PACK, 'magpie starters', [null, 'bob'], (s) => ({ starterPack: uri(s, 'starterpack') }))
+add(STARTER_PACK, 'magpie starters', [null, 'alice', 'bob', 'gina'], (s) => ({ starterPack: uri(s, 'starterpack') }))
 add('app.bsky.graph.getStarterPacks', 'magpie starters', [null], (s) => ({ uris: [uri(s, 'starterpack')] }))
 const ACTOR_STARTER_PACKS = 'app.bsky.graph.getActorStarterPacks'
 add(ACTOR_STARTER_PACKS, 'alice', [null, 'bob'], (s) => ({ actor: did(s, 'alice') }))
@@ -236,6 +241,12 @@ add(UNREAD, 'own', ['alice', 'bob', 'gina', 'labby'], () => ({}))
 // test/integration/api-notifications.test.ts covers it.
 add(UNREAD, 'anonymous', [null], () => ({}))
 add('app.bsky.notification.getPreferences', 'own', ['alice', 'bob'], () => ({}))
+
+// app.bsky.bookmark
+const BOOKMARKS = 'app.bsky.bookmark.getBookmarks'
+add(BOOKMARKS, 'own', ['alice', 'bob', 'carol'], () => ({}))
+add(BOOKMARKS, 'own, 2 pages of 1', ['bob'], () => ({ limit: 1 }), 2)
+add(BOOKMARKS, 'anonymous', [null], () => ({}))
 
 export const CASES: readonly ParityCase[] = cases
 

@@ -31,6 +31,10 @@ export const RULES: readonly NormalizationRule[] = [
     why: 'for an account that never called updateSeen both AppViews report the newest notification\'s time as seen; for a starter pack join that time is when each AppView indexed the profile (its own clock). A stored seen time is still compared',
   },
   {
+    name: 'bookmark views\' `createdAt`: a valid datetime becomes "<datetime>"',
+    why: 'it is when each AppView stored the private bookmark (its own clock), not a record time; presence and format still count',
+  },
+  {
     name: 'error answers keep the HTTP status and the `error` name, not `message`',
     why: 'clients branch on the error name; the message is human text and is kept in the report for reading',
   },
@@ -72,7 +76,8 @@ function normalizeValue(value: unknown): unknown {
   if (!isObject(value)) return value
   const out: Record<string, unknown> = {}
   for (const [key, v] of Object.entries(value)) {
-    out[key] = key === 'indexedAt' && typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v)) ? '<datetime>' : normalizeValue(v)
+    const clock = key === 'indexedAt' || (key === 'createdAt' && isObject(value.subject) && 'item' in value)
+    out[key] = clock && typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v)) ? '<datetime>' : normalizeValue(v)
   }
   if (Array.isArray(out.followers) && typeof out.count === 'number' && Object.keys(out).every((k) => k === 'followers' || k === 'count')) {
     // A knownFollowers object ({count, followers}): an unordered sample on the reference's side.

@@ -1,5 +1,6 @@
 import type { AtpAgent } from '@atproto/api'
 import type { ReferenceNetwork } from '#/devnet/reference-network.js'
+import { labelSubject, mirrorLabelsToReference, takedownSubject } from './moderation.js'
 
 /**
  * The parity suite's seeded world, written through the reference network's PDS: the same
@@ -7,7 +8,8 @@ import type { ReferenceNetwork } from '#/devnet/reference-network.js'
  * AppViews must agree on — profiles with images, rich text, every embed kind, deep threads
  * (one with an OP line and replies to rank), quotes, reposts, likes, follows, blocks both ways,
  * mutes, lists, a starter pack, a feed generator, a labeler, thread and post gates, hidden
- * replies, deletions, a handle change, a deactivation and a takedown.
+ * replies, labels and a takedown by the moderation service, deletions, a handle change, a
+ * deactivation and a takedown.
  *
  * The reference AppView indexes repos concurrently, so every write is followed by the network's
  * processAll(): its answers are then those of an AppView that watched the history live, which
@@ -239,6 +241,12 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     input: { like: { include: 'all', list: true, push: false }, verified: { list: true, push: false } },
   })
 
+  // Bookmarks (private): Bob keeps two of Alice's posts, one deleted later; Alice one of Bob's.
+  await act({ viewer: 'bob', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.a1 } })
+  await act({ viewer: 'bob', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.g1 } })
+  await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.b1 } })
+  await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.a1 } })
+
   // A feed generator whose service DID resolves (dev-env's TestFeedGen), liked and quoted.
   const feedUri = `at://${alice.did}/app.bsky.feed.generator/pets`
   const feedGen = await net.network.createFeedGen({ [feedUri]: (async () => ({ encoding: 'application/json', body: { feed: [] } })) as never })
@@ -274,6 +282,9 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     name: 'Magpie starters', description: 'Follow these to start', list: refs.spList.uri, feeds: [{ uri: refs.feed.uri }], createdAt: now(),
   })
   await profile(gina, { displayName: 'Gina', joinedViaStarterPack: refs.starterpack, createdAt: now() })
+  // Gina asks to be left out of the starter pack's list (twice: only the first record counts).
+  refs['optout:gina'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
+  refs['optout:gina:again'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
 
   // A labeler of an ordinary account, liked; a verification of Bob by Alice.
   refs.labeler = await write(labby, 'app.bsky.labeler.service', {
@@ -343,6 +354,17 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
     for (const s of subjects) refs[`like:${who}:${s}`] = await like(accounts[who], refs[s]!)
   }
   refs['t:gate'] = await write(labby, 'app.bsky.feed.threadgate', { post: refs.t.uri, hiddenReplies: [refs.td!.uri], createdAt: now() }, rkeyOf(refs.t.uri))
+
+  // The moderation service (Ozone) labels a post, a self-labelled post and an account, and takes
+  // down a post Eve quoted (it labels it !takedown and tells the AppView).
+  refs.m1 = await post(dan, { text: 'Dan sells something' })
+  refs.m2 = await post(dan, { text: 'Dan posts something that is taken down' })
+  refs.mq = await post(eve, { text: 'Eve quotes what is taken down', embed: quoteEmbed(refs.m2) })
+  await labelSubject(net, refs.m1, ['spam'])
+  await labelSubject(net, refs.a5, ['nudity'])
+  await labelSubject(net, { did: did('frank') }, ['rude'])
+  await takedownSubject(net, refs.m2)
+  await mirrorLabelsToReference(net)
 
   await opts.contentWritten?.(accounts)
 

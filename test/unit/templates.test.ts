@@ -87,8 +87,10 @@ function checkCommon(template: IndexTemplate, index: string, family: string): vo
   assert.equal(typeof template.priority, 'number')
   assert.equal(template._meta.family, family)
   assert.equal(template._meta.index, index)
+  // Analysis settings are a family's own (posts: see its own test below).
+  const { analysis: _analysis, ...settings } = template.template.settings.index
   assert.deepEqual(
-    { ...template.template.settings.index },
+    settings,
     { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s', codec: 'best_compression' },
   )
   for (const [path, mapping] of keywordMappings(template.template.mappings.properties)) {
@@ -207,5 +209,42 @@ describe('index-templates/notif-state.json', () => {
     assert.equal(properties.priority?.type, 'boolean')
     assert.deepEqual(properties.preferences, { type: 'object', enabled: false })
     for (const field of ['seenAt', 'updatedAt']) assert.equal(properties[field]?.type, 'date', field)
+  })
+})
+
+describe('index-templates/bookmarks.json', () => {
+  test('patterns, alias, settings, fields', () => {
+    const template = readTemplate('bookmarks')
+    checkCommon(template, 'bookmarks', 'bookmarks')
+    const { dynamic, properties } = template.template.mappings
+    assert.equal(dynamic, 'strict')
+    // Written by src/dataplane/bookmarks.ts; listings filter on viewer, bookmark counts aggregate on subject.
+    for (const field of ['viewer', 'subject', 'subjectCid']) assert.equal(properties[field]?.type, 'keyword', field)
+    assert.equal(properties.createdAt?.type, 'date')
+  })
+})
+
+describe('index-templates/posts.json analysis', () => {
+  const template = readTemplate('posts')
+  const { properties } = template.template.mappings
+  const analysis = template.template.settings.index.analysis as { analyzer: Record<string, { tokenizer: string; filter: string[] }> }
+
+  test('text: ICU words, folded, CJK as bigrams; text.en: English stems without positions', () => {
+    assert.deepEqual(properties.text, {
+      type: 'text',
+      analyzer: 'post_text',
+      fields: { en: { type: 'text', analyzer: 'post_text_en', index_options: 'freqs' } },
+    })
+    assert.deepEqual(analysis.analyzer.post_text, { type: 'custom', tokenizer: 'icu_tokenizer', filter: ['icu_folding', 'post_cjk_bigram'] })
+    assert.equal(analysis.analyzer.post_text_en?.tokenizer, 'icu_tokenizer')
+    assert.ok(analysis.analyzer.post_text_en?.filter.includes('post_english_stem'))
+  })
+
+  // The plugins' own analyzers, not index-level ones: an existing partition can take these
+  // fields by a mapping update, without being reindexed.
+  test('language fields use the plugins\' built-in analyzers', () => {
+    assert.deepEqual(properties.text_ja, { type: 'text', analyzer: 'kuromoji' })
+    assert.deepEqual(properties.text_ko, { type: 'text', analyzer: 'nori' })
+    assert.deepEqual(properties.text_zh, { type: 'text', analyzer: 'smartcn' })
   })
 })

@@ -30,6 +30,7 @@ import { notifDeclarationFamily } from '#/indexing/transforms/notif-declaration.
 import { postFamily } from '#/indexing/transforms/post.js'
 import { postgateFamily } from '#/indexing/transforms/postgate.js'
 import { profileFamily } from '#/indexing/transforms/profile.js'
+import { referenceListOptOutFamily } from '#/indexing/transforms/reference-list-opt-out.js'
 import { repostFamily } from '#/indexing/transforms/repost.js'
 import { starterpackFamily } from '#/indexing/transforms/starterpack.js'
 import { statusFamily } from '#/indexing/transforms/status.js'
@@ -54,6 +55,7 @@ const familyByFixture: Record<string, RecordFamily> = {
   list: listFamily,
   listitem: listitemFamily,
   listblock: listblockFamily,
+  'reference-list-opt-out': referenceListOptOutFamily,
   profile: profileFamily,
   generator: generatorFamily,
   threadgate: threadgateFamily,

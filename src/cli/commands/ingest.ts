@@ -1,12 +1,13 @@
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
 import { UsageError } from '#/cli/usage-error.js'
+import { startLabelIngest } from '#/ingest/labels/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { applySetup } from '#/store/setup.js'
 
 export const ingest: Command = {
   name: 'ingest',
-  summary: 'Consume a relay or PDS firehose (com.atproto.sync.subscribeRepos) into OpenSearch',
+  summary: 'Consume a relay or PDS firehose (com.atproto.sync.subscribeRepos), and the configured labelers, into OpenSearch',
   options: {
     relay: { type: 'string', help: 'ws(s):// URL of the relay or PDS (default RELAY_URL)' },
     cursor: { type: 'string', help: 'start after this sequence number instead of the saved cursor' },
@@ -23,13 +24,22 @@ export const ingest: Command = {
     await applySetup(client, config.INDEX_PREFIX, log)
     const stop = new AbortController()
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
-    const summary = await startLiveIngest(config, client, log, {
-      service: config.RELAY_URL,
-      cursor,
-      exitWhenIdleSec: idle,
-      signal: stop.signal,
-    })
-    console.log(JSON.stringify(summary))
+    // Labels are followed for as long as the firehose is.
+    const labelsStop = new AbortController()
+    const labels = startLabelIngest(config, client, log, { signal: labelsStop.signal })
+    let summary
+    try {
+      summary = await startLiveIngest(config, client, log, {
+        service: config.RELAY_URL,
+        cursor,
+        exitWhenIdleSec: idle,
+        signal: stop.signal,
+      })
+    } finally {
+      labelsStop.abort()
+    }
+    const labelers = await labels
+    console.log(JSON.stringify(labelers.length ? { ...summary, labelers } : summary))
     await client.close()
     return 0
   },

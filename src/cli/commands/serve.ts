@@ -1,12 +1,13 @@
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
-import { serviceDid } from '#/config/env.js'
+import { createServiceSigner } from '#/auth/service-signing.js'
+import { publicUrl, serviceDid } from '#/config/env.js'
 import { createReadApi } from '#/server/api.js'
 import { createApp, listen } from '#/server/app.js'
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'Serve the XRPC API, /.well-known/did.json, /_health and /metrics',
+  summary: 'Serve the XRPC API, /.well-known/did.json, /_health, /metrics, /search and /status',
   options: {
     port: { type: 'string', help: 'port to listen on (default PORT)' },
   },
@@ -26,9 +27,11 @@ export async function startServer(
   log: import('#/log.js').Logger,
 ) {
   const did = serviceDid(config)
-  const publicUrl = `http://${config.HOST}:${config.PORT}`
-  const api = createReadApi(config, client, log, did)
-  const server = await listen(createApp({ client, log, serviceDid: did, publicUrl, xrpc: api.xrpc }), config.PORT, config.HOST)
+  const { signer, generated } = await createServiceSigner(did, config.SERVICE_SIGNING_KEY)
+  if (generated) log.warn('SERVICE_SIGNING_KEY is not set: signing with a key made for this run (feed generators that cached the old one re-resolve it)')
+  const api = createReadApi(config, client, log, signer)
+  const app = createApp({ client, log, serviceDid: did, publicUrl: publicUrl(config), signingKey: signer.didKey, indexPrefix: config.INDEX_PREFIX, xrpc: api.xrpc })
+  const server = await listen(app, config.PORT, config.HOST)
   server.once('close', () => void api.close())
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT

@@ -4,6 +4,7 @@ import { openContext } from '#/cli/context.js'
 import type { Config } from '#/config/env.js'
 import { httpOrigin } from '#/ingest/backfill/repo-list.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
+import { startLabelIngest } from '#/ingest/labels/start.js'
 import { LivePriority } from '#/ingest/live-priority.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { runLifecycle } from '#/store/lifecycle.js'
@@ -31,7 +32,8 @@ export const up: Command = {
  * Shared by `up` and `demo`. Ingest runs until stopped; an unreachable relay is retried with
  * backoff by the firehose client (and logged), while the API keeps serving what is indexed.
  * Backfill of the repos the relay lists runs beside it (resuming where an earlier run
- * stopped) and gives way whenever live ingest is held up by OpenSearch.
+ * stopped) and gives way whenever live ingest is held up by OpenSearch; so do the labeler
+ * subscriptions, when labelers are configured.
  */
 export async function runUp(
   overrides: Partial<Record<keyof Config, string | undefined>>,
@@ -56,6 +58,9 @@ export async function runUp(
       : startBackfill(config, client, log, { hosts: [httpOrigin(config.RELAY_URL)], signal: stop.signal, priority }).catch((err) =>
           log.error({ err }, 'backfill stopped with an error; live ingest goes on'),
         )
+  const labels = startLabelIngest(config, client, log, { signal: stop.signal }).catch((err) =>
+    log.error({ err }, 'label ingest stopped with an error; the rest goes on'),
+  )
   while (!stop.signal.aborted) {
     try {
       await startLiveIngest(config, client, log, { service: config.RELAY_URL, signal: stop.signal, priority })
@@ -66,6 +71,7 @@ export async function runUp(
   }
   clearInterval(lifecycleTimer)
   await backfill
+  await labels
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await client.close()
   return 0

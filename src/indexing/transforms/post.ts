@@ -8,6 +8,7 @@ import {
   baseDocument, didOfAtUri, isObject, objects, put, selfLabelValues, strings, strongRef, unique,
 } from '#/indexing/transforms/base.js'
 import { summarizeEmbed } from '#/indexing/transforms/post-embed.js'
+import { CJK_TEXT_FIELDS, postLanguages } from '#/search/languages.js'
 
 export const postFamily: RecordFamily = {
   index: 'posts',
@@ -19,8 +20,13 @@ export const postFamily: RecordFamily = {
 function transformPost(input: RecordInput): RecordDocument {
   const { record } = input
   const doc = baseDocument(input, record.createdAt)
-  if (typeof record.text === 'string') doc.text = record.text
-  put(doc, 'langs', unique(strings(record.langs)))
+  const langs = unique(strings(record.langs))
+  if (typeof record.text === 'string') {
+    doc.text = record.text
+    // Language analyzers only where they apply: most posts carry no copy for them.
+    for (const lang of postLanguages(record.text, langs)) doc[CJK_TEXT_FIELDS[lang]] = record.text
+  }
+  put(doc, 'langs', langs)
 
   const facets = readFacets(record.facets)
   const embed = summarizeEmbed(record.embed)

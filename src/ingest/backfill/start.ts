@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch'
 import type { Config } from '#/config/env.js'
-import { createIdentityResolver } from '#/identity/identity-resolver.js'
+import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { createSafeFetch } from '#/identity/safe-fetch.js'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
 import { IdentityWorker } from '#/ingest/identity-worker.js'
@@ -23,13 +23,7 @@ export interface BackfillRun {
 /** A backfill with its collaborators built from configuration. */
 export async function startBackfill(config: Config, client: Client, log: Logger, run: BackfillRun): Promise<BackfillSummary> {
   const blog = log.child({ component: 'backfill' })
-  const resolver = createIdentityResolver({
-    plcUrl: config.PLC_URL,
-    handleResolverUrl: config.HANDLE_RESOLVER_URL,
-    allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
-    handleMethods: config.HANDLE_RESOLUTION,
-    log: blog,
-  })
+  const resolver = identityResolverFromConfig(config, blog)
   const identity = new IdentityWorker({ verifier: resolver, prefix: config.INDEX_PREFIX, log: blog.child({ component: 'identity' }) })
   // Handles are verified beside the backfill and written through a writer of their own.
   const identityWriter = new BulkWriter<number>({

@@ -1,4 +1,5 @@
 import { isDatetimeString, isValidAtIdentifier, isValidAtUri } from '@atproto/syntax'
+import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 
 /**
@@ -10,6 +11,15 @@ export const input = {
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtIdentifier, 'must be a valid handle or DID'),
   atUri: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtUri, 'must be a valid AT URI'),
   boolean: () => z.boolean({ invalid_type_error: 'must be a boolean' }),
+  cid: () =>
+    z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine((v) => {
+      try {
+        CID.parse(v)
+        return true
+      } catch {
+        return false
+      }
+    }, 'must be a valid CID'),
   datetime: () =>
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isDatetimeString, 'must be a valid datetime'),
 }

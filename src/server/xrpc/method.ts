@@ -38,6 +38,12 @@ interface MethodBase<S extends z.ZodTypeAny> {
    * for instance, is also called by the chat service with chat.bsky.* tokens.)
    */
   acceptLxm?: (lxm: string | undefined) => boolean
+  /**
+   * Accept a token addressed to any service, not only this one; the handler must then check
+   * `auth.aud` itself. (getFeed: a PDS addresses the token to the feed's generator, for
+   * the AppView to pass on.)
+   */
+  anyAudience?: boolean
 }
 
 export interface QueryMethod<S extends z.ZodTypeAny = z.ZodTypeAny, O = unknown> extends MethodBase<S> {

@@ -10,6 +10,7 @@ import type Koa from 'koa'
 import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
+import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
 import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
 import { parseInput, parseParams, queryValues } from '#/server/xrpc/params.js'
@@ -57,7 +58,9 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       }
     } catch (err) {
       const xrpcErr = XRPCError.fromError(err)
-      if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
+      // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
+      if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
+      else if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
       ctx.status = xrpcErr.statusCode
       ctx.body = xrpcErr.payload
     }
@@ -86,8 +89,13 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       headers: ctx.headers,
       responseHeaders: new Map(),
     }
-    const body = await method.handler(req as never)
+    // The labelers a handler's hydration applied are answered in atproto-content-labelers.
+    // (An empty header is a request for no labelers but the moderation service; an absent one for the defaults.)
+    const accept = ctx.headers['atproto-accept-labelers']
+    const labelers: LabelerScope = { header: Array.isArray(accept) ? accept.join(',') : accept }
+    const body = await runInLabelerScope(labelers, () => method.handler(req as never))
     for (const [name, value] of req.responseHeaders) ctx.set(name, value)
+    if (labelers.applied) ctx.set('atproto-content-labelers', formatLabelerHeader(labelers.applied))
     return body
   }
 
@@ -98,7 +106,7 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       if (method.auth === 'required') throw new AuthRequiredError('Authentication Required', 'AuthMissing')
       return null
     }
-    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm })
+    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
   }
 
   async function readJson(ctx: Koa.Context): Promise<unknown> {

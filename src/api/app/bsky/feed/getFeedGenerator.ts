@@ -1,7 +1,7 @@
 import { ids, type AppBskyFeedGetFeedGenerator } from '@atproto/api'
-import { getFeedGenEndpoint } from '@atproto/common-web'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { feedGenEndpoint } from '#/feeds/remote.js'
 import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { generatorView } from '#/views/feedgens.js'
@@ -24,11 +24,8 @@ export default defineQuery({
     const feedgen = state.feedgens?.get(params.feed)
     if (!feedgen) throw new InvalidRequestError('could not find feed')
     const serviceDid = String(feedgen.record.did ?? '')
-    const resolved = await ctx.identity.resolveDid(serviceDid)
-    if (!resolved) throw new InvalidRequestError(`could not resolve identity: ${serviceDid}`)
-    if (!getFeedGenEndpoint(resolved.didDoc)) {
-      throw new InvalidRequestError(`invalid feed generator service details in did document: ${serviceDid}`)
-    }
+    // Magpie's own feeds are served right here: there is nothing to resolve.
+    if (serviceDid !== ctx.serviceDid) await feedGenEndpoint(ctx.identity, serviceDid)
     const view = generatorView(params.feed, state)
     if (!view) throw new InvalidRequestError('could not find feed')
     return { view, isOnline: true, isValid: true }

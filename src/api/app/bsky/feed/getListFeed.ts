@@ -2,9 +2,10 @@ import { ids, type AppBskyFeedGetListFeed } from '@atproto/api'
 import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
+import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { mergeStates } from '#/hydration/state.js'
 import { didOfUri } from '#/rules/gates.js'
-import { feedItemBlocksAndMutes } from '#/rules/posts.js'
+import { hiddenFromViewerFeed } from '#/rules/posts.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -29,7 +30,10 @@ interface Skeleton {
  */
 const getListFeed = pipeline<Params, Skeleton, AppBskyFeedGetListFeed.OutputSchema>({
   async skeleton({ params, ctx }) {
-    const page = await ctx.dataplane.getListFeed(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
+    // Members who opted out of a reference list are not in its feed, not even for its owner.
+    const list = (await ctx.dataplane.getRecords([params.list])).get(params.list)
+    const { hidden } = await optOutPolicy(ctx.dataplane, list, null, { ownerSees: false })
+    const page = await ctx.dataplane.getListFeed(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit }, hidden)
     return { creator: didOfUri(params.list), items: page.items, cursor: cursorFromKey(page.next) }
   },
   async hydrate({ ctx, hydrateCtx, skeleton }) {
@@ -45,19 +49,7 @@ const getListFeed = pipeline<Params, Skeleton, AppBskyFeedGetListFeed.OutputSche
     const creatorBlocks = state.blocksWith?.get(skeleton.creator)
     return {
       ...skeleton,
-      items: skeleton.items.filter((item) => {
-        const bam = feedItemBlocksAndMutes(item, state)
-        return !(
-          bam.authorBlocked ||
-          bam.authorMuted ||
-          bam.authorQuotepostMuted ||
-          bam.originatorBlocked ||
-          bam.originatorMuted ||
-          bam.originatorRepostMuted ||
-          bam.ancestorAuthorBlocked ||
-          creatorBlocks?.has(didOfUri(item.post))
-        )
-      }),
+      items: skeleton.items.filter((item) => !hiddenFromViewerFeed(item, state) && !creatorBlocks?.has(didOfUri(item.post))),
     }
   },
   present: ({ skeleton, state }) => ({

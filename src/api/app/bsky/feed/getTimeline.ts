@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
-import { feedItemBlocksAndMutes } from '#/rules/posts.js'
+import { hiddenFromViewerFeed } from '#/rules/posts.js'
 import { param } from '#/server/xrpc/params.js'
 import { feedViewPost, type FeedItem } from '#/views/posts.js'
 
@@ -27,22 +27,7 @@ const getTimeline = pipeline<Params, Skeleton, AppBskyFeedGetTimeline.OutputSche
     return { items: page.items, cursor: cursorFromKey(page.next) }
   },
   hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydrateFeedItems(skeleton.items, hydrateCtx),
-  // Anything a block or mute touches is left out, including replies to blocked accounts' posts.
-  rules: ({ skeleton, state }) => ({
-    ...skeleton,
-    items: skeleton.items.filter((item) => {
-      const bam = feedItemBlocksAndMutes(item, state)
-      return !(
-        bam.authorBlocked ||
-        bam.authorMuted ||
-        bam.authorQuotepostMuted ||
-        bam.originatorBlocked ||
-        bam.originatorMuted ||
-        bam.originatorRepostMuted ||
-        bam.ancestorAuthorBlocked
-      )
-    }),
-  }),
+  rules: ({ skeleton, state }) => ({ ...skeleton, items: skeleton.items.filter((item) => !hiddenFromViewerFeed(item, state)) }),
   present: ({ skeleton, state }) => ({
     feed: skeleton.items.flatMap((item) => feedViewPost(item, state) ?? []),
     cursor: skeleton.cursor,

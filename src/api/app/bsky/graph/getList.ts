@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { RecordRef } from '#/dataplane/index.js'
+import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { mergeStates } from '#/hydration/state.js'
 import { param } from '#/server/xrpc/params.js'
 import { listItemView, listView } from '#/views/lists.js'
@@ -20,6 +21,8 @@ interface Skeleton {
   list: string
   items: RecordRef[]
   cursor?: string
+  /** Members who opted out of this reference list, shown (marked) to its owner only. */
+  optedOut: Set<string>
 }
 
 const MODLIST = 'app.bsky.graph.defs#modlist'
@@ -28,9 +31,11 @@ const creatorOf = (uri: string) => uri.slice('at://'.length).split('/')[0] ?? ''
 
 /** A list and a page of its members, newest first. */
 const getList = pipeline<Params, Skeleton, AppBskyGraphGetList.OutputSchema>({
-  async skeleton({ params, ctx }) {
-    const page = await ctx.dataplane.getListItemsPage(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit })
-    return { list: params.list, items: page.items.filter((item) => item.subject !== undefined), cursor: cursorFromKey(page.next) }
+  async skeleton({ params, ctx, hydrateCtx }) {
+    const list = (await ctx.dataplane.getRecords([params.list])).get(params.list)
+    const optOuts = await optOutPolicy(ctx.dataplane, list, hydrateCtx.viewer)
+    const page = await ctx.dataplane.getListItemsPage(params.list, { after: keyFromCursor(params.cursor, 3), limit: params.limit }, optOuts.hidden)
+    return { list: params.list, items: page.items.filter((item) => item.subject !== undefined), cursor: cursorFromKey(page.next), optedOut: optOuts.marked }
   },
   async hydrate({ ctx, hydrateCtx, skeleton }) {
     const members = skeleton.items.map((item) => item.subject!)
@@ -53,7 +58,7 @@ const getList = pipeline<Params, Skeleton, AppBskyGraphGetList.OutputSchema>({
   present({ skeleton, state }) {
     const list = listView(skeleton.list, state)
     if (!list) throw new InvalidRequestError('List not found')
-    const items = skeleton.items.flatMap((item) => listItemView(item.uri, item.subject!, state) ?? [])
+    const items = skeleton.items.flatMap((item) => listItemView(item.uri, item.subject!, state, skeleton.optedOut.has(item.subject!)) ?? [])
     return { list, items, cursor: skeleton.cursor }
   },
 })

@@ -1,0 +1,94 @@
+import { ids, type AppBskyFeedSearchPostsV2 } from '@atproto/api'
+import { InvalidRequestError } from '@atproto/xrpc-server'
+import { z } from 'zod'
+import { definePagedQuery } from '#/api/paging.js'
+import { pipeline } from '#/api/pipeline.js'
+import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, timeParam, visibleSearchHits } from '#/api/post-search.js'
+import { param } from '#/server/xrpc/params.js'
+import { postView } from '#/views/posts.js'
+
+/** Without `allTime`, the search covers this recent window (and `since` can only narrow it). */
+export const RECENT_WINDOW_MS = 30 * 24 * 3600 * 1000
+
+const identities = () => param.array(param.atIdentifier()).optional()
+const tags = () => param.array(param.string({ maxLength: 640 })).optional()
+
+const params = z.object({
+  cursor: param.cursor().optional(),
+  limit: param.limit({ maximum: 100, default: 25 }),
+  query: param.string().optional(),
+  sort: param.string().optional(),
+  authors: identities(),
+  mentions: identities(),
+  domains: param.array(param.string()).optional(),
+  urls: param.array(param.uri()).optional(),
+  embeddedAtUris: param.array(param.atUri()).optional(),
+  hashtags: tags(),
+  excludeAuthors: identities(),
+  excludeMentions: identities(),
+  excludeDomains: param.array(param.string()).optional(),
+  excludeUrls: param.array(param.uri()).optional(),
+  excludeEmbeddedAtUris: param.array(param.atUri()).optional(),
+  excludeHashtags: tags(),
+  since: param.string().optional(),
+  until: param.string().optional(),
+  allTime: param.boolean().optional(),
+  languages: param.array(param.language()).optional(),
+  excludeLanguages: param.array(param.language()).optional(),
+  hasMedia: param.boolean().optional(),
+  hasVideo: param.boolean().optional(),
+  replyParentUri: param.atUri().optional(),
+  threadRootUri: param.atUri().optional(),
+  excludeReplies: param.boolean().optional(),
+  repliesOnly: param.boolean().optional(),
+  following: param.boolean().optional(),
+  queryLanguage: param.string().optional(),
+})
+
+type Params = z.output<typeof params>
+
+interface Skeleton {
+  uris: string[]
+  byAuthor: boolean
+  cursor?: string
+  hitsTotal?: number
+  detectedQueryLanguages?: string[]
+}
+
+const searchPostsV2 = pipeline<Params, Skeleton, AppBskyFeedSearchPostsV2.OutputSchema>({
+  async skeleton({ params, ctx, hydrateCtx }) {
+    if (params.excludeReplies && params.repliesOnly) throw new InvalidRequestError('excludeReplies and repliesOnly are mutually exclusive')
+    const sort = params.sort === 'top' ? 'top' : 'latest'
+    const after = searchCursorKey(params.cursor, sort)
+    const { query, sort: _sort, cursor: _cursor, limit: _limit, allTime, since, until, hashtags, ...filters } = params
+    const asked = timeParam('since', since)
+    const { search, byAuthor } = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(query), {
+      ...filters,
+      // Any of the hashtags, as the lexicon words it (searchPosts' `tag` wants all of them).
+      anyHashtags: hashtags,
+      since: asked,
+      until: timeParam('until', until),
+    })
+    const windowStart = allTime ? undefined : new Date(Date.now() - RECENT_WINDOW_MS).toISOString()
+    // The window narrows the search after the emptiness check: it is no filter the caller chose.
+    if (windowStart && (!search.filters.since || search.filters.since < windowStart)) search.filters.since = windowStart
+    const page = await ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after, withTotal: !after })
+    return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), hitsTotal: page.hitsTotal, detectedQueryLanguages: search.languages }
+  },
+  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydratePosts(skeleton.uris, hydrateCtx),
+  rules: ({ skeleton, state }) => ({ ...skeleton, uris: visibleSearchHits(skeleton.uris, state, state.ctx.viewer, skeleton.byAuthor) }),
+  present: ({ skeleton, state }) => ({
+    posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []),
+    cursor: skeleton.cursor,
+    hitsTotal: skeleton.hitsTotal,
+    ...(skeleton.detectedQueryLanguages?.length ? { detectedQueryLanguages: skeleton.detectedQueryLanguages } : {}),
+  }),
+})
+
+export default definePagedQuery({
+  nsid: ids.AppBskyFeedSearchPostsV2,
+  params,
+  auth: 'optional',
+  run: searchPostsV2,
+  items: (out) => out.posts,
+})

@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Router from '@koa/router'
+import type { Client } from '@opensearch-project/opensearch'
+import { createStatusReader } from '#/server/status.js'
+
+const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web')
+
+/**
+ * The search page's script runs only from this origin and draws with DOM calls, so the policy can
+ * forbid inline and foreign scripts outright. Inline styles stay (one <style> block, SVG bar
+ * attributes); avatars come from whatever image CDN is configured.
+ */
+const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  'img-src * data:',
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ')
+
+const FILES: Record<string, { file: string; type: string }> = {
+  '/search': { file: 'search.html', type: 'text/html; charset=utf-8' },
+  '/search.js': { file: 'search.js', type: 'text/javascript; charset=utf-8' },
+}
+
+/** GET /search (a static page and its script, no build step) and GET /status (JSON it polls). */
+export function createWebRouter(client: Client, indexPrefix: string): Router {
+  const router = new Router()
+  const cache = new Map<string, string>()
+  for (const [route, { file, type }] of Object.entries(FILES)) {
+    router.get(route, async (ctx) => {
+      let body = cache.get(file)
+      if (body === undefined) {
+        body = await readFile(path.join(WEB_DIR, file), 'utf8')
+        cache.set(file, body)
+      }
+      ctx.type = type
+      ctx.set('content-security-policy', PAGE_CSP)
+      ctx.set('x-content-type-options', 'nosniff')
+      ctx.body = body
+    })
+  }
+  const readStatus = createStatusReader(client, indexPrefix)
+  router.get('/status', async (ctx) => {
+    ctx.set('cache-control', 'no-store')
+    ctx.body = await readStatus()
+  })
+  return router
+}

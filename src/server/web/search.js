@@ -1,0 +1,219 @@
+// Magpie's search page: net.magpie.search.searchPostsFaceted and /status, drawn with DOM calls.
+// Post text, names and handles come from strangers, so they only ever reach the page as text
+// nodes or attribute values (textContent, setAttribute), never as HTML.
+'use strict'
+
+const FACETED = '/xrpc/net.magpie.search.searchPostsFaceted'
+const STATUS_EVERY_MS = Number(new URLSearchParams(location.search).get('statusEvery')) || 5000
+const PAGE_SIZE = 25
+
+const $ = (id) => document.getElementById(id)
+const state = { q: '', hasMedia: undefined, cursor: undefined, handles: new Map() }
+
+/** An element with attributes and children; strings become text nodes. */
+function el(tag, attrs = {}, ...children) {
+  const node = tag.startsWith('svg:') ? document.createElementNS('http://www.w3.org/2000/svg', tag.slice(4)) : document.createElement(tag)
+  for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(key, String(value))
+  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(typeof child === 'string' ? document.createTextNode(child) : child)
+  return node
+}
+
+function relativeTime(iso) {
+  const seconds = (Date.now() - Date.parse(iso)) / 1000
+  if (!Number.isFinite(seconds)) return ''
+  const steps = [[60, 'second', 1], [3600, 'minute', 60], [86400, 'hour', 3600], [2592000, 'day', 86400], [31536000, 'month', 2592000], [Infinity, 'year', 31536000]]
+  const [, unit, size] = steps.find(([limit]) => Math.abs(seconds) < limit)
+  return new Intl.RelativeTimeFormat('en', { numeric: 'auto' }).format(-Math.round(seconds / size), unit)
+}
+
+function formatBytes(n) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let i = 0
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++ }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}
+
+const number = (n) => new Intl.NumberFormat('en').format(n)
+const count = (n = 0, one, many) => `${number(n)} ${n === 1 ? one : many}`
+
+// ---- search ------------------------------------------------------------------------------------
+
+async function search({ more = false } = {}) {
+  const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), facetLimit: '10' })
+  if ($('sort-top').checked) params.set('sort', 'top')
+  if (state.hasMedia !== undefined) params.set('hasMedia', String(state.hasMedia))
+  if (more && state.cursor) params.set('cursor', state.cursor)
+  if (!more) {
+    // The query goes in the address, so a search can be reloaded or shared.
+    const address = new URLSearchParams(location.search)
+    address.set('q', state.q)
+    history.replaceState(null, '', `?${address}`)
+  }
+  $('summary').textContent = 'Searching…'
+  let res, body
+  try {
+    res = await fetch(`${FACETED}?${params}`)
+    body = await res.json().catch(() => ({}))
+  } catch (err) {
+    body = { error: 'NetworkError', message: err.message }
+  }
+  if (!res?.ok) {
+    $('summary').replaceChildren(el('span', { class: 'error' }, `${body.error ?? res.status}: ${body.message ?? 'search failed'}`))
+    return
+  }
+  for (const post of body.posts) state.handles.set(post.author.did, post.author.handle)
+  state.cursor = body.cursor
+  $('summary').textContent = `${number(body.hitsTotal)} ${body.hitsTotal === 1 ? 'post' : 'posts'} match`
+  const cards = body.posts.map(postCard)
+  if (more) $('results').append(...cards)
+  else $('results').replaceChildren(...cards)
+  $('more').hidden = !body.cursor
+  if (!more) {
+    renderFilters()
+    renderFacets(body.facets)
+    renderHistogram(body.histogram)
+  }
+}
+
+function postCard(post) {
+  const { author, record } = post
+  const rkey = post.uri.split('/').pop()
+  const url = `https://bsky.app/profile/${encodeURIComponent(author.handle)}/post/${encodeURIComponent(rkey)}`
+  const when = record.createdAt ?? post.indexedAt
+  const avatar = author.avatar ? el('img', { class: 'avatar', src: author.avatar, alt: '', loading: 'lazy' }) : el('div', { class: 'avatar', 'aria-hidden': 'true' })
+  return el('article', { class: 'post', 'data-uri': post.uri },
+    avatar,
+    el('div', {},
+      el('div', {},
+        el('span', { class: 'who' }, author.displayName || author.handle), ' ',
+        el('span', { class: 'handle' }, `@${author.handle}`), ' · ',
+        el('time', { datetime: when, title: when }, relativeTime(when))),
+      el('div', { class: 'text' }, record.text ?? ''),
+      el('div', { class: 'counts' },
+        // Words, not emoji: a machine without an emoji font would show empty boxes.
+        el('span', {}, count(post.replyCount, 'reply', 'replies')),
+        el('span', {}, count(post.repostCount, 'repost', 'reposts')),
+        el('span', {}, count(post.likeCount, 'like', 'likes')),
+        el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'open on Bluesky'))))
+}
+
+// ---- facets ------------------------------------------------------------------------------------
+
+/** How a click on each facet's value narrows the query: an operator added to the text, or a parameter. */
+const FACETS = [
+  { key: 'languages', title: 'Languages', label: (v) => v, refine: (v) => addToQuery(`lang:${v}`) },
+  { key: 'hashtags', title: 'Hashtags', label: (v) => `#${v}`, refine: (v) => addToQuery(`#${v}`) },
+  { key: 'authors', title: 'Authors', label: (v) => (state.handles.has(v) ? `@${state.handles.get(v)}` : v), refine: (v) => addToQuery(`from:${state.handles.get(v) ?? v}`) },
+  { key: 'domains', title: 'Domains', label: (v) => v, refine: (v) => addToQuery(`domain:${v}`) },
+  { key: 'hasMedia', title: 'Media', label: (v) => (v === 'true' ? 'with media' : 'without media'), refine: (v) => { state.hasMedia = v === 'true' } },
+]
+
+function addToQuery(term) {
+  // Quote a value with spaces so the parser reads it as one operand.
+  const operand = /\s/.test(term) ? term.replace(/:(.*)$/, (_, v) => `:"${v}"`) : term
+  if (!state.q.split(/\s+/).includes(operand)) state.q = `${state.q} ${operand}`.trim()
+  $('q').value = state.q
+}
+
+function renderFacets(facets) {
+  const sections = FACETS.map(({ key, title, label, refine }) => {
+    const buckets = (facets[key] ?? []).filter((b) => b.count > 0)
+    if (buckets.length === 0) return undefined
+    const items = buckets.map((b) => {
+      const button = el('button', { type: 'button', 'data-facet': key, 'data-value': b.value, 'aria-label': `${title}: ${label(b.value)}, ${b.count} posts` },
+        el('span', {}, label(b.value)), el('span', { class: 'count' }, number(b.count)))
+      button.addEventListener('click', () => { refine(b.value); search() })
+      return el('li', {}, button)
+    })
+    return el('section', { class: 'panel', 'data-facet-group': key }, el('h2', {}, title), el('ul', { class: 'facet' }, items))
+  })
+  $('facets').replaceChildren(...sections.filter(Boolean))
+}
+
+function renderFilters() {
+  if (state.hasMedia === undefined) return $('filters').replaceChildren()
+  const clear = el('button', { type: 'button', class: 'link', 'aria-label': 'Remove the media filter' }, '×')
+  clear.addEventListener('click', () => { state.hasMedia = undefined; search() })
+  $('filters').replaceChildren(el('span', {}, state.hasMedia ? 'with media' : 'without media', clear))
+}
+
+// ---- histogram ---------------------------------------------------------------------------------
+
+function renderHistogram(histogram) {
+  const buckets = histogram?.buckets ?? []
+  if (buckets.length === 0) return $('histogram').replaceChildren(el('p', { class: 'summary' }, 'No posts to chart.'))
+  const width = 600, height = 140, top = 14, bottom = 18
+  const max = Math.max(1, ...buckets.map((b) => b.count))
+  const slot = width / buckets.length
+  const barWidth = Math.max(1, slot * 0.8)
+  const day = (iso) => iso.slice(0, 10)
+  const bars = buckets.map((b, i) => {
+    const h = ((height - top - bottom) * b.count) / max
+    const x = i * slot + (slot - barWidth) / 2
+    return el('svg:rect', { class: 'bar', x: x.toFixed(1), y: (height - bottom - h).toFixed(1), width: barWidth.toFixed(1), height: h.toFixed(1), 'data-start': b.start, 'data-count': b.count },
+      el('svg:title', {}, `${day(b.start)}: ${b.count} posts`))
+  })
+  const labels = [
+    el('svg:text', { x: 0, y: height - 4 }, day(buckets[0].start)),
+    el('svg:text', { x: width, y: height - 4, 'text-anchor': 'end' }, `${day(buckets[buckets.length - 1].start)} (${histogram.interval} bars)`),
+    el('svg:text', { x: 0, y: 10 }, `max ${number(max)}`),
+  ]
+  const svg = el('svg:svg', { class: 'histogram', viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': `Matching posts per ${histogram.interval}` }, bars, labels)
+  $('histogram').replaceChildren(svg)
+}
+
+// ---- ingest status -----------------------------------------------------------------------------
+
+async function refreshStatus() {
+  try {
+    const res = await fetch('/status', { cache: 'no-store' })
+    if (!res.ok) throw new Error(`status ${res.status}`)
+    renderStatus(await res.json())
+  } catch (err) {
+    $('status-body').replaceChildren(el('span', { class: 'error' }, `status unavailable: ${err.message}`))
+  }
+}
+
+function renderStatus(status) {
+  const { ingest, indices } = status
+  const rows = [
+    ['events/s', `${ingest.eventsPerSecond} (over ${Math.round(ingest.windowSeconds)} s)`],
+    ['record ops/s', String(ingest.recordOpsPerSecond)],
+    ['events', number(ingest.events)],
+    ['lag', ingest.lagSeconds === null ? '—' : `${ingest.lagSeconds.toFixed(1)} s`],
+    ['last event', ingest.lastEventTime ? relativeTime(ingest.lastEventTime) : '—'],
+    ['cursor', ingest.cursor === null ? '—' : String(ingest.cursor)],
+  ]
+  const list = el('dl', { class: 'status' }, rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-status': k }, v)]))
+  let table
+  if ('error' in indices) table = el('p', { class: 'error' }, `indices: ${indices.error}`)
+  else {
+    table = el('table', { class: 'indices' },
+      el('caption', { class: 'visually-hidden' }, 'Records and disk per index family'),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'index'), el('th', { scope: 'col', class: 'n' }, 'records'), el('th', { scope: 'col', class: 'n' }, 'disk'))),
+      el('tbody', {}, indices.families.map((f) =>
+        el('tr', { 'data-family': f.family }, el('td', {}, f.family), el('td', { class: 'n' }, number(f.docs)), el('td', { class: 'n' }, formatBytes(f.bytes))))),
+      el('tfoot', {}, el('tr', {}, el('th', { scope: 'row' }, 'total'), el('td', { class: 'n', 'data-total': 'docs' }, number(indices.totalDocs)), el('td', { class: 'n', 'data-total': 'bytes' }, formatBytes(indices.totalBytes)))))
+  }
+  $('status-body').replaceChildren(list, table)
+}
+
+// ---- wiring ------------------------------------------------------------------------------------
+
+$('search-form').addEventListener('submit', (event) => {
+  event.preventDefault()
+  state.q = $('q').value.trim()
+  state.hasMedia = undefined
+  search()
+})
+$('sort-top').addEventListener('change', () => { if (state.q) search() })
+$('more').addEventListener('click', () => search({ more: true }))
+
+const initial = new URLSearchParams(location.search).get('q')
+if (initial) {
+  $('q').value = initial
+  state.q = initial
+  search()
+}
+refreshStatus()
+setInterval(refreshStatus, STATUS_EVERY_MS)
