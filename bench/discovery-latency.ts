@@ -3,14 +3,15 @@
  * already loaded (e.g. the read-benchmark corpus), with and without Magpie's discovery cache.
  *
  *   node --import tsx bench/discovery-latency.ts [--prefix readbench-] [--requests 200] [--viewers 100]
- *     [--cache 60000,0] [--now ISO|data] [--min-records 10000000] [--manifest FILE] [--limit 50]
+ *     [--cache 60000,0] [--now ISO|data] [--min-records 10000000] [--manifest FILE] [--limit 50] [--seed N]
  *
  * Each method is called in-process through its XRPC handler (params parsed by its schema, then
  * skeleton → hydrate → rules → present, exactly what the server runs), one request at a time:
  * HTTP and service-token verification (about a millisecond) are not included. Per cache setting:
  *   trending      getTrendingTopics (limit 10), anonymous; `--requests` calls
  *   suggestions   getSuggestions (first page of `--limit`, the lexicon's default 50) for
- *                 `--viewers` accounts that follow someone (a random sample), in turn until
+ *                 `--viewers` accounts that follow someone (a random sample, new ones for each
+ *                 cache setting), in turn until
  *                 `--requests` calls; with a cache, a viewer's first call computes its ranked
  *                 list and later ones within the TTL reuse it (each page is still hydrated),
  *                 so both the first calls ("cold") and all calls are reported.
@@ -45,6 +46,8 @@ const { values: args } = parseArgs({
     'min-records': { type: 'string', default: '10000000' },
     manifest: { type: 'string' },
     limit: { type: 'string', default: '50' },
+    // A new sample each run by default: viewers asked about by an earlier run would be answered from OpenSearch's request cache.
+    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
   },
 })
 
@@ -84,7 +87,7 @@ async function sampleViewers(n: number): Promise<string[]> {
     index: `${prefix}follows`,
     body: {
       size: n,
-      query: { function_score: { query: { bool: { must_not: [{ term: { tomb: true } }] } }, random_score: { seed: 7, field: '_seq_no' } } },
+      query: { function_score: { query: { bool: { must_not: [{ term: { tomb: true } }] } }, random_score: { seed: Number(args.seed), field: '_seq_no' } } },
       collapse: { field: 'did' },
       _source: ['did'],
     } as any,
@@ -110,16 +113,20 @@ async function main() {
   const now = args.now === 'data' ? await newestPost() : Date.parse(args.now!)
   note(`${records.toLocaleString()} records under ${prefix}; windows end at ${new Date(now).toISOString()}`)
   if (records < Number(args['min-records'])) note(`note: fewer than ${args['min-records']} records`)
-  const viewers = await sampleViewers(viewerCount)
-  note(`${viewers.length} viewers sampled`)
-  emit({ kind: 'corpus', records, now: new Date(now).toISOString(), viewers: viewers.length })
+  const settings = args.cache!.split(',').map(Number)
+  // Each setting gets viewers of its own: a viewer asked about before would have its ranking
+  // query answered from OpenSearch's request cache, which a first request never is.
+  const sampled = await sampleViewers(viewerCount * settings.length)
+  note(`${sampled.length} viewers sampled`)
+  emit({ kind: 'corpus', records, now: new Date(now).toISOString(), viewers: sampled.length })
 
   const heavy: string | undefined = args.manifest ? JSON.parse(readFileSync(args.manifest, 'utf8')).planted?.timelineViewer?.did : undefined
   const trending = method('app.bsky.unspecced.getTrendingTopics')
   const suggestions = method('app.bsky.actor.getSuggestions')
 
   const started = Date.now()
-  for (const cacheMs of args.cache!.split(',').map(Number)) {
+  for (const [setting, cacheMs] of settings.entries()) {
+    const viewers = sampled.slice(setting * viewerCount, (setting + 1) * viewerCount)
     // A fresh data plane per setting: nothing carried over from the previous one.
     const dataplane = createDataPlane({
       client,
