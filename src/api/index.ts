@@ -51,6 +51,11 @@ import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js
 import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
 import getFeed from '#/api/app/bsky/feed/getFeed.js'
 import getFeedSkeleton from '#/api/app/bsky/feed/getFeedSkeleton.js'
+import getSuggestions from '#/api/app/bsky/actor/getSuggestions.js'
+import getSuggestedFeeds from '#/api/app/bsky/feed/getSuggestedFeeds.js'
+import getSuggestedFollowsByActor from '#/api/app/bsky/graph/getSuggestedFollowsByActor.js'
+import getPopularFeedGenerators from '#/api/app/bsky/unspecced/getPopularFeedGenerators.js'
+import getTrendingTopics from '#/api/app/bsky/unspecced/getTrendingTopics.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -111,4 +116,9 @@ export const methods: readonly XrpcMethod[] = [
   describeFeedGenerator,
   getFeed,
   getFeedSkeleton,
+  getSuggestions,
+  getSuggestedFeeds,
+  getSuggestedFollowsByActor,
+  getPopularFeedGenerators,
+  getTrendingTopics,
 ]

@@ -86,6 +86,14 @@ export const configSchema = z.object({
   BACKFILL_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /** Attempts per repo within one run for transient failures (timeouts, 5xx, 429). */
   BACKFILL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(4),
+  /** How long discovery lists (trending topics, popular feeds, suggestions) are reused, in ms; 0 disables. */
+  DISCOVERY_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /** Trending topics: the recent window, in minutes, compared against the background window. */
+  TRENDING_WINDOW_MINUTES: z.coerce.number().int().positive().max(7 * 24 * 60).default(60),
+  /** Trending topics: the background window, in hours; it should be well longer than the recent one. */
+  TRENDING_BACKGROUND_HOURS: z.coerce.number().int().positive().max(90 * 24).default(7 * 24),
+  /** Trending topics: the fewest distinct accounts posting a tag for it to trend. */
+  TRENDING_MIN_AUTHORS: z.coerce.number().int().positive().default(3),
 })
 
 export type Config = z.infer<typeof configSchema>

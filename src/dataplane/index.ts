@@ -90,6 +90,9 @@ import {
   type RecentLikes,
   type SimilarPostsQuery,
 } from '#/dataplane/feed-algos.js'
+import { createDiscovery, type DiscoveryOptions, type Suggestions } from '#/dataplane/discovery.js'
+import type { Ranked } from '#/dataplane/ranked.js'
+import type { TopicStat, TrendingTopics } from '#/dataplane/trending.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -100,6 +103,7 @@ export type { PostFacets, PostSearchPage, PostSearchRequest }
 export type { Label }
 export type { ActorSearchPage, ActorSearchRequest }
 export type { HotCandidate, HotQuery, PostFilter, RecentLikes, SimilarPostsQuery }
+export type { DiscoveryOptions, Ranked, Suggestions, TopicStat, TrendingTopics }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -245,6 +249,17 @@ export interface DataPlane {
   getFilteredPostsPage(filter: PostFilter, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Generator records naming `serviceDid` as their feed service, newest first. */
   getFeedGensByService(serviceDid: string, limit: number): Promise<StoredRecord[]>
+  // Discovery: ranked lists computed by aggregations and reused briefly (see dataplane/discovery.ts)
+  /** Hashtags trending in the recent window, and the most used over the background window. */
+  getTrendingTopics(): Promise<TrendingTopics>
+  /** Feed generator URIs by likes; with a query, of those whose name or description match it. */
+  getPopularFeedGens(query?: string): Promise<Ranked[]>
+  /** Feed generator URIs liked by whom the viewer follows, then popular ones; not the viewer's own or liked ones. */
+  getSuggestedFeedGens(viewer: string | null): Promise<Ranked[]>
+  /** DIDs followed by many of whom the viewer follows (not the viewer, nor whom it follows), then the most followed lately. */
+  getFollowSuggestions(viewer: string | null): Promise<Suggestions>
+  /** DIDs the followers of `actor` follow more than everyone does (not the actor, the viewer, nor whom it follows). */
+  getCoFollowSuggestions(actor: string, viewer: string | null): Promise<Suggestions>
 }
 
 export interface DataPlaneOptions {
@@ -253,6 +268,8 @@ export interface DataPlaneOptions {
   prefix: string
   /** How long aggregates and follow lists are reused. Default 5 s; 0 disables caching. */
   cacheTtlMs?: number
+  /** Windows, thresholds and reuse of the discovery lists (defaults in dataplane/discovery.ts). */
+  discovery?: Partial<DiscoveryOptions>
 }
 
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
@@ -263,6 +280,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const postCounts = createPostCounts(search, { ttlMs })
   const walk = createPartitionWalk(search, { ttlMs })
   const feeds = createFeedReader(walk)
+  const discovery = createDiscovery(search, (did) => followedDids(did), opts.discovery)
 
   async function followedDids(did: string): Promise<string[]> {
     const hit = ttlMs > 0 ? followed.get(did) : undefined
@@ -345,5 +363,10 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getSimilarPosts: (q) => getSimilarPosts(search, q),
     getFilteredPostsPage: (filter, page) => getFilteredPostsPage(walk, filter, page),
     getFeedGensByService: (serviceDid, limit) => getFeedGensByService(search, serviceDid, limit),
+    getTrendingTopics: () => discovery.trendingTopics(),
+    getPopularFeedGens: (query) => discovery.popularFeedGens(query),
+    getSuggestedFeedGens: (viewer) => discovery.suggestedFeedGens(viewer),
+    getFollowSuggestions: (viewer) => discovery.followSuggestions(viewer),
+    getCoFollowSuggestions: (actor, viewer) => discovery.coFollowSuggestions(actor, viewer),
   }
 }

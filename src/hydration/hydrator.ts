@@ -68,8 +68,11 @@ export class Hydrator {
     return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]), labels })
   }
 
-  /** For detailed profile views: counts, known followers and the starter pack each joined through. */
-  async hydrateProfilesDetailed(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+  /**
+   * For profile views that name the accounts the viewer follows that follow each (suggestions):
+   * the profiles, those known followers, and which of them have a block with the account.
+   */
+  async hydrateProfilesKnownFollowers(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
     const known = ctx.viewer
       ? await this.dataplane.getKnownFollowers(ctx.viewer, dids).catch((err: unknown) => {
           // Known followers are an extra: a failure costs them, not the profile.
@@ -79,19 +82,21 @@ export class Hydrator {
       : new Map()
     const pairs = [...known].flatMap(([subject, k]) => k.sample.map((follower: string) => [subject, follower] as [string, string]))
     const allDids = [...new Set([...dids, ...pairs.map(([, follower]) => follower)])]
-    const [state, profileCounts, blocked] = await Promise.all([
-      this.hydrateProfiles(allDids, ctx, opts),
-      this.dataplane.getProfileCounts(dids),
-      this.dataplane.getBlockedPairs(pairs),
-    ])
+    const [state, blocked] = await Promise.all([this.hydrateProfiles(allDids, ctx, opts), this.dataplane.getBlockedPairs(pairs)])
     const blocksWith = new Map<string, Set<string>>()
     for (const [subject, follower] of blocked) blocksWith.set(subject, (blocksWith.get(subject) ?? new Set()).add(follower))
+    return mergeStates(state, { knownFollowers: known, blocksWith })
+  }
+
+  /** For detailed profile views: counts, known followers and the starter pack each joined through. */
+  async hydrateProfilesDetailed(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+    const [state, profileCounts] = await Promise.all([this.hydrateProfilesKnownFollowers(dids, ctx, opts), this.dataplane.getProfileCounts(dids)])
     const packUris = dids.flatMap((did) => {
       const via = state.actors?.get(did)?.profile?.record.joinedViaStarterPack as { uri?: unknown } | undefined
       return typeof via?.uri === 'string' ? [via.uri] : []
     })
     const packs = await this.hydrateStarterPacksBasic(packUris, ctx)
-    return mergeStates(packs, state, { profileCounts, knownFollowers: known, blocksWith })
+    return mergeStates(packs, state, { profileCounts })
   }
 
   /** For notification views (hydration/notifications.ts). */

@@ -68,3 +68,13 @@ export function viewerRepostMuteExists(did: string, state: HydrationState): bool
 export function viewerQuotepostMuteExists(did: string, state: HydrationState): boolean {
   return !!state.actorMutes?.get(did)?.direct?.onlyQuoteposts
 }
+
+/**
+ * An account worth suggesting to the viewer: shown (hosted), not the viewer, not already
+ * followed, no block either way, not muted.
+ */
+export function suggestableActor(did: string, state: HydrationState): boolean {
+  if (did === state.ctx.viewer || actorIsNotHosted(did, state)) return false
+  if (state.relationships?.get(did)?.following) return false
+  return !viewerBlockExists(did, state) && !viewerMuteExists(did, state)
+}

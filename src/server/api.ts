@@ -23,7 +23,19 @@ export interface ReadApi {
 export function createReadApi(config: Config, client: Client, log: Logger, signer: ServiceSigner): ReadApi {
   const serviceDid = signer.iss
   const identity = identityResolverFromConfig(config, log)
-  const dataplane = createDataPlane({ client, prefix: config.INDEX_PREFIX, cacheTtlMs: config.READ_CACHE_MS })
+  const dataplane = createDataPlane({
+    client,
+    prefix: config.INDEX_PREFIX,
+    cacheTtlMs: config.READ_CACHE_MS,
+    discovery: {
+      cacheTtlMs: config.DISCOVERY_CACHE_MS,
+      trending: {
+        windowMs: config.TRENDING_WINDOW_MINUTES * 60_000,
+        backgroundMs: config.TRENDING_BACKGROUND_HOURS * 3600_000,
+        minAuthors: config.TRENDING_MIN_AUTHORS,
+      },
+    },
+  })
   const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log.child({ component: 'hydration' }), videoUrlBuilder(config.VIDEO_CDN_URL), {
     labelers: configuredLabelers(config),
     modService: config.MOD_SERVICE_DID,

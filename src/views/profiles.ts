@@ -48,9 +48,16 @@ export function profileView(did: string, state: HydrationState): Un$Typed<AppBsk
   }
 }
 
+/** A profile view whose viewer state names the accounts the viewer follows that follow it (suggestions show them). */
+export function profileViewKnownFollowers(did: string, state: HydrationState): Un$Typed<AppBskyActorDefs.ProfileView> | undefined {
+  const base = profileView(did, state)
+  if (!base) return undefined
+  return { ...base, viewer: base.viewer ? { ...base.viewer, knownFollowers: knownFollowers(did, state) } : undefined }
+}
+
 export function profileViewDetailed(did: string, state: HydrationState): Un$Typed<AppBskyActorDefs.ProfileViewDetailed> | undefined {
   const actor = state.actors?.get(did)
-  const base = profileView(did, state)
+  const base = profileViewKnownFollowers(did, state)
   if (!actor || !base) return undefined
   const profile = actor.profile?.record
   const counts = state.profileCounts?.get(did)
@@ -58,7 +65,6 @@ export function profileViewDetailed(did: string, state: HydrationState): Un$Type
   return {
     ...base,
     website: httpsWebsite(profile?.website),
-    viewer: base.viewer ? { ...base.viewer, knownFollowers: knownFollowers(did, state) } : undefined,
     banner: imageUrl(state.ctx.images, 'banner', did, profile?.banner),
     followersCount: counts?.followers ?? 0,
     followsCount: counts?.follows ?? 0,

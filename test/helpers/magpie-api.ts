@@ -41,6 +41,8 @@ export interface MagpieApi {
     params: Record<string, string | number | boolean | string[]>,
     opts: { viewer?: DevAccount; headers?: Record<string, string> },
   ): Promise<Answer & { headers: Headers }>
+  /** Every item of a listing (`key` of each answer), page by page; fails on an error or a repeated cursor. */
+  allPages(nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount): Promise<any[]>
   /** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
   call(nsid: string, input: unknown, viewer?: DevAccount, lxm?: string): Promise<Answer>
   close(): Promise<void>
@@ -74,6 +76,10 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     checkAnswer(nsid, res.status, body)
     return { status: res.status, body, headers: res.headers }
   }
+  const xrpc: MagpieApi['xrpc'] = async (nsid, params, viewer) => {
+    const { status, body } = await xrpcWithHeaders(nsid, params, { viewer })
+    return { status, body }
+  }
 
   return {
     net,
@@ -82,9 +88,21 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     config,
     base,
     serviceToken,
-    async xrpc(nsid, params, viewer) {
-      const { status, body } = await xrpcWithHeaders(nsid, params, { viewer })
-      return { status, body }
+    xrpc,
+    async allPages(nsid, params, key, viewer) {
+      const items: any[] = []
+      let cursor: string | undefined
+      const seen = new Set<string>()
+      for (let pages = 0; pages < 100; pages++) {
+        const { status, body } = await xrpc(nsid, { ...params, ...(cursor ? { cursor } : {}) }, viewer)
+        assert.equal(status, 200, JSON.stringify(body))
+        items.push(...body[key])
+        if (!body.cursor) return items
+        assert.ok(!seen.has(body.cursor), 'cursors do not repeat')
+        seen.add(body.cursor)
+        cursor = body.cursor
+      }
+      throw new Error('too many pages')
     },
     xrpcWithHeaders,
     async call(nsid, input, viewer, lxm = nsid) {

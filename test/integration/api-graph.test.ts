@@ -134,22 +134,8 @@ async function ok(nsid: string, input: unknown, viewer: DevAccount) {
 /** Ask until `ready` accepts the answer (ingest is asynchronous), then return it. */
 const until = (what: string, ask: () => Promise<Answer>, ready: (a: Answer) => boolean) => untilAnswer(what, ask, ready, 30_000)
 
-/** Every item of a listing, page by page; fails on a repeated cursor or item. */
-async function allPages(nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount) {
-  const items: any[] = []
-  let cursor: string | undefined
-  const seen = new Set<string>()
-  for (let pages = 0; pages < 50; pages++) {
-    const { status, body } = await xrpc(nsid, { ...params, ...(cursor ? { cursor } : {}) }, viewer)
-    assert.equal(status, 200, JSON.stringify(body))
-    items.push(...body[key])
-    if (!body.cursor) return items
-    assert.ok(!seen.has(body.cursor), 'cursors do not repeat')
-    seen.add(body.cursor)
-    cursor = body.cursor
-  }
-  throw new Error('too many pages')
-}
+/** Every item of a listing, page by page; fails on a repeated cursor. */
+const allPages = (nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount) => api.allPages(nsid, params, key, viewer)
 
 const dids = (views: { did: string }[]) => views.map((v) => v.did)
 const handleOf = (a: DevAccount) => a.handle

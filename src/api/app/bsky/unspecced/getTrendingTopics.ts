@@ -1,0 +1,36 @@
+import { ids, type AppBskyUnspeccedGetTrendingTopics } from '@atproto/api'
+import { z } from 'zod'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import type { TrendingTopics } from '#/dataplane/index.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { trendingTopicView } from '#/views/topics.js'
+
+const params = z.object({
+  // The lexicon's way for a proxy to name the requester; the service token already does.
+  viewer: param.did().optional(),
+  limit: param.limit({ maximum: 25, default: 10 }),
+})
+
+type Params = z.output<typeof params>
+
+/**
+ * Hashtags trending now (significant in the recent window against the background window) and,
+ * as suggested topics, the most used ones lately. The same for every viewer: nothing to hide.
+ */
+const getTrendingTopics = pipeline<Params, TrendingTopics, AppBskyUnspeccedGetTrendingTopics.OutputSchema>({
+  skeleton: ({ ctx }) => ctx.dataplane.getTrendingTopics(),
+  hydrate: async ({ hydrateCtx }) => ({ ctx: hydrateCtx }),
+  rules: noRules,
+  present: ({ params, skeleton }) => ({
+    topics: skeleton.trending.slice(0, params.limit).map(trendingTopicView),
+    suggested: skeleton.popular.slice(0, params.limit).map(trendingTopicView),
+  }),
+})
+
+export default defineQuery({
+  nsid: ids.AppBskyUnspeccedGetTrendingTopics,
+  params,
+  auth: 'optional',
+  handler: ({ params, viewer, ctx }) => getTrendingTopics(params, ctx, ctx.hydrator.createContext({ viewer })),
+})
