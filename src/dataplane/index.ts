@@ -249,7 +249,6 @@ export interface DataPlane {
   getFilteredPostsPage(filter: PostFilter, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Generator records naming `serviceDid` as their feed service, newest first. */
   getFeedGensByService(serviceDid: string, limit: number): Promise<StoredRecord[]>
-
   // Discovery: ranked lists computed by aggregations and reused briefly (see dataplane/discovery.ts)
   /** Hashtags trending in the recent window, and the most used over the background window. */
   getTrendingTopics(): Promise<TrendingTopics>

@@ -141,6 +141,8 @@ function copier(client: Client, indexBase: string, to: string, batchSize: number
   const recordFamily = namedFamilies.find((f) => f.index === indexBase) ?? (indexBase === genericFamily.index ? genericFamily : undefined)
   return async (from: string, query: Record<string, unknown>): Promise<number> => {
     let written = 0
+    // A search sees only refreshed documents: without this, writes of the last second are missed.
+    await client.indices.refresh({ index: from })
     let res = await client.search({ index: from, scroll: '2m', size: batchSize, version: true, body: { query, sort: ['_doc'] } } as any)
     try {
       for (;;) {

@@ -76,7 +76,6 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     checkAnswer(nsid, res.status, body)
     return { status: res.status, body, headers: res.headers }
   }
-
   const xrpc: MagpieApi['xrpc'] = async (nsid, params, viewer) => {
     const { status, body } = await xrpcWithHeaders(nsid, params, { viewer })
     return { status, body }

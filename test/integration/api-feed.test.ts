@@ -190,7 +190,7 @@ const feedKey = (item: any) => `${item.post.uri} ${item.reason?.uri ?? ''}`
 describe('posts', () => {
   test('the fixtures are indexed', async () => {
     await until('the last fixture', () => xrpc('getPosts', { uris: r.ivyMark!.uri }), (a) => a.body.posts?.length === 1)
-    await until('counts settled', () => xrpc('getPosts', { uris: r.images!.uri }), (a) => a.body.posts[0]?.likeCount === 3 && a.body.posts[0]?.quoteCount === 2)
+    await until('counts settled', () => xrpc('getPosts', { uris: r.images!.uri }), (a) => a.body.posts[0]?.likeCount === 3 && a.body.posts[0]?.quoteCount === 2 && a.body.posts[0]?.repostCount === 1)
   })
 
   test('getPosts: views in the order asked, unknown and deleted ones left out', async () => {
