@@ -1,9 +1,10 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
-import type { z } from 'zod'
+import { z } from 'zod'
 import type { Pipeline } from '#/api/pipeline.js'
 import type { SortKey } from '#/dataplane/index.js'
 import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
 import { defineQuery, type AuthMode, type QueryMethod } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
 
 /**
  * Paging for listing endpoints: cursors carry the data plane's sort keys, and a page thinned by
@@ -83,3 +84,12 @@ export function definePagedQuery<S extends z.ZodType<{ cursor?: string; limit: n
     },
   })
 }
+
+/** Params of the listings of one record's likes, reposts or quotes. */
+export const subjectPageParams = z.object({
+  uri: param.atUri(),
+  // Echoed back; interactions with every version of the record are listed, as the reference AppView does.
+  cid: param.cid().optional(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+})

@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import type { ApiContext } from '#/api/context.js'
 import { cursorFromKey } from '#/api/paging.js'
-import type { HydrationState } from '#/hydration/state.js'
+import type { HydrateCtx, HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
 import { decodeCursor } from '#/server/xrpc/cursor.js'
@@ -131,4 +131,21 @@ export function visibleSearchHits(uris: string[], state: HydrationState, viewer:
     if (viewerBlockExists(author, state)) return false
     return byAuthor || !viewerMuteExists(author, state)
   })
+}
+
+/** The skeleton part every post search endpoint has: a page of hits. */
+export interface SearchHits {
+  uris: string[]
+  byAuthor: boolean
+  cursor?: string
+}
+
+/** The hydrate step of every post search endpoint: post views of the hits. */
+export function hydrateSearchHits(input: { ctx: ApiContext; hydrateCtx: HydrateCtx; skeleton: SearchHits }): Promise<HydrationState> {
+  return input.ctx.hydrator.posts.hydratePosts(input.skeleton.uris, input.hydrateCtx)
+}
+
+/** The rules step of every post search endpoint (visibleSearchHits). */
+export function searchHitRules<S extends SearchHits>({ skeleton, state }: { skeleton: S; state: HydrationState }): S {
+  return { ...skeleton, uris: visibleSearchHits(skeleton.uris, state, state.ctx.viewer, skeleton.byAuthor) }
 }

@@ -2,7 +2,7 @@ import { isDidIdentifier, normalizeHandle, type AtIdentifierString } from '@atpr
 import type { DataPlane, NotificationCandidate } from '#/dataplane/index.js'
 import { acceptLabelers, currentLabelerScope, type LabelerPolicy } from '#/hydration/accepted-labelers.js'
 import { hideTakendown, hydrateLabels, labelSubjectsOfActors } from '#/hydration/labels.js'
-import { hydrateNotifications } from '#/hydration/notifications.js'
+import { hydrateNotificationReasons, hydrateNotificationViews } from '#/hydration/notifications.js'
 import type { Logger } from '#/log.js'
 import { getActorInfos } from '#/hydration/actors.js'
 import { hydrateFeedGens, hydrateLabelers, hydrateLists, hydrateStarterPacks } from '#/hydration/graph.js'
@@ -99,9 +99,14 @@ export class Hydrator {
     return mergeStates(packs, state, { profileCounts })
   }
 
-  /** For notification views (hydration/notifications.ts). */
-  hydrateNotifications(candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateNotifications(this, candidates, ctx)
+  /** What decides each notification candidate's reasons (hydration/notifications.ts). */
+  hydrateNotificationReasons(candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateNotificationReasons(this, candidates, ctx)
+  }
+
+  /** What the notifications kept need for their views and the visibility rules. */
+  hydrateNotificationViews(candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+    return hydrateNotificationViews(this, candidates, ctx)
   }
 
   /** For list views (basic): the list records, owners, member counts and the viewer's list blocks. */

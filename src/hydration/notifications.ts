@@ -7,16 +7,15 @@ import { embeddedRecordUri, hiddenRepliesOf, isPostUri, threadgateUriOf } from '
 import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
 
 /**
- * For notification views: everything that decides whether and why each candidate notifies the
- * viewer (its post's gates and ancestors), everything that may hide it (its author's status and
- * relationship to the viewer, whether the record it is about still exists or sits in a thread
- * the viewer muted), and what the views show (authors' profiles, the starter pack a follow came
- * through).
+ * What decides whether and why each candidate notifies the viewer: its post's gates and
+ * ancestors, whether the record it is about still exists, and whether that record sits in a
+ * thread the viewer muted. Enough to count notifications; listing them adds
+ * hydrateNotificationViews for the ones kept.
  */
-export async function hydrateNotifications(h: Hydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateNotificationReasons(h: Hydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
   const posts = candidates.filter((c) => c.family === 'posts').map((c) => c.record)
   const given = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
-  const [postState, ancestors] = await Promise.all([
+  const [postState, { chains, known }] = await Promise.all([
     h.posts.hydratePosts(
       posts.map((p) => p.uri),
       ctx,
@@ -24,28 +23,21 @@ export async function hydrateNotifications(h: Hydrator, candidates: Notification
     ),
     ancestorsOf(h, posts),
   ])
+  // Posts already read (the candidates, what they quote, their roots) are not read again. A post
+  // hydrated as null may only be hidden (a takedown label), not gone: that one is read.
+  for (const [uri, info] of postState.posts ?? []) if (info && !known.has(uri)) known.set(uri, info)
 
   const subjects = new Set<string>()
-  const packs = new Set<string>()
-  for (const { record } of candidates) {
-    for (const uri of possibleSubjects(record)) subjects.add(uri)
-    const via = (record.record as { via?: { uri?: unknown } }).via?.uri
-    if (typeof via === 'string' && via.includes('/app.bsky.graph.starterpack/')) packs.add(via)
-  }
-  for (const chain of ancestors.values()) for (const uri of chain) subjects.add(uri)
-  const rootUris = [...new Set(posts.map((p) => replyRootOf(p) ?? p.uri))]
-  const viewer = ctx.viewer
-  const [profiles, packState, subjectRecords, gates, labels] = await Promise.all([
-    h.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
-    h.hydrateStarterPacksBasic([...packs], ctx),
-    h.dataplane.getRecords([...subjects]),
-    h.dataplane.getRecords(rootUris.map(threadgateUriOf)),
-    // Labels on the notifying records themselves (posts got theirs with the posts).
-    hydrateLabels(h.dataplane, candidates.filter((c) => c.family !== 'posts').map((c) => c.record.uri), ctx),
-  ])
+  for (const { record } of candidates) for (const uri of possibleSubjects(record)) subjects.add(uri)
+  for (const chain of chains.values()) for (const uri of chain) subjects.add(uri)
+  const unread = [...subjects].filter((uri) => !known.has(uri))
+  const found = await h.dataplane.getRecords(unread)
+  for (const uri of unread) known.set(uri, found.get(uri) ?? null)
+
   // A subject's thread: its root, read from the subject itself when it is a post.
   const subjectRoots = new Map<string, string>()
-  for (const uri of subjects) if (isPostUri(uri)) subjectRoots.set(uri, replyRootOf(subjectRecords.get(uri)) ?? uri)
+  for (const uri of subjects) if (isPostUri(uri)) subjectRoots.set(uri, replyRootOf(known.get(uri) ?? undefined) ?? uri)
+  const viewer = ctx.viewer
   const mutedRoots = viewer ? await h.dataplane.getMutesOf(viewer, 'thread', [...new Set(subjectRoots.values())]) : new Map()
 
   const postContexts = new Map<string, PostContext>()
@@ -55,16 +47,35 @@ export async function hydrateNotifications(h: Hydrator, candidates: Notification
     postContexts.set(post.uri, {
       violatesThreadGate: info?.violatesThreadGate ?? false,
       violatesEmbeddingRules: info?.violatesEmbeddingRules ?? false,
-      ancestors: ancestors.get(post.uri) ?? [],
-      hiddenReplies: hiddenRepliesOf(gates.get(threadgateUriOf(root))),
+      ancestors: chains.get(post.uri) ?? [],
+      // The roots' threadgates came with the posts.
+      hiddenReplies: hiddenRepliesOf(postState.threadgates?.get(threadgateUriOf(root))),
     })
   }
-  return mergeStates(postState, profiles, packState, {
-    labels,
+  return mergeStates(postState, {
     notificationPosts: postContexts,
-    notificationSubjects: new Map([...subjects].map((uri) => [uri, subjectRecords.has(uri)])),
+    notificationSubjects: new Map([...subjects].map((uri) => [uri, !!known.get(uri)])),
     mutedThreadSubjects: new Set([...subjectRoots].filter(([, root]) => mutedRoots.has(root)).map(([uri]) => uri)),
   })
+}
+
+/**
+ * What the visibility rules and the views read for the notifications kept: their authors'
+ * profiles and relationships to the viewer, the starter pack a follow came through, and labels
+ * on the notifying records (posts got theirs with hydrateNotificationReasons).
+ */
+export async function hydrateNotificationViews(h: Hydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+  const packs = new Set<string>()
+  for (const { record } of candidates) {
+    const via = (record.record as { via?: { uri?: unknown } }).via?.uri
+    if (typeof via === 'string' && via.includes('/app.bsky.graph.starterpack/')) packs.add(via)
+  }
+  const [profiles, packState, labels] = await Promise.all([
+    h.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
+    h.hydrateStarterPacksBasic([...packs], ctx),
+    hydrateLabels(h.dataplane, candidates.filter((c) => c.family !== 'posts').map((c) => c.record.uri), ctx),
+  ])
+  return mergeStates(profiles, packState, { labels })
 }
 
 /** Records a candidate's notification may be about (its reasonSubject), whatever the reason turns out to be. */
@@ -77,8 +88,9 @@ function possibleSubjects(record: StoredRecord): string[] {
 /**
  * Each reply's ancestors, parent first, up to REPLY_NOTIFY_HEIGHT levels: one batched read per
  * level. A missing post is the chain's last link (what was above it is not known any more).
+ * Also answers every post read on the way (null when missing).
  */
-async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<string, string[]>> {
+async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<{ chains: Map<string, string[]>; known: Map<string, StoredRecord | null> }> {
   const chains = new Map<string, string[]>()
   const known = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
   // The post each chain has reached; a chain stops when its tip has no parent.
@@ -100,5 +112,5 @@ async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<Map<stri
     }
     tips = next
   }
-  return chains
+  return { chains, known }
 }

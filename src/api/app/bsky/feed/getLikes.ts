@@ -1,22 +1,15 @@
 import { ids, type AppBskyFeedGetLikes } from '@atproto/api'
 import { normalizeDatetimeAlways } from '@atproto/syntax'
-import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import type { z } from 'zod'
+import { cursorFromKey, definePagedQuery, keyFromCursor, subjectPageParams } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
-import { param } from '#/server/xrpc/params.js'
 import { profileView } from '#/views/profiles.js'
 
-const params = z.object({
-  uri: param.atUri(),
-  // Echoed back; likes of every version are listed, as the reference AppView does.
-  cid: param.cid().optional(),
-  limit: param.limit({ maximum: 100, default: 50 }),
-  cursor: param.cursor().optional(),
-})
+const params = subjectPageParams
 
 type Params = z.output<typeof params>
 

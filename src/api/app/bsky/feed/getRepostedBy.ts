@@ -1,20 +1,13 @@
 import { ids, type AppBskyFeedGetRepostedBy } from '@atproto/api'
-import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import type { z } from 'zod'
+import { cursorFromKey, definePagedQuery, keyFromCursor, subjectPageParams } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { param } from '#/server/xrpc/params.js'
 import { profileView } from '#/views/profiles.js'
 
-const params = z.object({
-  uri: param.atUri(),
-  // Echoed back; reposts of every version are listed, as the reference AppView does.
-  cid: param.cid().optional(),
-  limit: param.limit({ maximum: 100, default: 50 }),
-  cursor: param.cursor().optional(),
-})
+const params = subjectPageParams
 
 type Params = z.output<typeof params>
 

@@ -2,7 +2,7 @@ import { ids, type AppBskyFeedSearchPosts } from '@atproto/api'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, timeParam, visibleSearchHits } from '#/api/post-search.js'
+import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, searchHitRules, hydrateSearchHits, timeParam, type SearchHits } from '#/api/post-search.js'
 import { param } from '#/server/xrpc/params.js'
 import { postView } from '#/views/posts.js'
 
@@ -24,10 +24,7 @@ const params = z.object({
 
 type Params = z.output<typeof params>
 
-interface Skeleton {
-  uris: string[]
-  byAuthor: boolean
-  cursor?: string
+interface Skeleton extends SearchHits {
   hitsTotal?: number
 }
 
@@ -48,8 +45,8 @@ const searchPosts = pipeline<Params, Skeleton, AppBskyFeedSearchPosts.OutputSche
     const page = await ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after, withTotal: !after })
     return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), hitsTotal: page.hitsTotal }
   },
-  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydratePosts(skeleton.uris, hydrateCtx),
-  rules: ({ skeleton, state }) => ({ ...skeleton, uris: visibleSearchHits(skeleton.uris, state, state.ctx.viewer, skeleton.byAuthor) }),
+  hydrate: hydrateSearchHits,
+  rules: searchHitRules,
   present: ({ skeleton, state }) => ({
     posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []),
     cursor: skeleton.cursor,

@@ -3,7 +3,7 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, timeParam, visibleSearchHits } from '#/api/post-search.js'
+import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, searchHitRules, hydrateSearchHits, timeParam, type SearchHits } from '#/api/post-search.js'
 import { param } from '#/server/xrpc/params.js'
 import { postView } from '#/views/posts.js'
 
@@ -47,10 +47,7 @@ const params = z.object({
 
 type Params = z.output<typeof params>
 
-interface Skeleton {
-  uris: string[]
-  byAuthor: boolean
-  cursor?: string
+interface Skeleton extends SearchHits {
   hitsTotal?: number
   detectedQueryLanguages?: string[]
 }
@@ -75,8 +72,8 @@ const searchPostsV2 = pipeline<Params, Skeleton, AppBskyFeedSearchPostsV2.Output
     const page = await ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after, withTotal: !after })
     return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), hitsTotal: page.hitsTotal, detectedQueryLanguages: search.languages }
   },
-  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydratePosts(skeleton.uris, hydrateCtx),
-  rules: ({ skeleton, state }) => ({ ...skeleton, uris: visibleSearchHits(skeleton.uris, state, state.ctx.viewer, skeleton.byAuthor) }),
+  hydrate: hydrateSearchHits,
+  rules: searchHitRules,
   present: ({ skeleton, state }) => ({
     posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []),
     cursor: skeleton.cursor,

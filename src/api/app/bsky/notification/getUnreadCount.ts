@@ -31,7 +31,7 @@ export default defineQuery({
       return { count: await ctx.dataplane.countNotificationCandidates({ ...query, threads: [] }) }
     }
     const hydrateCtx = ctx.hydrator.createContext({ viewer: me })
-    const hydrated = await ctx.hydrator.hydrateNotifications(page.items, hydrateCtx)
+    const hydrated = await ctx.hydrator.hydrateNotificationReasons(page.items, hydrateCtx)
     // What the reference AppView counts: every notification it holds for the account, including
     // those its listing then hides (blocked or muted authors, records that are gone).
     return { count: derivedNotifications(me, page.items, query.reasons, hydrated, { liveSubjects: false }).length }

@@ -25,7 +25,7 @@ interface Skeleton {
   items: NotificationItem[]
   cursor?: string
   lastSeen?: string
-  /** Deciding reasons takes the candidates' hydration, so the skeleton hydrates as it goes. */
+  /** Deciding reasons takes the candidates' gates and threads, so the skeleton reads those as it goes. */
   state: HydrationState
 }
 
@@ -47,7 +47,7 @@ const listNotifications = pipeline<Params, Skeleton, Output>({
     let after = keyFromCursor(params.cursor, 3)
     for (let round = 0; round < MAX_ROUNDS && items.length < params.limit; round++) {
       const page = await ctx.dataplane.getNotificationCandidates(query, { after, limit: params.limit - items.length })
-      const hydrated = await ctx.hydrator.hydrateNotifications(page.items, hydrateCtx)
+      const hydrated = await ctx.hydrator.hydrateNotificationReasons(page.items, hydrateCtx)
       state = mergeStates(state, hydrated)
       items.push(...derivedNotifications(query.recipient, page.items, query.reasons, hydrated, { liveSubjects: true }))
       after = page.next
@@ -57,7 +57,8 @@ const listNotifications = pipeline<Params, Skeleton, Output>({
     const lastSeen = params.lastSeen ?? (params.cursor || !items[0] ? undefined : notificationTime(items[0]))
     return { items, cursor: cursorFromKey(after), lastSeen, state }
   },
-  hydrate: async ({ skeleton }) => skeleton.state,
+  hydrate: async ({ ctx, hydrateCtx, skeleton }) =>
+    mergeStates(skeleton.state, await ctx.hydrator.hydrateNotificationViews([...new Set(skeleton.items.map((item) => item.candidate))], hydrateCtx)),
   rules: ({ params, skeleton, state }) => ({ ...skeleton, items: visibleNotifications(params.query.recipient, skeleton.items, state) }),
   present: ({ skeleton, state }) => ({
     notifications: skeleton.items.flatMap((item) => notificationView(item, skeleton.lastSeen, state) ?? []),

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, timeParam, visibleSearchHits } from '#/api/post-search.js'
+import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, searchHitRules, hydrateSearchHits, timeParam, type SearchHits } from '#/api/post-search.js'
 import type { PostFacets } from '#/dataplane/index.js'
 import { param } from '#/server/xrpc/params.js'
 import { postView } from '#/views/posts.js'
@@ -34,10 +34,7 @@ interface Output {
   histogram: PostFacets['histogram']
 }
 
-interface Skeleton {
-  uris: string[]
-  byAuthor: boolean
-  cursor?: string
+interface Skeleton extends SearchHits {
   facets: PostFacets
 }
 
@@ -60,8 +57,8 @@ const searchPostsFaceted = pipeline<Params, Skeleton, Output>({
     ])
     return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), facets }
   },
-  hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.posts.hydratePosts(skeleton.uris, hydrateCtx),
-  rules: ({ skeleton, state }) => ({ ...skeleton, uris: visibleSearchHits(skeleton.uris, state, state.ctx.viewer, skeleton.byAuthor) }),
+  hydrate: hydrateSearchHits,
+  rules: searchHitRules,
   // Facet counts are over every match, before the viewer's blocks and mutes (counts, not content).
   present: ({ skeleton, state }) => {
     const { facets } = skeleton
