@@ -2,7 +2,8 @@ import { live } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
-import type { FamilyIndex, Searcher } from '#/dataplane/search.js'
+import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
+import { uriOfDeletionNotice } from '#/indexing/operations.js'
 
 /**
  * Notifications are not stored: they are the records that address an account (likes and
@@ -23,6 +24,7 @@ export type NotificationReason =
   | 'like-via-repost'
   | 'repost-via-repost'
   | 'verified'
+  | 'unverified'
 
 export const NOTIFICATION_REASONS: readonly NotificationReason[] = [
   'like',
@@ -35,6 +37,7 @@ export const NOTIFICATION_REASONS: readonly NotificationReason[] = [
   'like-via-repost',
   'repost-via-repost',
   'verified',
+  'unverified',
 ]
 
 export interface NotificationQuery {
@@ -58,7 +61,21 @@ export interface NotificationQuery {
 export interface NotificationCandidate {
   family: FamilyIndex
   record: StoredRecord
+  /**
+   * A verification deleted since, as its tombstone (`verified`, at the verification's time) or
+   * its withdrawal notice (`unverified`, at the delete's) tells it: `record` is the lexicon's
+   * stand-in for a deleted record, under the verification's URI.
+   */
+  withdrawn?: 'verified' | 'unverified'
 }
+
+/** app.bsky.notification.defs#recordDeleted: the record of a notification whose record is gone. */
+export const RECORD_DELETED = { $type: 'app.bsky.notification.defs#recordDeleted' }
+/** Its CID (DAG-CBOR, sha-256), as the reference AppView serves it; checked by a unit test. */
+export const RECORD_DELETED_CID = 'bafyreidad6nyekfa4a67yfb573ptxiv6s7kyxyg2ra6qbbemcruadvtuim'
+
+/** Families whose tombstones can be news (RecordFamily.onDelete): their candidates include tombstones. */
+const DELETION_NEWS = new Set<FamilyIndex>(['verifications'])
 
 const STARTER_PACK = 'app.bsky.graph.starterpack'
 const POST = 'app.bsky.feed.post'
@@ -89,7 +106,10 @@ function reasonClause(reason: NotificationReason, q: NotificationQuery): { famil
     case 'starterpack-joined':
       return { family: 'profiles', clause: { prefix: { joinedViaStarterPack: `at://${me}/${STARTER_PACK}/` } } }
     case 'verified':
-      return { family: 'verifications', clause: { term: { subjectDid: me } } }
+      // Live verifications and the tombstones of withdrawn ones (plain tombstones have no subject).
+      return { family: 'verifications', clause: { bool: { filter: [{ term: { subjectDid: me } }], must_not: [{ term: { notifies: 'unverified' } }] } } }
+    case 'unverified':
+      return { family: 'verifications', clause: { bool: { filter: [{ term: { subjectDid: me } }, { term: { notifies: 'unverified' } }] } } }
   }
 }
 
@@ -97,7 +117,7 @@ function reasonClause(reason: NotificationReason, q: NotificationQuery): { famil
 const NO_SELF = new Set<FamilyIndex>(['likes', 'reposts', 'posts'])
 
 /** Per family: the filter clauses that select its candidates. */
-function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[] }[] {
+function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[]; withDeleted: boolean }[] {
   const byFamily = new Map<FamilyIndex, object[]>()
   for (const reason of q.reasons) {
     const { family, clause } = reasonClause(reason, q)
@@ -110,7 +130,7 @@ function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[
     const excluded = [...(NO_SELF.has(family) ? [q.recipient] : []), ...(q.hiddenAuthors ?? [])]
     if (excluded.length > 0) filter.push({ bool: { must_not: [{ terms: { did: excluded } }] } })
     if (q.after) filter.push({ range: { sortAt: { gt: q.after } } })
-    return { family, filter }
+    return { family, filter, withDeleted: DELETION_NEWS.has(family) }
   })
 }
 
@@ -119,15 +139,31 @@ export function getNotificationCandidates(walk: PartitionWalk, q: NotificationQu
   if (q.reasons.length === 0) return Promise.resolve({ items: [] })
   const sources = sourcesOf(q).map((s) => ({ ...s, source: true }))
   return walk(sources, page, (family, hit) => {
+    if (hit._source?.tomb) return withdrawnCandidate(family, hit)
     const record = storedRecordOf(hit)
     return record ? { family, record } : undefined
   })
+}
+
+/**
+ * A tombstone the query found: only those of withdrawn verifications carry a subject, so it is
+ * one (`verified`) or the notice of its withdrawal (`unverified`), told apart by the notice's id.
+ */
+function withdrawnCandidate(family: FamilyIndex, hit: Hit): NotificationCandidate | undefined {
+  const at = hit.sort?.[0]
+  if (typeof at !== 'number') return undefined
+  // sortAt is left out of _source; the hit's sort key is it.
+  const time = new Date(at).toISOString()
+  const uri = uriOfDeletionNotice(hit._id)
+  const record: StoredRecord = { uri, did: hit._source!.did, cid: RECORD_DELETED_CID, record: RECORD_DELETED, indexedAt: time, sortedAt: time }
+  return { family, record, withdrawn: uri === hit._id ? 'verified' : 'unverified' }
 }
 
 /** How many candidates there are (exact; one count per family in one round trip). */
 export async function countNotificationCandidates(search: Searcher, q: NotificationQuery): Promise<number> {
   if (q.reasons.length === 0) return 0
   const results = await search.many(
+    // Tombstones are never counted: the reference counts only notifications whose record it still holds.
     sourcesOf(q).map(({ family, filter }) => ({ index: family, body: { size: 0, track_total_hits: true, query: live(...filter) } })),
   )
   return results.reduce((sum, r) => sum + (r.total ?? 0), 0)

@@ -19,6 +19,8 @@ export interface WalkSource {
   filter: object[]
   /** `_source` of the hits: false when the id and sort key are enough. */
   source: boolean | string[]
+  /** Tombstones may match too (its filter then decides which: deletions that are news). */
+  withDeleted?: boolean
 }
 
 interface Partition {
@@ -72,7 +74,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
           body: {
             size: want,
             track_total_hits: false,
-            query: live({ terms: { _index: indices } }, ...source.filter),
+            query: (source.withDeleted ? matchAll : live)({ terms: { _index: indices } }, ...source.filter),
             sort: NEWEST_FIRST,
             _source: source.source,
             ...(after ? { search_after: after } : {}),
@@ -93,7 +95,12 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
   }
 }
 
-/** Every partition of the family behind its read alias, with the newest sortAt it holds; empty ones are left out. */
+const matchAll = (...filter: object[]) => ({ bool: { filter } })
+
+/**
+ * Every partition of the family behind its read alias, with the newest sortAt it holds; empty
+ * ones are left out. Tombstones count: those that sources read carry a sortAt (plain ones have none).
+ */
 async function newestPerPartition(search: Searcher, family: FamilyIndex): Promise<Partition[]> {
   const res = await search.client.indices.getAlias({ name: search.alias(family) }, { ignore: [404] })
   const indices = res.statusCode === 404 ? [] : Object.keys((res.body ?? {}) as Record<string, unknown>).sort()
@@ -105,7 +112,7 @@ async function newestPerPartition(search: Searcher, family: FamilyIndex): Promis
         size: 1,
         track_total_hits: false,
         _source: false,
-        query: live({ term: { _index: index } }),
+        query: { term: { _index: index } },
         sort: [{ sortAt: { order: 'desc' } }],
       },
     })),

@@ -32,4 +32,19 @@ export interface RecordFamily {
   /** Monthly partitions by the TID rkey's time (high-volume families), or one index. */
   readonly partitioned: boolean
   transform(input: RecordInput): RecordDocument
+  /**
+   * For a family whose deletion is news to someone (a withdrawn verification): given the live
+   * document the delete removes, what its tombstone keeps and the notice that announces the
+   * deletion (`deletedAt` is when Magpie saw it). The firehose does not carry deleted records, so
+   * each delete costs a read (ingest/deleted-records.ts): only for rare families.
+   */
+  onDelete?(deleted: RecordDocument, deletedAt: string): DeletionNews | undefined
+}
+
+/** What a deletion leaves behind in the index when it is news (see RecordFamily.onDelete). */
+export interface DeletionNews {
+  /** Fields the tombstone keeps. */
+  kept: RecordDocument
+  /** The announcement, a document of its own beside the tombstone. */
+  notice: RecordDocument
 }

@@ -1,5 +1,5 @@
 import type { BulkOp } from '#/indexing/bulk-writer.js'
-import type { RecordFamily, RecordInput } from '#/indexing/family.js'
+import type { RecordDocument, RecordFamily, RecordInput } from '#/indexing/family.js'
 import { genericFamily } from '#/indexing/transforms/generic.js'
 import { recordId, routeIndexForRecord, singleIndex } from '#/indexing/route.js'
 
@@ -30,9 +30,11 @@ export function recordDeleteOp(
   family: RecordFamily,
   ref: { did: string; collection: string; rkey: string },
   version: number,
+  /** What the tombstone keeps of the deleted document (RecordFamily.onDelete). */
+  kept?: RecordDocument,
 ): BulkOp {
   const id = recordId(ref.did, ref.collection, ref.rkey)
-  const tombstone: Record<string, unknown> = { tomb: true, did: ref.did }
+  const tombstone: Record<string, unknown> = { ...kept, tomb: true, did: ref.did }
   // The generic family keeps the collection so that unknown lexicons stay addressable.
   if (family === genericFamily) tombstone.collection = ref.collection
   return {
@@ -41,6 +43,33 @@ export function recordDeleteOp(
     ref: id,
   }
 }
+
+/**
+ * The notice of a deletion that is news to someone (RecordFamily.onDelete), beside the
+ * record's tombstone under `<uri>#deleted`, at the delete's revision so that a replayed delete
+ * writes nothing new. It is a tombstone too: only the reads that look for notices find it.
+ */
+export function deletionNoticeOp(
+  prefix: string,
+  family: RecordFamily,
+  ref: { did: string; collection: string; rkey: string },
+  version: number,
+  notice: RecordDocument,
+): BulkOp {
+  const id = deletionNoticeId(recordId(ref.did, ref.collection, ref.rkey))
+  return {
+    action: { index: { _index: routeIndexForRecord(prefix, family, ref.rkey), _id: id, version, version_type: 'external' } },
+    body: JSON.stringify({ ...notice, tomb: true, did: ref.did }),
+    ref: id,
+  }
+}
+
+const NOTICE_SUFFIX = '#deleted'
+
+export const deletionNoticeId = (uri: string): string => `${uri}${NOTICE_SUFFIX}`
+
+/** The record URI a deletion notice's id names. */
+export const uriOfDeletionNotice = (id: string): string => (id.endsWith(NOTICE_SUFFIX) ? id.slice(0, -NOTICE_SUFFIX.length) : id)
 
 /**
  * Actor documents gather two streams about one DID (identity and account status), so they are

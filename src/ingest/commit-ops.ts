@@ -1,8 +1,8 @@
 import type { BulkOp } from '#/indexing/bulk-writer.js'
-import type { RecordFamily } from '#/indexing/family.js'
+import type { RecordDocument, RecordFamily } from '#/indexing/family.js'
 import { familyForCollection, genericFamily } from '#/indexing/families.js'
 import type { RecordOpEvent } from '#/ingest/record-ops.js'
-import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
+import { deletionNoticeOp, recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
 import { toRecordJson } from '#/indexing/record-json.js'
 import { versionForRev } from '#/indexing/tid.js'
 import { validateRecord } from '#/indexing/validate-record.js'
@@ -59,7 +59,14 @@ export function isSkipped(result: BulkOp | SkippedRecord): result is SkippedReco
  * What cannot be indexed is counted and logged with its URI; it never stops the commit's
  * other operations.
  */
-export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: string, log: Logger): BulkOp[] {
+export function opsForCommit(
+  prefix: string,
+  evts: RecordOpEvent[],
+  indexedAt: string,
+  log: Logger,
+  /** For deletes of families with `onDelete`: the documents they remove, by URI (ingest/deleted-records.ts). */
+  deleted: ReadonlyMap<string, RecordDocument> = new Map(),
+): BulkOp[] {
   const ops: BulkOp[] = []
   for (const evt of evts) {
     const version = versionForRev(evt.rev)
@@ -69,7 +76,10 @@ export function opsForCommit(prefix: string, evts: RecordOpEvent[], indexedAt: s
     }
     const family = familyForCollection(evt.collection)
     if (evt.event === 'delete') {
-      ops.push(recordDeleteOp(prefix, family, evt, version))
+      const before = deleted.get(evt.uri)
+      const news = before && family.onDelete?.(before, indexedAt)
+      ops.push(recordDeleteOp(prefix, family, evt, version, news?.kept))
+      if (news) ops.push(deletionNoticeOp(prefix, family, evt, version, news.notice))
       recordOps.inc({ collection: metricLabel(family, evt.collection), action: 'delete' })
       continue
     }

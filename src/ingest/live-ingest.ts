@@ -4,6 +4,7 @@ import { BulkWriter } from '#/indexing/bulk-writer.js'
 import { actorAccountOp, actorIdentityPendingOp, repoResyncOp } from '#/indexing/operations.js'
 import { describe, readFirehose, type FirehoseMessage } from '#/ingest/firehose-reader.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
+import { readDeletedRecords } from '#/ingest/deleted-records.js'
 import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier.js'
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
@@ -102,7 +103,9 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
 
   try {
     for await (const msg of reader) {
-      armIdle()
+      // The idle clock runs only while we wait for the next message: handling one may wait on
+      // OpenSearch (back-pressure, reading back a deleted record), which is not idleness.
+      clearTimeout(idleTimer)
       events++
       firehoseEvents.inc({ type: msg.type })
       noteEventTime(msg.body.time)
@@ -119,12 +122,10 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
       }
       const wait = writer.ready()
       if (wait) {
-        // Waiting on OpenSearch is not idleness: the idle clock only runs while we are reading.
-        clearTimeout(idleTimer)
         opts.priority?.liveBlocked(wait)
         await wait
-        armIdle()
       }
+      armIdle()
     }
   } catch (err) {
     if (!stop.signal.aborted) throw err
@@ -161,8 +162,9 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
           recordsSkipped.inc({ collection: 'other', reason: 'unreadable-op' })
           log.warn({ seq: msg.seq, did: body.repo, path: s.path, reason: s.reason }, 'record operation not indexed')
         }
+        const deleted = await readDeletedRecords(opts.client, prefix, result.ops, () => writer.flush(), log)
         const indexedAt = new Date().toISOString()
-        for (const op of opsForCommit(prefix, result.ops, indexedAt, log)) writer.add(op)
+        for (const op of opsForCommit(prefix, result.ops, indexedAt, log, deleted)) writer.add(op)
         opts.identity.noticeDid(body.repo)
         return
       }

@@ -46,6 +46,8 @@ export function notificationsOf(recipient: string, candidate: NotificationCandid
       return typeof pack === 'string' && didOfUri(pack) === recipient ? [{ reason: 'starterpack-joined', reasonSubject: pack }] : []
     }
     case 'verifications':
+      // A withdrawn verification's record is gone; the query matched its subject to the recipient.
+      if (candidate.withdrawn) return [{ reason: candidate.withdrawn }]
       return value.subject === recipient ? [{ reason: 'verified' }] : []
     case 'posts':
       return post ? postNotification(recipient, record, post) : []

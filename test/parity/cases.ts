@@ -2,7 +2,7 @@ import type { AccountName, Scenario } from './scenario.js'
 
 /**
  * The requests the parity suite sends to both AppViews: every read endpoint of SPEC §4 except
- * search and feeds served by generators, each from several viewers (anonymous,
+ * post search and feeds served by generators, each from several viewers (anonymous,
  * the author, followers, a blocked and a blocking account, a muted one…). Parameters are
  * functions of the seeded scenario, so the list is fixed before the network exists.
  */
@@ -58,6 +58,19 @@ const everyone = (s: Scenario) => ({
   actors: [did(s, 'alice'), 'bob.test', did(s, 'carol'), did(s, 'dan'), did(s, 'eve'), 'regina.test', did(s, 'hank'), did(s, 'ivan'), UNKNOWN_DID],
 })
 add(PROFILES, 'everyone', [null, 'bob', 'carol', 'dan'], everyone)
+
+// Actor search, where the reference gives meaningful answers: without a search service it
+// matches handles by substring (newest account first), while Magpie ranks by relevance, so the
+// queries are ones that only the intended accounts' handles answer, plus an account the rules
+// hide. (Not "hank", deactivated: Magpie's partial matching then finds Frank, as it should.)
+for (const nsid of ['app.bsky.actor.searchActors', 'app.bsky.actor.searchActorsTypeahead']) {
+  add(nsid, '"carol" (blocked by alice)', [null, 'bob', 'alice'], () => ({ q: 'carol' }))
+  add(nsid, '"@frank"', [null, 'frank'], () => ({ q: '@frank' }))
+  add(nsid, '"gina" (now regina)', [null, 'alice'], () => ({ q: 'gina' }))
+  add(nsid, '"labby" (a labeler)', ['bob'], () => ({ q: 'labby' }))
+  add(nsid, '"ivan" (taken down)', [null], () => ({ q: 'ivan' }))
+  add(nsid, '"zzzz" (no one)', [null], () => ({ q: 'zzzz' }))
+}
 
 // app.bsky.feed
 const TIMELINE = 'app.bsky.feed.getTimeline'
@@ -232,6 +245,7 @@ add(NOTIFICATIONS, 'likes and reposts', ['alice', 'bob'], () => ({ reasons: ['li
 add(NOTIFICATIONS, 'replies', ['alice', 'bob'], () => ({ reasons: ['reply'] }))
 add(NOTIFICATIONS, 'mentions, quotes, via reposts', ['alice', 'bob', 'gina'], () => ({ reasons: ['mention', 'quote', 'like-via-repost', 'repost-via-repost'] }))
 add(NOTIFICATIONS, 'follows, joins and verifications', ['alice', 'bob'], () => ({ reasons: ['follow', 'starterpack-joined', 'verified'] }))
+add(NOTIFICATIONS, 'withdrawn verifications', ['alice'], () => ({ reasons: ['unverified'] }))
 add(NOTIFICATIONS, 'priority', ['alice', 'bob'], () => ({ priority: true }))
 add(NOTIFICATIONS, 'seenAt is refused', ['alice'], () => ({ seenAt: '2024-01-01T00:00:00.000Z' }))
 const UNREAD = 'app.bsky.notification.getUnreadCount'

@@ -368,6 +368,11 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
 
   await opts.contentWritten?.(accounts)
 
+  // Bob verifies Alice and withdraws it: she hears of both (written after a backfill joins, so
+  // every mode sees the verification before its delete).
+  refs.bobVerifiesAlice = await write(bob, 'app.bsky.graph.verification', { subject: alice.did, handle: alice.handle, displayName: 'Alice', createdAt: now() })
+  await del(bob, refs.bobVerifiesAlice.uri)
+
   // Deletions: a quoted post, a like, a follow, a repost, a reply, and a parent with a reply.
   refs.r6 = await reply(bob, refs.a1, refs.a1, 'A reply Bob regrets')
   await del(bob, refs.r6.uri)

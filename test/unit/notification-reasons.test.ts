@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { cidForRecord } from '@atproto/repo'
 import type { NotificationCandidate } from '#/dataplane/index.js'
+import { RECORD_DELETED, RECORD_DELETED_CID } from '#/dataplane/notifications.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import { notificationsOf, type PostContext } from '#/rules/notifications.js'
 
@@ -75,4 +77,12 @@ test('follows, joins and verifications', () => {
   assert.deepEqual(notificationsOf(ME, candidate('profiles', BOB, { joinedViaStarterPack: { uri: pack, cid: 'bafy' } })), [{ reason: 'starterpack-joined', reasonSubject: pack }])
   assert.deepEqual(notificationsOf(ME, candidate('verifications', BOB, { subject: ME })), [{ reason: 'verified' }])
   assert.deepEqual(notificationsOf(ME, candidate('verifications', BOB, { subject: CAROL })), [])
+  // A withdrawn verification: its record is gone, its tombstone and notice say what it was.
+  for (const withdrawn of ['verified', 'unverified'] as const) {
+    assert.deepEqual(notificationsOf(ME, { ...candidate('verifications', BOB, RECORD_DELETED), withdrawn }), [{ reason: withdrawn }])
+  }
+})
+
+test('a deleted record stands in under the CID the reference AppView gives it', async () => {
+  assert.equal((await cidForRecord(RECORD_DELETED)).toString(), RECORD_DELETED_CID)
 })

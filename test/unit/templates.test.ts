@@ -38,7 +38,10 @@ function readTemplate(index: string): IndexTemplate {
   return JSON.parse(readFileSync(new URL(`${index}.json`, TEMPLATES), 'utf8')) as IndexTemplate
 }
 
-/** Documents the transforms produce for every fixture row, grouped by index. */
+/**
+ * Documents the transforms produce for every fixture row, grouped by index, and, for families
+ * whose deletion is news, the tombstone and notice the row's deletion leaves.
+ */
 function fixtureDocuments(): Map<string, RecordDocument[]> {
   const byIndex = new Map<string, RecordDocument[]>()
   for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) {
@@ -47,7 +50,10 @@ function fixtureDocuments(): Map<string, RecordDocument[]> {
       const family = familyForCollection(input.collection)
       const docs = byIndex.get(family.index) ?? []
       // Both the hand-written expectation and what the transform really emits must fit.
-      docs.push({ ...expected, record: input.record }, family.transform(input))
+      const doc = family.transform(input)
+      docs.push({ ...expected, record: input.record }, doc)
+      const news = family.onDelete?.(doc, input.indexedAt)
+      if (news) docs.push({ ...news.kept, tomb: true, did: input.did }, { ...news.notice, tomb: true, did: input.did })
       byIndex.set(family.index, docs)
     }
   }

@@ -60,6 +60,12 @@ export function baseDocument(input: RecordInput, claimedAt?: unknown): RecordDoc
   return doc
 }
 
+/** The sortAt baseDocument gave a document dated by its record's createdAt (sortAt is left out of `_source`). */
+export function sortAtOfDocument(doc: RecordDocument): string | undefined {
+  const record = doc.record as Record<string, unknown> | undefined
+  return typeof doc.indexedAt === 'string' ? earlierOf(normalizeDatetime(record?.createdAt), doc.indexedAt) : undefined
+}
+
 function earlierOf(createdAt: string | undefined, indexedAt: string): string {
   if (createdAt === undefined) return indexedAt
   const indexedTime = Date.parse(indexedAt)

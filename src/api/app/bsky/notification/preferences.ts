@@ -32,6 +32,7 @@ const PREFERENCE_OF: Record<NotificationReason, FilterableKey | PlainKey> = {
   'like-via-repost': 'likeViaRepost',
   'repost-via-repost': 'repostViaRepost',
   verified: 'verified',
+  unverified: 'unverified',
 }
 
 /** Stored (or put) preferences completed with the lexicon's defaults: everything listed and pushed, from everyone. */
