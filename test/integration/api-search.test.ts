@@ -209,3 +209,30 @@ test('faceted search: counts and histogram, valid against its lexicon', async ()
   lex.assertValidXrpcOutput(FACETED, tagBody)
   assert.deepEqual(tagBody.facets.hashtags.map((b: any) => b.value).sort(), ['atproto', 'rust'])
 })
+
+test('faceted search: exclude filters take a facet value out of hits, counts and histogram', async () => {
+  const faceted = async (params: Record<string, string | string[]>) => {
+    const query = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) for (const one of [v].flat()) query.append(k, one)
+    const res = await fetch(`${api.base}/xrpc/${FACETED}?${query}`)
+    const body = (await res.json()) as any
+    assert.equal(res.status, 200, JSON.stringify(body))
+    lex.assertValidXrpcOutput(FACETED, body)
+    return body
+  }
+  const all = await faceted({ q: 'river', limit: '0' })
+  const bucket = (facet: any[], value: string) => facet.find((b: any) => b.value === value)?.count ?? 0
+  const withoutBob = await faceted({ q: 'river', limit: '0', excludeAuthors: acct.bob.handle })
+  assert.equal(withoutBob.hitsTotal, all.hitsTotal - bucket(all.facets.authors, acct.bob.did))
+  assert.equal(bucket(withoutBob.facets.authors, acct.bob.did), 0)
+  assert.equal(withoutBob.histogram.buckets.reduce((n: number, b: any) => n + b.count, 0), withoutBob.hitsTotal)
+  const notEnglish = await faceted({ q: 'river', limit: '0', excludeLanguages: 'en' })
+  assert.equal(notEnglish.hitsTotal, all.hitsTotal - bucket(all.facets.languages, 'en'))
+  const noDomain = await faceted({ q: 'river', limit: '0', excludeDomains: 'example.com' })
+  assert.equal(noDomain.hitsTotal, all.hitsTotal - 1)
+  assert.deepEqual(noDomain.facets.domains, [])
+  const rust = await faceted({ hashtags: 'atproto', limit: '0' })
+  const atprotoNotRust = await faceted({ hashtags: 'atproto', excludeHashtags: 'rust', limit: '0' })
+  assert.equal(atprotoNotRust.hitsTotal, rust.hitsTotal - bucket(rust.facets.hashtags, 'rust'))
+  assert.ok(atprotoNotRust.hitsTotal < rust.hitsTotal, 'some #atproto posts are also #rust')
+})
