@@ -46,11 +46,12 @@ const CANDIDATES = 200
 /** Candidate words: more than are shown, as stop words and link pieces are dropped afterwards. */
 const WORD_CANDIDATES = 100
 /**
- * Posts per shard whose text is read for words (the newest, one per author). Re-analyzing
- * text is what significant_text costs, so this bounds the cost of a call however busy the
- * window; a few hundred distinct voices are enough to tell what many people write about.
+ * Posts per shard whose text is read for words (the newest, one per author). Reading and
+ * re-analyzing each post's text is what significant_text costs (about a millisecond a post on
+ * a busy node, decompressing its stored source), so this bounds a call's cost however busy the
+ * window; a word then needs 1.5% of the sampled accounts (at 3 authors) to trend.
  */
-export const WORD_SAMPLE = 300
+export const WORD_SAMPLE = 200
 
 export interface TagBucket {
   key: string
