@@ -1,5 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
-import { NOT_DELETED, type Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/search.js'
 import { isTopicWord } from '#/dataplane/topic-words.js'
 
 /**
@@ -46,7 +46,7 @@ const CANDIDATES = 200
 /** Candidate words: more than are shown, as stop words and link pieces are dropped afterwards. */
 const WORD_CANDIDATES = 100
 /**
- * Posts per shard whose text is read for words (the newest, one per author). Reading and
+ * Posts per shard whose text is read for words (at random, one per author). Reading and
  * re-analyzing each post's text is what significant_text costs (about a millisecond a post on
  * a busy node, decompressing its stored source), so this bounds a call's cost however busy the
  * window; a word then needs 1.5% of the sampled accounts (at 3 authors) to trend.
@@ -96,11 +96,13 @@ export async function getTrendingTopics(search: Searcher, opts: TrendingOptions,
         size: 0,
         track_total_hits: false,
         query: {
-          bool: {
-            filter: [inWindow],
-            must_not: [NOT_DELETED],
-            // Scores the newest highest, so the sample is the window's latest posts.
-            should: [{ distance_feature: { field: 'sortAt', origin: now, pivot: `${Math.max(1, Math.round(opts.windowMs / 2))}ms` } }],
+          // A random score makes the sample an even one of the whole window (by the newest, on a
+          // busy network, it would be the last few seconds). The seed holds for a minute, so
+          // calls close together read the same sample.
+          function_score: {
+            query: live(inWindow),
+            random_score: { seed: Math.floor(now / 60_000), field: '_seq_no' },
+            boost_mode: 'replace',
           },
         },
         aggs: {
