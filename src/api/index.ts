@@ -56,6 +56,7 @@ import getSuggestedFeeds from '#/api/app/bsky/feed/getSuggestedFeeds.js'
 import getSuggestedFollowsByActor from '#/api/app/bsky/graph/getSuggestedFollowsByActor.js'
 import getPopularFeedGenerators from '#/api/app/bsky/unspecced/getPopularFeedGenerators.js'
 import getTrendingTopics from '#/api/app/bsky/unspecced/getTrendingTopics.js'
+import getRecord from '#/api/com/atproto/repo/getRecord.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -121,4 +122,5 @@ export const methods: readonly XrpcMethod[] = [
   getSuggestedFollowsByActor,
   getPopularFeedGenerators,
   getTrendingTopics,
+  getRecord,
 ]

@@ -92,7 +92,7 @@ export const configSchema = z.object({
   TRENDING_WINDOW_MINUTES: z.coerce.number().int().positive().max(7 * 24 * 60).default(60),
   /** Trending topics: the background window, in hours; it should be well longer than the recent one. */
   TRENDING_BACKGROUND_HOURS: z.coerce.number().int().positive().max(90 * 24).default(7 * 24),
-  /** Trending topics: the fewest distinct accounts posting a tag for it to trend. */
+  /** Trending topics: the fewest distinct accounts posting a tag or word for it to trend. */
   TRENDING_MIN_AUTHORS: z.coerce.number().int().positive().default(3),
 })
 

@@ -41,6 +41,11 @@ export type DevNetworkOptions = {
   port?: number
   /** PLC directory port; 0 or unset picks a free one. */
   plcPort?: number
+  /**
+   * The AppView the PDS proxies app.bsky.* to (its own bskyAppView setting), as a real PDS
+   * names api.bsky.app; unset keeps dev-env's placeholder, which answers nothing.
+   */
+  appView?: { url: string; did: string }
 }
 
 export type DevNetwork = {
@@ -129,7 +134,8 @@ export async function startDevNetwork (opts: DevNetworkOptions = {}): Promise<De
       didPlcUrl: plc.url,
       ...(opts.port ? { port: opts.port } : {}),
       dataDirectory: path.join(dataRoot, 'data'),
-      blobstoreDiskLocation: path.join(dataRoot, 'blobs')
+      blobstoreDiskLocation: path.join(dataRoot, 'blobs'),
+      ...(opts.appView ? { bskyAppViewUrl: opts.appView.url, bskyAppViewDid: opts.appView.did } : {})
     })
     // Makes the PDS's own resolver map its public URL to localhost and resolve
     // `.test` handles against itself, as dev-env's network does.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, type AddressInfo } from 'node:net'
 import { lexicons, type AtpAgent } from '@atproto/api'
 import type { Client } from '@opensearch-project/opensearch'
 import { startServer } from '#/cli/commands/serve.js'
@@ -30,6 +30,8 @@ export interface MagpieApi {
   prefix: string
   /** The configuration the server and ingest run with. */
   config: Config
+  /** Magpie's DID: SERVICE_DID, or with `pdsAppView` a did:web the PDS resolves on loopback. */
+  serviceDid: string
   /** http://127.0.0.1:<port> of Magpie's server. */
   base: string
   serviceToken(account: DevAccount, lxm: string, aud?: string): Promise<string>
@@ -48,11 +50,31 @@ export interface MagpieApi {
   close(): Promise<void>
 }
 
-export async function startMagpieApi(name: string, env: Record<string, string>): Promise<MagpieApi> {
-  const net = await startDevNetwork()
+export interface MagpieApiOptions {
+  /**
+   * Make Magpie the PDS's AppView, as a Bluesky PDS names api.bsky.app, so clients can go through
+   * their PDS. Magpie is then `did:web:localhost%3A<port>`, whose document the PDS fetches from
+   * Magpie over loopback (dev-env's PDS allows http and private addresses).
+   */
+  pdsAppView?: boolean
+}
+
+export async function startMagpieApi(name: string, env: Record<string, string>, opts: MagpieApiOptions = {}): Promise<MagpieApi> {
+  // The PDS is told its AppView before Magpie, which needs the PDS's network, can start: the port is picked first.
+  const port = opts.pdsAppView ? await freePort() : 0
+  const own = opts.pdsAppView ? { did: `did:web:localhost%3A${port}`, url: `http://localhost:${port}` } : undefined
+  const net = await startDevNetwork(own ? { appView: own } : {})
   const client = testClient()
   const prefix = uniquePrefix(name)
-  const config = devnetConfig(net, prefix, { SERVICE_DID, PORT: '0', READ_CACHE_MS: '0', BULK_FLUSH_MS: '50', ...env })
+  const serviceDid = own?.did ?? SERVICE_DID
+  const config = devnetConfig(net, prefix, {
+    SERVICE_DID: serviceDid,
+    ...(own ? { PUBLIC_URL: own.url } : {}),
+    PORT: String(port),
+    READ_CACHE_MS: '0',
+    BULK_FLUSH_MS: '50',
+    ...env,
+  })
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
   await applySetup(client, prefix, log)
   const stop = new AbortController()
@@ -60,7 +82,7 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
   const server: Server = await startServer(config, client, log)
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-  const serviceToken = async (account: DevAccount, lxm: string, aud = SERVICE_DID): Promise<string> =>
+  const serviceToken = async (account: DevAccount, lxm: string, aud = serviceDid): Promise<string> =>
     (await account.agent.com.atproto.server.getServiceAuth({ aud, lxm })).data.token
   const checkAnswer = (nsid: string, status: number, body: any): void => {
     if (status === 200) lexicons.assertValidXrpcOutput(nsid, body)
@@ -86,6 +108,7 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
     client,
     prefix,
     config,
+    serviceDid,
     base,
     serviceToken,
     xrpc,
@@ -123,6 +146,18 @@ export async function startMagpieApi(name: string, env: Record<string, string>):
       await client.close()
     },
   }
+}
+
+/** A port nothing listens on at the moment (another process could take it before it is used; unlikely on loopback). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
 }
 
 /** Create a record through the PDS (its `$type` filled in); its URI and CID. */

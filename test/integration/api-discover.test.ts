@@ -5,11 +5,11 @@ import { createRecord, startMagpieApi, until as untilAnswer, type Answer, type M
 
 /**
  * Discovery end to end, on activity written through a real PDS whose right answers are known by
- * construction: a hashtag many accounts start posting now trends, one account repeating a tag
- * does not; the account most of the viewer's follows follow is suggested first, and those it
- * follows, blocks either way, mutes, or that are deactivated are never suggested; the accounts
- * an actor's followers follow more than everyone are suggested with it; feed generators rank by
- * likes. Every 200 answer is checked against the official lexicon by the harness.
+ * construction: a hashtag or a word many accounts start posting now trends, one account
+ * repeating one does not; the account most of the viewer's follows follow is suggested first,
+ * and those it follows, blocks either way, mutes, or that are deactivated are never suggested;
+ * the accounts an actor's followers follow more than everyone are suggested with it; feed
+ * generators rank by likes. Every 200 answer is checked against the official lexicon by the harness.
  */
 
 let api: MagpieApi
@@ -97,23 +97,27 @@ async function writeFeeds() {
 }
 
 /**
- * Two days ago, five accounts posted #gardening (twice each) and four #steady (three times each).
- * In the last minutes, six accounts post #sometag, the four #steady once each, and `quip` posts
- * #spamtag ten times.
+ * Two days ago, five accounts posted #gardening (twice each) and four #steady (four times each,
+ * about tomatoes). In the last minutes, six accounts post #sometag, the four #steady (and
+ * tomatoes) once each, `quip` posts #spamtag ten times and the word "spamword" ten times, and
+ * last five other accounts write about the eclipse, a word and no tag.
  */
 async function writePosts() {
-  const { a1, a2, a3, a4, f1, f2, f3, f4, pal, quip } = acct
-  const post = (author: DevAccount, tag: string, createdAt: string) =>
-    createRecord(author.agent, 'app.bsky.feed.post', { text: `about #${tag}`, tags: [tag], createdAt })
+  const { a1, a2, a3, a4, f1, f2, f3, f4, pal, quip, newbie, actor, alike, lonely, star } = acct
+  const post = (author: DevAccount, tag: string, createdAt: string, text = `about #${tag}`) =>
+    createRecord(author.agent, 'app.bsky.feed.post', { text, ...(tag ? { tags: [tag] } : {}), createdAt })
   for (const [i, a] of [a1, a2, a3, f1, f2].entries()) {
     for (const n of [0, 1]) await post(a, 'gardening', daysAgo(2, i * 10 + n))
   }
   for (const [i, a] of [f3, f4, pal, a4].entries()) {
-    for (const n of [0, 1, 2]) await post(a, 'steady', daysAgo(2, i * 10 + n))
+    for (const n of [0, 1, 2, 3]) await post(a, 'steady', daysAgo(2, i * 10 + n), 'tomatoes again, about #steady')
   }
   for (const a of [a1, a2, a3, f1, f2, f3]) await post(a, 'SomeTag', now())
-  for (const a of [f3, f4, pal, a4]) await post(a, 'steady', now())
+  for (const a of [f3, f4, pal, a4]) await post(a, 'steady', now(), 'tomatoes again, about #steady')
   for (let n = 0; n < 10; n++) await post(quip, 'spamtag', now())
+  for (let n = 0; n < 10; n++) await post(quip, '', now(), `spamword spamword ${n}`)
+  const eclipse = ['the eclipse is starting', 'watching the eclipse from the roof', 'eclipse glasses on!', 'clouds hiding the Eclipse', 'what an eclipse']
+  for (const [i, a] of [newbie, actor, alike, lonely, star].entries()) await post(a, '', now(), eclipse[i])
 }
 
 const xrpc = (nsid: string, params: Record<string, string | number>, viewer?: DevAccount) => api.xrpc(nsid, params, viewer)
@@ -124,17 +128,24 @@ const uris = (views: { uri: string }[]) => views.map((v) => v.uri)
 const allPages = (nsid: string, params: Record<string, string | number>, key: string, viewer?: DevAccount) => api.allPages(nsid, params, key, viewer)
 
 describe('trending topics', () => {
-  test('a tag many accounts start posting trends; a background tag and one account repeating a tag do not', async () => {
+  test('a tag and a word many accounts start posting trend; background ones and one account repeating either do not', async () => {
     const { body } = await until(
       'trending indexed',
       () => xrpc('app.bsky.unspecced.getTrendingTopics', {}),
-      (a) => a.body.topics?.[0]?.topic === 'sometag' && a.body.suggested?.length > 0,
+      (a) => a.body.topics?.[0]?.topic === 'sometag' && a.body.topics?.[1]?.topic === 'eclipse' && a.body.suggested?.length > 0,
     )
-    assert.deepEqual(body.topics[0], { topic: 'sometag', displayName: '#sometag', link: '/hashtag/sometag' })
+    // A hashtag, then a word: the two rankings in turn.
+    assert.deepEqual(body.topics.slice(0, 2), [
+      { topic: 'sometag', displayName: '#sometag', link: '/hashtag/sometag' },
+      { topic: 'eclipse', displayName: 'eclipse', link: '/search?q=eclipse' },
+    ])
     const topics = body.topics.map((t: any) => t.topic)
-    assert.ok(!topics.includes('spamtag'), 'one account cannot make a tag trend')
+    assert.ok(!topics.includes('spamtag') && !topics.includes('spamword'), 'one account cannot make a tag or a word trend')
     assert.ok(!topics.includes('gardening'), 'a tag only used before the window does not trend')
-    assert.ok(!topics.includes('steady'), 'a tag used as much as before does not trend')
+    assert.ok(!topics.includes('steady') && !topics.includes('tomatoes'), 'a tag or word used as much as before does not trend')
+    assert.ok(!topics.includes('about') && !topics.includes('the'), 'function words are not topics')
+    // The text of #sometag posts has the word too: it is one topic, the tag.
+    assert.equal(topics.filter((t: string) => t === 'sometag').length, 1)
     // Suggested: the tags most accounts used lately, without the trending ones.
     assert.deepEqual(body.suggested.map((t: any) => t.topic), ['gardening', 'steady'])
   })

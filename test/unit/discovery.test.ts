@@ -4,13 +4,14 @@ import { pageOfRanked, resumeAt } from '#/api/ranked.js'
 import { rankByLikes } from '#/dataplane/feed-suggestions.js'
 import { coFollowMinCount, rankCoFollowed } from '#/dataplane/follow-suggestions.js'
 import { concatRanked, MAX_RANKED, rankedCache, type Ranked } from '#/dataplane/ranked.js'
-import { rankPopular, rankTrending, type TagBucket } from '#/dataplane/trending.js'
+import { isTopicWord } from '#/dataplane/topic-words.js'
+import { mergeTrending, rankPopular, rankTrending, rankWords, type TagBucket, type TopicStat } from '#/dataplane/trending.js'
 import { encodeCursor } from '#/server/xrpc/cursor.js'
 
 /** The pure parts of discovery: ranking and thresholds, ranked-list paging, and list reuse. */
 
 const bucket = (key: string, posts: number, authors: number, score = 0): TagBucket => ({ key, doc_count: posts, score, authors: { value: authors } })
-const tags = (ranked: { tag: string }[]) => ranked.map((t) => t.tag)
+const tags = (ranked: { topic: string }[]) => ranked.map((t) => t.topic)
 const keys = (ranked: Ranked[]) => ranked.map((r) => r.key)
 
 test('rankTrending: a tag needs enough distinct authors', () => {
@@ -34,6 +35,35 @@ test('rankTrending: equal scores by tag; nothing less common than before trends'
 test('rankPopular: by authors, then posts, then tag; trending ones left out', () => {
   const buckets = [bucket('many-posts', 30, 4), bucket('many-authors', 10, 8), bucket('also-4', 12, 4), bucket('trending', 40, 20), bucket('solo', 90, 1)]
   assert.deepEqual(tags(rankPopular(buckets, 3, new Set(['trending']))), ['many-authors', 'many-posts', 'also-4'])
+})
+
+const word = (key: string, authors: number, score = 1) => ({ key, doc_count: authors, score })
+
+test('rankWords: enough accounts, significant, best first; ties by word', () => {
+  const ranked = rankWords([word('solo', 1, 9), word('eclipse', 5, 2), word('comet', 3, 1), word('aurora', 3, 1), word('steady', 4, 0)], 3)
+  assert.deepEqual(tags(ranked), ['eclipse', 'aurora', 'comet'])
+  assert.deepEqual(ranked[0], { topic: 'eclipse', kind: 'word', posts: 5, authors: 5, score: 2 })
+})
+
+test('rankWords: stop words, link pieces, handles, numbers, emoji and short tokens are not topics', () => {
+  const noise = ['the', 'about', 'https', 'www', 'bsky.app', 'alice.bsky.social', '2025', '❤️', 'ok', 'x', 'nao', 'und']
+  assert.deepEqual(tags(rankWords([...noise.map((n) => word(n, 9, 5)), word('eclipse', 3, 1)], 3)), ['eclipse'])
+})
+
+test('isTopicWord: two-character bigrams of scripts without spaces are words; single characters are not', () => {
+  assert.equal(isTopicWord('地震'), true)
+  assert.equal(isTopicWord('猫'), false)
+  assert.equal(isTopicWord('눈'), false)
+  assert.equal(isTopicWord('eclipse'), true)
+  assert.equal(isTopicWord('über'), true)
+})
+
+test('mergeTrending: a tag, then a word, in turn; a word that is a trending tag is left out', () => {
+  const stat = (topic: string, kind: TopicStat['kind']): TopicStat => ({ topic, kind, posts: 3, authors: 3, score: 1 })
+  const merged = mergeTrending([stat('sometag', 'hashtag'), stat('other', 'hashtag')], [stat('sometag', 'word'), stat('eclipse', 'word'), stat('comet', 'word'), stat('aurora', 'word')])
+  assert.deepEqual(merged.map((t) => `${t.kind}:${t.topic}`), ['hashtag:sometag', 'word:eclipse', 'hashtag:other', 'word:comet', 'word:aurora'])
+  assert.deepEqual(tags(mergeTrending([], [stat('comet', 'word')])), ['comet'])
+  assert.deepEqual(tags(mergeTrending([stat('a', 'hashtag'), stat('b', 'hashtag')], [])), ['a', 'b'])
 })
 
 test('rankCoFollowed: followers in common over the root of all followers, ties by DID', () => {

@@ -6,6 +6,7 @@ import {
   isValidHandle,
   isValidLanguage,
   isValidNsid,
+  isValidRecordKey,
   isDatetimeString,
 } from '@atproto/syntax'
 import { CID } from 'multiformats/cid'
@@ -65,6 +66,7 @@ export const param = {
   atIdentifier: () => formatted(isValidAtIdentifier, 'a valid handle or DID'),
   atUri: () => formatted(isValidAtUri, 'a valid AT URI'),
   nsid: () => formatted(isValidNsid, 'a valid NSID'),
+  recordKey: () => formatted(isValidRecordKey, 'a valid record key'),
   datetime: () => formatted(isDatetimeString, 'a valid datetime'),
   language: () => formatted(isValidLanguage, 'a valid language code'),
   uri: () => formatted((v) => URL.canParse(v), 'a valid URI'),

@@ -15,8 +15,9 @@ const params = z.object({
 type Params = z.output<typeof params>
 
 /**
- * Hashtags trending now (significant in the recent window against the background window) and,
- * as suggested topics, the most used ones lately. The same for every viewer: nothing to hide.
+ * Hashtags and words trending now (significant in the recent window against the background
+ * window) and, as suggested topics, the hashtags most used lately. The same for every viewer:
+ * nothing to hide.
  */
 const getTrendingTopics = pipeline<Params, TrendingTopics, AppBskyUnspeccedGetTrendingTopics.OutputSchema>({
   skeleton: ({ ctx }) => ctx.dataplane.getTrendingTopics(),
