@@ -16,14 +16,14 @@ export async function hydrateNotificationReasons(h: Hydrator, candidates: Notifi
   const posts = candidates.filter((c) => c.family === 'posts').map((c) => c.record)
   const given = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
   const [postState, { chains, known }] = await Promise.all([
-    h.posts.hydratePosts(
+    h.posts.hydratePostGates(
       posts.map((p) => p.uri),
       ctx,
       { given },
     ),
     ancestorsOf(h, posts),
   ])
-  // Posts already read (the candidates, what they quote, their roots) are not read again. A post
+  // Posts already read (the candidates and their roots) are not read again. A post
   // hydrated as null may only be hidden (a takedown label), not gone: that one is read.
   for (const [uri, info] of postState.posts ?? []) if (info && !known.has(uri)) known.set(uri, info)
 

@@ -51,17 +51,11 @@ export class PostHydrator {
     const layer1 = existing(embeds1.filter(isPostUri), records)
     const embeds2 = unique(layer1.flatMap((r) => embeddedRecordUri(r) ?? []))
     const rootUris = unique([...layer0, ...layer1].map((r) => replyRootOf(r) ?? r.uri))
-    const [, gates] = await Promise.all([
+    const [, { threadgates, restrictions }] = await Promise.all([
       // Quoted replies' roots too: a mention rule is read from the root post.
       this.read([...embeds2.filter(isPostUri), ...layer1.flatMap((r) => replyRootOf(r) ?? [])], records),
-      dataplane.getRecords(rootUris.map(threadgateUriOf)),
+      this.threadRules(rootUris),
     ])
-    const threadgates = new Map(rootUris.map((root) => [threadgateUriOf(root), gates.get(threadgateUriOf(root)) ?? null]))
-    const restrictions = new Map<string, ReplyRestriction>()
-    for (const root of rootUris) {
-      const rule = replyRestriction(root, threadgates.get(threadgateUriOf(root)))
-      if (rule) restrictions.set(root, rule)
-    }
 
     const posts = [...records.values()].filter((r): r is StoredRecord => !!r)
     const postUris = posts.map((p) => p.uri)
@@ -91,12 +85,7 @@ export class PostHydrator {
       hydrateLabels(dataplane, postUris, ctx),
     ])
 
-    const checks: ReplyCheck[] = []
-    for (const post of posts) {
-      const root = replyRootOf(post)
-      const rule = root ? restrictions.get(root) : undefined
-      if (root && rule && post.sortedAt >= rule.since) checks.push({ did: post.did, root })
-    }
+    const checks = gatedReplies(posts, restrictions)
     for (const { parent, root } of gatedParents) {
       for (const did of replyAuthors.get(parent)?.keys() ?? []) checks.push({ did, root })
     }
@@ -133,6 +122,48 @@ export class PostHydrator {
       replyAllowed,
       labels,
     })
+  }
+
+  /**
+   * Only what decides whether posts broke their thread's gate or their quote's postgate, and
+   * their labels (a takedown hides a post): for notifications, which judge posts but show no
+   * post views, so none of the counts, viewer state, profiles and embeds hydratePosts reads.
+   */
+  async hydratePostGates(uris: string[], ctx: HydrateCtx, opts: Pick<HydratePostsOptions, 'given'> = {}): Promise<HydrationState> {
+    const dataplane = this.hydrator.dataplane
+    const records = new Map(opts.given ?? [])
+    await this.read(uris, records)
+    const posts = existing(uris, records)
+    const postUris = posts.map((p) => p.uri)
+    const rootUris = unique(posts.map((r) => replyRootOf(r) ?? r.uri))
+    const quoted = unique(posts.flatMap((r) => embeddedRecordUri(r) ?? []).filter(isPostUri))
+    const [, { threadgates, restrictions }, postgates, labels] = await Promise.all([
+      // A mention rule is read from the root post.
+      this.read(rootUris, records),
+      this.threadRules(rootUris),
+      dataplane.getRecords(quoted.map(postgateUriOf)),
+      hydrateLabels(dataplane, postUris, ctx),
+    ])
+    const replyAllowed = await loadReplyPermissions(dataplane, gatedReplies(posts, restrictions), restrictions, records)
+    const infos = new Map<string, PostInfo | null>()
+    for (const uri of unique(uris)) {
+      const record = records.get(uri)
+      infos.set(uri, record ? postInfo(record, restrictions, replyAllowed, postgates) : null)
+    }
+    hideTakendown(infos, postUris, labels, ctx)
+    return { ctx, posts: infos, threadgates, replyAllowed, labels }
+  }
+
+  /** Each thread root's gate, and the reply restriction it makes (roots without one have none). */
+  private async threadRules(rootUris: string[]): Promise<{ threadgates: Map<string, StoredRecord | null>; restrictions: Map<string, ReplyRestriction> }> {
+    const gates = await this.hydrator.dataplane.getRecords(rootUris.map(threadgateUriOf))
+    const threadgates = new Map(rootUris.map((root) => [threadgateUriOf(root), gates.get(threadgateUriOf(root)) ?? null]))
+    const restrictions = new Map<string, ReplyRestriction>()
+    for (const root of rootUris) {
+      const rule = replyRestriction(root, threadgates.get(threadgateUriOf(root)))
+      if (rule) restrictions.set(root, rule)
+    }
+    return { threadgates, restrictions }
   }
 
   /**
@@ -266,6 +297,17 @@ function postInfo(
   const violatesEmbeddingRules =
     !!quoted && didOfUri(quoted) !== post.did && embeddingDisabledBy(quotedGate) && quotedGate!.sortedAt <= post.sortedAt
   return { ...post, violatesThreadGate, violatesEmbeddingRules }
+}
+
+/** The replies made under a gate that restricts them: whether their authors were allowed is to be checked. */
+function gatedReplies(posts: StoredRecord[], restrictions: Map<string, ReplyRestriction>): ReplyCheck[] {
+  const checks: ReplyCheck[] = []
+  for (const post of posts) {
+    const root = replyRootOf(post)
+    const rule = root ? restrictions.get(root) : undefined
+    if (root && rule && post.sortedAt >= rule.since) checks.push({ did: post.did, root })
+  }
+  return checks
 }
 
 function existing(uris: string[], records: Map<string, StoredRecord | null>): StoredRecord[] {
