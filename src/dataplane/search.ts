@@ -145,7 +145,13 @@ export function bucketCounts(agg: { buckets?: { key: string; doc_count: number }
 /**
  * A terms aggregation counting exactly the given values: with `include` naming them and `size`
  * covering them all, every shard reports every value, so there is no approximation.
+ *
+ * `few`: the values match few documents each (a post's likes, not an account's followers). The
+ * default execution then costs more than the counting: to build its buckets it walks every term
+ * of the field on every shard (measured ~2× the `map` execution for 100 posts' likes over 25
+ * monthly partitions), while `map` only looks at the matched documents — and is ~6× slower
+ * than the default when they number tens of thousands (followers of popular accounts).
  */
-export function exactTermsAgg(field: string, values: string[]): Record<string, unknown> {
-  return { terms: { field, include: values, size: Math.max(values.length, 1) } }
+export function exactTermsAgg(field: string, values: string[], opts: { few?: boolean } = {}): Record<string, unknown> {
+  return { terms: { field, include: values, size: Math.max(values.length, 1), ...(opts.few ? { execution_hint: 'map' } : {}) } }
 }
