@@ -12,6 +12,7 @@
  *   likes, reposts and replies can then name a post by its CID before its content exists.
  */
 import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeRng, shuffle, type Rng } from '#/devnet/rng.js'
@@ -19,9 +20,9 @@ import { fakeCid, flatString, plcDid, tid } from './atproto-primitives.js'
 import {
   accountSubjectRecord, actorStatusRecord, blogEntryRecord, chatDeclarationRecord, generatorRecord, handleFor, labelerServiceRecord,
   listblockRecord, listitemRecord, listRecord, notificationDeclarationRecord, postgateRecord, postInteractionRecord, postRecord,
-  profileRecord, starterpackRecord, threadgateRecord, verificationRecord, words, type ListPurpose, type PostSources, type StrongRef,
+  profileRecord, starterpackRecord, threadgateRecord, verificationRecord, Vocabulary, words, type ListPurpose, type PostSources, type StrongRef,
 } from './record-content.js'
-import { COLLECTIONS, collectionCounts, repoSizes, type CollectionCounts } from './repo-plan.js'
+import { COLLECTIONS, collectionCounts, repoSizes, type CollectionCounts, type RecordMix } from './repo-plan.js'
 
 /** Fixed dates, not "now": the same seed must give the same documents on any day. */
 export const CORPUS_END_MS = Date.parse('2026-11-20T00:00:00Z')
@@ -54,6 +55,8 @@ export interface ReadCorpusParams {
   records: number
   accounts: number
   seed: number
+  /** Absent: the network's mix (the read benchmark's corpus, whose hash must not change). */
+  mix?: RecordMix
 }
 
 /** Where a corpus's manifest and load progress live: named by a hash of its parameters. */
@@ -65,6 +68,22 @@ export function readCorpusDir(params: ReadCorpusParams): string {
 
 export function seedFor(seed: number, label: string): number {
   return createHash('sha256').update(`${seed}:${label}`).digest().readUInt32LE(0)
+}
+
+/**
+ * English words by their frequency in real posts (the `text` of every JSON line of every
+ * `.jsonl` file in `dir`), for corpora searched by their text; read at run time, never stored.
+ */
+export function vocabularyFrom(dir: string): { vocabulary: Vocabulary; digest: string; posts: number } {
+  const texts: string[] = []
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      if (line.trim() !== '') texts.push(String(JSON.parse(line).text ?? ''))
+    }
+  }
+  const vocabulary = Vocabulary.fromTexts(texts)
+  const digest = createHash('sha256').update(vocabulary.words.join('\n')).digest('hex').slice(0, 12)
+  return { vocabulary, digest, posts: texts.length }
 }
 
 export function cidFor(uri: string): string {
@@ -93,8 +112,15 @@ export class ReadCorpus {
   private modlists: string[] = []
   private generatorsByAuthor: string[][]
   private generatorUris: string[] = []
+  readonly vocabulary?: Vocabulary
 
-  constructor(readonly seed: number, records: number, accountCount: number) {
+  constructor(
+    readonly seed: number,
+    records: number,
+    accountCount: number,
+    opts: { mix?: RecordMix; vocabulary?: Vocabulary } = {},
+  ) {
+    this.vocabulary = opts.vocabulary
     const rng = makeRng(seed)
     const sizes = repoSizes(rng, records, accountCount)
     this.accounts = sizes.map((size, idx) => ({
@@ -104,7 +130,7 @@ export class ReadCorpus {
       // Below 1000: the planted records (read-corpus-planted.ts) use the ids above.
       clock: rng.int(1000),
       startMs: accountStartMs(rng),
-      counts: collectionCounts(rng, size),
+      counts: collectionCounts(rng, size, opts.mix),
     }))
     // Popular accounts are mostly the active ones: rank by size with noise, Zipf over the ranks.
     const score = this.accounts.map((a) => recordCount(a.counts) * Math.exp(rng.normal()))
@@ -158,6 +184,7 @@ export class ReadCorpus {
       rng,
       mention: () => this.popular(rng),
       quote: () => this.postRef(before > 0 ? this.earlierPost(rng, before) : rng.int(this.postCount)),
+      vocabulary: this.vocabulary,
     }
   }
 
@@ -311,7 +338,7 @@ export class ReadCorpus {
     const at = (): number => this.times(rng, a.startMs, 1)[0]!
     const start = a.startMs * 1000
     if (a.counts.profile) {
-      const profile = profileRecord(rng, isoOf(start))
+      const profile = profileRecord(rng, isoOf(start), this.vocabulary)
       if (ownPosts.length > 0 && rng.chance(0.1)) profile.pinnedPost = this.postRef(rng.pick(ownPosts))
       put(COLLECTIONS.profile, 'self', profile, start)
     }

@@ -7,7 +7,12 @@
  * this is about reads.
  *
  *   node --import tsx bench/read-corpus.ts [--records 10000000] [--accounts 50000] [--seed 1]
- *     [--prefix readbench-] [--fresh] [--merge] [--plan-only]
+ *     [--prefix readbench-] [--fresh] [--merge] [--plan-only] [--mix network|search] [--texts DIR]
+ *
+ * `--mix search` makes the search benchmark's corpus instead (prefix `searchbench-` unless
+ * given): posts ~70 % of the records, and English words drawn by their frequency in the real
+ * posts of `--texts` (default /work/shared/data/posts, read at run time), so search terms range
+ * from very common to rare as they do on the network.
  *
  * Deterministic (same options → same documents, same ids) and resumable: the load is cut into
  * units (the actor documents, each pool account, each planted structure), and the number of
@@ -35,14 +40,17 @@ import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { dropBenchPrefix, machineCpuMs, opensearchCpuMs, storageByFamily } from './machine-stats.js'
 import { plant } from './read-corpus-planted.js'
-import { CORPUS_END_MS, cidFor, ReadCorpus, readCorpusDir, type GenRecord, type ReadCorpusParams } from './read-corpus-records.js'
+import { CORPUS_END_MS, cidFor, ReadCorpus, readCorpusDir, vocabularyFrom, type GenRecord, type ReadCorpusParams } from './read-corpus-records.js'
+import { RECORD_MIXES, type RecordMix } from './repo-plan.js'
 
 const { values: args } = parseArgs({
   options: {
     records: { type: 'string', default: '10000000' },
     accounts: { type: 'string', default: '50000' },
     seed: { type: 'string', default: '1' },
-    prefix: { type: 'string', default: 'readbench-' },
+    prefix: { type: 'string' },
+    mix: { type: 'string', default: 'network' },
+    texts: { type: 'string', default: '/work/shared/data/posts' },
     fresh: { type: 'boolean', default: false },
     merge: { type: 'boolean', default: false },
     'plan-only': { type: 'boolean', default: false },
@@ -57,19 +65,24 @@ const KEY_MULTIBASE = 'zQ3shXjHeiBuRCKmM36cuYnm7YEMzhGnCmCyW92sRJ9pribSF'
 const note = (line: string): void => void process.stderr.write(`${line}\n`)
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d
 
-const params: ReadCorpusParams = { records: Number(args.records), accounts: Number(args.accounts), seed: Number(args.seed) }
-const prefix = args.prefix!
+const mix = args.mix as RecordMix
+if (!(mix in RECORD_MIXES)) throw new Error(`--mix must be one of ${Object.keys(RECORD_MIXES).join(', ')}`)
+const search = mix === 'search'
+const params: ReadCorpusParams = { records: Number(args.records), accounts: Number(args.accounts), seed: Number(args.seed), ...(search ? { mix } : {}) }
+const prefix = args.prefix ?? (search ? 'searchbench-' : 'readbench-')
+const texts = search ? vocabularyFrom(args.texts!) : undefined
 const dir = readCorpusDir(params)
 mkdirSync(dir, { recursive: true })
 const manifestFile = path.join(dir, 'manifest.json')
 const progressFile = path.join(dir, 'progress.json')
 
 const planStarted = performance.now()
-const corpus = new ReadCorpus(params.seed, params.records, params.accounts)
+const corpus = new ReadCorpus(params.seed, params.records, params.accounts, { mix, vocabulary: texts?.vocabulary })
 const planted = plant(corpus)
 const accounts = [...corpus.accounts, ...planted.accounts]
 const planSec = round((performance.now() - planStarted) / 1000, 1)
 note(`planned ${corpus.accounts.length.toLocaleString('en')} accounts, ${corpus.postCount.toLocaleString('en')} pool posts, ${planted.units.length} planted units in ${planSec} s`)
+if (texts) note(`vocabulary: ${texts.vocabulary.words.length.toLocaleString('en')} words from ${texts.posts.toLocaleString('en')} real posts (${texts.digest})`)
 
 // Units: the actor documents, each pool account, each planted structure.
 const poolUnits = corpus.accounts.length
@@ -83,6 +96,7 @@ const baseManifest = {
   corpusEnd: new Date(CORPUS_END_MS).toISOString(),
   accounts: accounts.length,
   poolPosts: corpus.postCount,
+  ...(texts ? { vocabulary: { words: texts.vocabulary.words.length, fromPosts: texts.posts, digest: texts.digest } } : {}),
   planted: planted.manifest,
 }
 writeFileSync(manifestFile, JSON.stringify({ ...baseManifest, ...readJson(manifestFile, {}), ...baseManifest }, null, 2))

@@ -32,22 +32,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { Worker } from 'node:worker_threads'
 import { lexicons } from '@atproto/api'
-import { Secp256k1Keypair } from '@atproto/crypto'
-import { createServiceJwt } from '@atproto/xrpc-server'
-import { startServer } from '#/cli/commands/serve.js'
-import { loadConfig } from '#/config/env.js'
-import { atprotoDidDocument, startStaticPlc } from '#/devnet/static-plc.js'
 import { createLogger } from '#/log.js'
 import { createOpenSearchClient } from '#/store/client.js'
-import { machineCpuMs, opensearchCpuMs } from './machine-stats.js'
-import { latencyStats, type ClientJob, type ClientRequest, type ClientResult } from './read-latency-client.js'
+import { readApiHarness } from './read-api.js'
 import { readCorpusDir } from './read-corpus-records.js'
 import { searchCosts, traceClient, type TracedCall } from './read-trace.js'
 import type { PlantedManifest } from './read-corpus-planted.js'
@@ -104,23 +95,20 @@ async function corpusBenchmark(): Promise<void> {
   const docs = Number(((await client.count({ index: `${prefix}*` })).body as { count: number }).count)
   note(`corpus ${prefix}*: ${docs.toLocaleString('en')} documents`)
 
-  // The viewers' keys and DID documents: a PLC of our own, as the network's would serve them.
-  const viewers = {
-    timeline: { did: planted.timelineViewer.did, handle: planted.timelineViewer.handle, key: await Secp256k1Keypair.create() },
-    notification: { did: planted.notificationViewer.did, handle: planted.notificationViewer.handle, key: await Secp256k1Keypair.create() },
-  }
-  const docsByDid = Object.fromEntries(
-    Object.values(viewers).map((v) => [v.did, atprotoDidDocument(v.did, { handle: v.handle, signingKeyMultibase: v.key.did().replace('did:key:', ''), pds: 'https://pds.readbench.example' })]),
-  )
-  const plc = await startStaticPlc({ docs: docsByDid })
-  const token = (viewer: keyof typeof viewers, lxm: string): Promise<string> =>
-    // An hour: tokens are minted before a phase that may outlast the usual minute.
-    createServiceJwt({ iss: viewers[viewer].did, aud: SERVICE_DID, lxm, keypair: viewers[viewer].key, exp: Math.floor(Date.now() / 1000) + 3000 })
+  const api = await readApiHarness({
+    client,
+    log,
+    prefix,
+    opensearchUrl: OPENSEARCH_URL,
+    serviceDid: SERVICE_DID,
+    viewers: { timeline: planted.timelineViewer, notification: planted.notificationViewer },
+  })
+  type ViewerName = 'timeline' | 'notification'
 
   interface Kind {
     name: string
     nsid: string
-    viewer: keyof typeof viewers
+    viewer: ViewerName
     params(i: number): Record<string, string>
   }
   const deepCursor: { value?: string } = {}
@@ -141,33 +129,10 @@ async function corpusBenchmark(): Promise<void> {
   const pathOf = (kind: Kind, i: number, extra: Record<string, string> = {}): string => `/xrpc/${kind.nsid}?${new URLSearchParams({ ...kind.params(i), ...extra })}`
 
   const tracer = traceClient(client)
-  const worker = new Worker(new URL('./read-latency-client.ts', import.meta.url))
-  const runJob = (job: ClientJob): Promise<ClientResult> =>
-    new Promise((resolve, reject) => {
-      worker.once('message', (msg: { ok: boolean; result?: ClientResult; error?: string }) => (msg.ok ? resolve(msg.result!) : reject(new Error(msg.error))))
-      worker.postMessage(job)
-    })
-  const one = async (base: string, kind: Kind, p: string): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${base}${p}`, { headers: { authorization: `Bearer ${await token(kind.viewer, kind.nsid)}` } })
-    const text = await res.text()
-    return { status: res.status, body: text ? JSON.parse(text) : undefined }
-  }
+  const one = (base: string, kind: Kind, p: string) => api.get(base, p, kind.viewer, kind.nsid)
 
   for (const cache of args.cache!.split(',')) {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      INDEX_PREFIX: prefix,
-      OPENSEARCH_URL,
-      PLC_URL: plc.url,
-      ALLOW_PRIVATE_NETWORK: 'true',
-      SERVICE_DID,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      READ_CACHE_MS: cache === 'default' ? undefined : cache,
-    }
-    const config = loadConfig(env)
-    const server: Server = await startServer(config, client, log)
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const { base, config, close } = await api.start(cache)
     note(`Magpie read API at ${base}, READ_CACHE_MS=${config.READ_CACHE_MS}`)
     for (const kind of kinds) {
       // One untimed request first: is the method there, is the answer what the lexicon says?
@@ -213,43 +178,16 @@ async function corpusBenchmark(): Promise<void> {
       for (const clients of args.clients!.split(',').map(Number)) {
         const requests = Number(args.requests)
         const warmupCount = Number(args.warmup)
-        const build = async (n: number, from: number): Promise<ClientRequest[]> =>
-          Promise.all(Array.from({ length: n }, async (_, i) => ({ path: pathOf(kind, from + i), token: await token(kind.viewer, kind.nsid) })))
-        const job: ClientJob = { base, concurrency: clients, warmup: await build(warmupCount, 0), measured: await build(requests, warmupCount) }
-        const cpu0 = machineCpuMs()
-        const os0 = await opensearchCpuMs(client)
-        const result = await runJob(job)
-        const cpu1 = machineCpuMs()
-        const os1 = await opensearchCpuMs(client)
-        const stats = latencyStats(result.latencies)
-        const row = {
-          part: 'corpus',
-          prefix,
-          docs,
-          kind: kind.name,
-          nsid: kind.nsid,
-          cacheTtlMs: config.READ_CACHE_MS,
-          clients,
-          warmup: warmupCount,
-          ...stats,
-          rps: round(result.latencies.length / (result.wallMs / 1000), 1),
-          statuses: result.statuses,
-          firstError: result.firstError,
-          kbPerAnswer: round(result.bytes / result.latencies.length / 1024, 1),
-          answer,
-          opensearchCpuMsPerRequest: round((os1 - os0) / result.latencies.length, 2),
-          machineBusy: round((cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total), 2),
-          loadavg: os.loadavg().map((x) => round(x, 2)),
-        }
+        const paths = (n: number, from: number) => Array.from({ length: n }, (_, i) => pathOf(kind, from + i))
+        const measured = await api.measure(base, kind.viewer, kind.nsid, clients, paths(warmupCount, 0), paths(requests, warmupCount))
+        const row = { part: 'corpus', prefix, docs, kind: kind.name, nsid: kind.nsid, cacheTtlMs: config.READ_CACHE_MS, clients, warmup: warmupCount, ...measured, answer }
         emit(row)
-        note(`${kind.name.padEnd(19)} cache ${String(config.READ_CACHE_MS).padStart(4)} ms, ${clients} client(s): p50 ${stats.p50} ms, p99 ${stats.p99} ms, ${row.rps} req/s, load ${row.loadavg[0]}`)
+        note(`${kind.name.padEnd(19)} cache ${String(config.READ_CACHE_MS).padStart(4)} ms, ${clients} client(s): p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.rps} req/s, load ${row.loadavg[0]}`)
       }
     }
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    server.closeAllConnections()
+    await close()
   }
-  await worker.terminate()
-  await plc.close()
+  await api.close()
 }
 
 /** What an answer held, so a figure can be read against it (and a wrong answer noticed). */

@@ -62,16 +62,60 @@ function textLength(rng: Rng): number {
   return rng.range(200, 300)
 }
 
-export function words(rng: Rng, lang: string, maxLen: number): string {
+/**
+ * Words drawn by how often they occur in a body of real text. Real vocabularies have a long tail
+ * (a few words in most posts, most words in very few), which is what decides how many posts a
+ * search term matches; the fixed lists above are all common words.
+ */
+export class Vocabulary {
+  private cumulative: Float64Array
+
+  constructor(readonly words: string[], counts: number[]) {
+    this.cumulative = new Float64Array(counts.length)
+    let total = 0
+    for (let i = 0; i < counts.length; i++) this.cumulative[i] = total += counts[i]!
+  }
+
+  /** Whitespace-separated words of `texts`, with links, mentions and hashtags left out and edge punctuation trimmed. */
+  static fromTexts(texts: Iterable<string>): Vocabulary {
+    const counts = new Map<string, number>()
+    for (const text of texts) {
+      for (const raw of text.split(/\s+/u)) {
+        if (/^[@#]|\/|^www\.|\.(com|org|net)\b/u.test(raw)) continue
+        const w = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')
+        if (/\p{L}/u.test(w)) counts.set(w, (counts.get(w) ?? 0) + 1)
+      }
+    }
+    // Most frequent first, ties by the word: the same texts give the same table.
+    const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    return new Vocabulary(sorted.map(([w]) => w), sorted.map(([, n]) => n))
+  }
+
+  pick(rng: Rng): string {
+    const u = rng.next() * this.cumulative[this.cumulative.length - 1]!
+    let lo = 0
+    let hi = this.cumulative.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.cumulative[mid]! <= u) lo = mid + 1
+      else hi = mid
+    }
+    return this.words[lo]!
+  }
+}
+
+/** Words in `lang` up to `maxLen` characters; English ones from `vocab` when given. */
+export function words(rng: Rng, lang: string, maxLen: number, vocab?: Vocabulary): string {
   if (maxLen <= 0) return ''
   let out = ''
+  const english = (): string => (vocab ? vocab.pick(rng) : rng.pick(WORDS_EN))
   for (;;) {
     let w: string
     if (lang === 'ja') w = rng.pick(JA_CHUNKS)
-    else if (lang === 'pt') w = rng.chance(0.7) ? rng.pick(WORDS_PT) : rng.pick(WORDS_EN)
-    else if (lang === 'de') w = rng.chance(0.7) ? rng.pick(WORDS_DE) : rng.pick(WORDS_EN)
-    else if (lang === 'es') w = rng.chance(0.7) ? rng.pick(WORDS_ES) : rng.pick(WORDS_EN)
-    else w = rng.pick(WORDS_EN)
+    else if (lang === 'pt') w = rng.chance(0.7) ? rng.pick(WORDS_PT) : english()
+    else if (lang === 'de') w = rng.chance(0.7) ? rng.pick(WORDS_DE) : english()
+    else if (lang === 'es') w = rng.chance(0.7) ? rng.pick(WORDS_ES) : english()
+    else w = english()
     if (rng.chance(0.03)) w = rng.pick(EMOJI)
     const sep = out === '' ? '' : lang === 'ja' ? (rng.chance(0.3) ? '、' : '') : rng.chance(0.06) ? '. ' : ' '
     if (out.length + sep.length + w.length > maxLen) break
@@ -103,6 +147,8 @@ export interface PostSources {
   mention(): { did: string; handle: string }
   /** A post to quote. */
   quote(): StrongRef
+  /** Where English words come from (the fixed list when absent). */
+  vocabulary?: Vocabulary
 }
 
 export function postRecord(src: PostSources, createdAt: string, reply?: { root: StrongRef; parent: StrongRef }): Record<string, unknown> {
@@ -126,7 +172,8 @@ export function postRecord(src: PostSources, createdAt: string, reply?: { root: 
     extras.push({ text: `#${tag}`, feature: { $type: 'app.bsky.richtext.facet#tag', tag } })
   }
   const extraLen = extras.reduce((n, e) => n + e.text.length + 1, 0)
-  let text = words(rng, lang, Math.max(0, Math.min(target, 300 - extraLen)))
+  const vocab = src.vocabulary
+  let text = words(rng, lang, Math.max(0, Math.min(target, 300 - extraLen)), vocab)
   for (const e of extras) {
     if (text !== '') text += ' '
     const byteStart = Buffer.byteLength(text, 'utf8')
@@ -140,7 +187,7 @@ export function postRecord(src: PostSources, createdAt: string, reply?: { root: 
   if (rng.chance(0.01)) record.tags = [rng.pick(TAGS)]
 
   const image = (): Record<string, unknown> => {
-    const img: Record<string, unknown> = { image: blob(rng, rng.chance(0.8) ? 'image/jpeg' : 'image/png', 1_000_000), alt: rng.chance(0.4) ? words(rng, lang, rng.range(10, 200)) : '' }
+    const img: Record<string, unknown> = { image: blob(rng, rng.chance(0.8) ? 'image/jpeg' : 'image/png', 1_000_000), alt: rng.chance(0.4) ? words(rng, lang, rng.range(10, 200), vocab) : '' }
     if (rng.chance(0.9)) img.aspectRatio = { width: rng.range(400, 2000), height: rng.range(400, 2000) }
     return img
   }
@@ -156,9 +203,9 @@ export function postRecord(src: PostSources, createdAt: string, reply?: { root: 
   return record
 }
 
-export function profileRecord(rng: Rng, createdAt: string): Record<string, unknown> {
-  const profile: Record<string, unknown> = { $type: 'app.bsky.actor.profile', displayName: words(rng, 'en', rng.range(3, 40)), createdAt }
-  if (rng.chance(0.8)) profile.description = words(rng, pickLang(rng), rng.range(0, 250))
+export function profileRecord(rng: Rng, createdAt: string, vocab?: Vocabulary): Record<string, unknown> {
+  const profile: Record<string, unknown> = { $type: 'app.bsky.actor.profile', displayName: words(rng, 'en', rng.range(3, 40), vocab), createdAt }
+  if (rng.chance(0.8)) profile.description = words(rng, pickLang(rng), rng.range(0, 250), vocab)
   if (rng.chance(0.85)) profile.avatar = blob(rng, 'image/jpeg', 1_000_000)
   if (rng.chance(0.5)) profile.banner = blob(rng, 'image/jpeg', 1_000_000)
   return profile

@@ -56,6 +56,31 @@ const WEIGHTS: [CollectionKind, number][] = [
   ['verification', 0.01],
 ]
 
+/**
+ * The search benchmark's mix: posts ~70 % (so ≥ 5 M posts fit a load of ~7 M records), with
+ * enough likes and reposts that `sort=top` has engagement to rank by, and the rest kept so the
+ * rules step (blocks, lists, gates) still has something to do.
+ */
+const SEARCH_WEIGHTS: [CollectionKind, number][] = [
+  ['post', 70],
+  ['like', 14],
+  ['follow', 6],
+  ['repost', 5],
+  ['listitem', 1.5],
+  ['block', 1],
+  ['threadgate', 0.9],
+  ['postgate', 0.45],
+  ['list', 0.25],
+  ['listblock', 0.12],
+  ['blogEntry', 0.06],
+  ['starterpack', 0.05],
+  ['generator', 0.04],
+  ['verification', 0.01],
+]
+
+export const RECORD_MIXES = { network: WEIGHTS, search: SEARCH_WEIGHTS }
+export type RecordMix = keyof typeof RECORD_MIXES
+
 /** Records with the fixed key `self`: at most one each, with the chance an account has one. */
 const SINGLETONS: [CollectionKind, number, number][] = [
   // kind, chance, smallest repo size that has it
@@ -108,7 +133,8 @@ function clampSize (n: number): number {
 }
 
 /** How many records of each collection a repo of `size` records holds (they sum to `size`). */
-export function collectionCounts (rng: Rng, size: number): CollectionCounts {
+export function collectionCounts (rng: Rng, size: number, mix: RecordMix = 'network'): CollectionCounts {
+  const shares = RECORD_MIXES[mix]
   const counts: CollectionCounts = {}
   let left = size
   for (const [kind, chance, minSize] of SINGLETONS) {
@@ -118,13 +144,13 @@ export function collectionCounts (rng: Rng, size: number): CollectionCounts {
     }
   }
   // Accounts differ: some mostly like, some mostly post or follow.
-  const weights = WEIGHTS.map(([, w]) => w * Math.exp(0.5 * rng.normal()))
+  const weights = shares.map(([, w]) => w * Math.exp(0.5 * rng.normal()))
   const total = weights.reduce((a, b) => a + b, 0)
   for (let i = 0; i < left; i++) {
     let x = rng.next() * total
     let k = 0
     while (k < weights.length - 1 && x >= weights[k]!) x -= weights[k++]!
-    const kind = WEIGHTS[k]![0]
+    const kind = shares[k]![0]
     counts[kind] = (counts[kind] ?? 0) + 1
   }
   const move = (from: CollectionKind, to: CollectionKind, n: number): void => {

@@ -71,6 +71,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
       const results = await search.many(
         requests.map(({ source, indices }) => ({
           index: source.family,
+          partitions: indices,
           body: {
             size: want,
             track_total_hits: false,
@@ -108,6 +109,10 @@ async function newestPerPartition(search: Searcher, family: FamilyIndex): Promis
   const results = await search.many(
     indices.map((index) => ({
       index: family,
+      partitions: [index],
+      // A sort over a whole partition whose answer only a write to it changes: the months no
+      // longer written are answered from the cache.
+      requestCache: true,
       body: {
         size: 1,
         track_total_hits: false,

@@ -66,7 +66,7 @@ export function createPostCounts(search: Searcher, opts: { ttlMs: number }): Pos
 function countBy(index: FamilyIndex, field: string, values: string[]): SearchRequest {
   return {
     index,
-    body: { size: 0, track_total_hits: false, query: live({ terms: { [field]: values } }), aggs: { by: exactTermsAgg(field, values) } },
+    body: { size: 0, track_total_hits: false, query: live({ terms: { [field]: values } }), aggs: { by: exactTermsAgg(field, values, { few: true }) } },
   }
 }
 

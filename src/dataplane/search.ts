@@ -58,6 +58,18 @@ export interface SearchResult<S = Record<string, any>> {
 export interface SearchRequest {
   index: FamilyIndex
   body: Record<string, unknown>
+  /**
+   * Keep the answer in OpenSearch's shard request cache even though it returns hits (only
+   * `size: 0` answers are kept by default). The cache is dropped at each refresh that changed
+   * the shard, so the answer is never stale; worth it for small answers asked again and again.
+   */
+  requestCache?: boolean
+  /**
+   * Only these partitions of the family (concrete index names). A search of the alias runs on
+   * every partition's shard even when a filter on `_index` leaves all but one with nothing to
+   * do, and on two cores those shard visits are most of a small search's cost.
+   */
+  partitions?: string[]
 }
 
 export class Searcher {
@@ -80,7 +92,8 @@ export class Searcher {
     if (requests.length === 0) return []
     const body: Record<string, unknown>[] = []
     for (const req of requests) {
-      body.push({ index: this.alias(req.index), ignore_unavailable: true, allow_no_indices: true })
+      const index = req.partitions?.length ? req.partitions.join(',') : this.alias(req.index)
+      body.push({ index, ignore_unavailable: true, allow_no_indices: true, ...(req.requestCache ? { request_cache: true } : {}) })
       body.push(req.body)
     }
     return withShardRetries(async () => {
@@ -145,7 +158,13 @@ export function bucketCounts(agg: { buckets?: { key: string; doc_count: number }
 /**
  * A terms aggregation counting exactly the given values: with `include` naming them and `size`
  * covering them all, every shard reports every value, so there is no approximation.
+ *
+ * `few`: the values match few documents each (a post's likes, not an account's followers). The
+ * default execution then costs more than the counting: to build its buckets it walks every term
+ * of the field on every shard (measured ~2× the `map` execution for 100 posts' likes over 25
+ * monthly partitions), while `map` only looks at the matched documents — and is ~6× slower
+ * than the default when they number tens of thousands (followers of popular accounts).
  */
-export function exactTermsAgg(field: string, values: string[]): Record<string, unknown> {
-  return { terms: { field, include: values, size: Math.max(values.length, 1) } }
+export function exactTermsAgg(field: string, values: string[], opts: { few?: boolean } = {}): Record<string, unknown> {
+  return { terms: { field, include: values, size: Math.max(values.length, 1), ...(opts.few ? { execution_hint: 'map' } : {}) } }
 }
