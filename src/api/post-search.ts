@@ -6,6 +6,7 @@ import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
 import { decodeCursor } from '#/server/xrpc/cursor.js'
 import type { SortKey } from '#/dataplane/index.js'
+import { postView } from '#/views/posts.js'
 import { queryLanguages, type CjkLanguage } from '#/search/languages.js'
 import type { PostSearch, ResolvedFilters } from '#/search/post-query.js'
 import { isEmptyQuery, parseQuery, parseTime, QueryParseError, type FilterClause, type ParsedQuery } from '#/search/query-parser.js'
@@ -113,11 +114,9 @@ async function resolveIdentities<K extends string>(ctx: ApiContext, viewer: stri
 }
 
 /** Cursor of a search page: arity 3 for latest, 6 for top (post-search.ts in the data plane). */
-export function searchCursorKey(cursor: string | undefined, sort: 'latest' | 'top'): SortKey | undefined {
+function searchCursorKey(cursor: string | undefined, sort: 'latest' | 'top'): SortKey | undefined {
   return decodeCursor(cursor, sort === 'top' ? 6 : 3) as SortKey | undefined
 }
-
-export const searchCursor = cursorFromKey
 
 /**
  * Search results the viewer must not see: posts by accounts with a block either way, and by
@@ -138,6 +137,31 @@ export interface SearchHits {
   uris: string[]
   byAuthor: boolean
   cursor?: string
+}
+
+/**
+ * A page of hits for a built search, from the request's sort (any value but `top` is `latest`,
+ * the lexicons' default) and cursor; the total too when asked, on a first page.
+ */
+export async function searchHitsPage(
+  ctx: ApiContext,
+  { search, byAuthor }: BuiltSearch,
+  req: { sort: 'latest' | 'top'; after: SortKey | undefined; limit: number; withTotal: boolean },
+): Promise<SearchHits & { hitsTotal?: number }> {
+  if (req.limit === 0) return { uris: [], byAuthor }
+  const page = await ctx.dataplane.searchPosts({ search, sort: req.sort, limit: req.limit, after: req.after, withTotal: req.withTotal && !req.after })
+  return { uris: page.uris, byAuthor, cursor: cursorFromKey(page.next), hitsTotal: page.hitsTotal }
+}
+
+/** The sort a search request names and its decoded cursor (decoded first: a bad cursor is refused before any lookup). */
+export function searchSortAndCursor(params: { sort?: string; cursor?: string }): { sort: 'latest' | 'top'; after: SortKey | undefined } {
+  const sort = params.sort === 'top' ? 'top' : 'latest'
+  return { sort, after: searchCursorKey(params.cursor, sort) }
+}
+
+/** The posts of a search answer: views of the hits the rules kept, in order. */
+export function searchHitViews(skeleton: SearchHits, state: HydrationState) {
+  return skeleton.uris.flatMap((uri) => postView(uri, state) ?? [])
 }
 
 /** The hydrate step of every post search endpoint: post views of the hits. */

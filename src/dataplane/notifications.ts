@@ -3,6 +3,7 @@ import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
 import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
+import { allFamilies } from '#/indexing/families.js'
 import { uriOfDeletionNotice } from '#/indexing/operations.js'
 
 /**
@@ -55,6 +56,11 @@ export interface NotificationQuery {
   hiddenAuthors?: string[]
   /** Only notifications after this time (unread counts). */
   after?: string
+  /**
+   * Also the notifications whose record is gone (a withdrawn verification's), as the listing
+   * shows them; the reference's unread count leaves them out.
+   */
+  withRecordsGone?: boolean
 }
 
 /** A record that may notify the recipient, with the family it came from. */
@@ -74,8 +80,8 @@ export const RECORD_DELETED = { $type: 'app.bsky.notification.defs#recordDeleted
 /** Its CID (DAG-CBOR, sha-256), as the reference AppView serves it; checked by a unit test. */
 export const RECORD_DELETED_CID = 'bafyreidad6nyekfa4a67yfb573ptxiv6s7kyxyg2ra6qbbemcruadvtuim'
 
-/** Families whose tombstones can be news (RecordFamily.onDelete): their candidates include tombstones. */
-const DELETION_NEWS = new Set<FamilyIndex>(['verifications'])
+/** Families whose tombstones can be news (RecordFamily.onDelete): their candidates may include tombstones. */
+const DELETION_NEWS = new Set(allFamilies.filter((f) => f.onDelete).map((f) => f.index))
 
 const STARTER_PACK = 'app.bsky.graph.starterpack'
 const POST = 'app.bsky.feed.post'
@@ -130,7 +136,7 @@ function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[
     const excluded = [...(NO_SELF.has(family) ? [q.recipient] : []), ...(q.hiddenAuthors ?? [])]
     if (excluded.length > 0) filter.push({ bool: { must_not: [{ terms: { did: excluded } }] } })
     if (q.after) filter.push({ range: { sortAt: { gt: q.after } } })
-    return { family, filter, withDeleted: DELETION_NEWS.has(family) }
+    return { family, filter, withDeleted: q.withRecordsGone !== false && DELETION_NEWS.has(family) }
   })
 }
 
@@ -163,8 +169,10 @@ function withdrawnCandidate(family: FamilyIndex, hit: Hit): NotificationCandidat
 export async function countNotificationCandidates(search: Searcher, q: NotificationQuery): Promise<number> {
   if (q.reasons.length === 0) return 0
   const results = await search.many(
-    // Tombstones are never counted: the reference counts only notifications whose record it still holds.
-    sourcesOf(q).map(({ family, filter }) => ({ index: family, body: { size: 0, track_total_hits: true, query: live(...filter) } })),
+    sourcesOf(q).map(({ family, filter, withDeleted }) => ({
+      index: family,
+      body: { size: 0, track_total_hits: true, query: withDeleted ? { bool: { filter } } : live(...filter) },
+    })),
   )
   return results.reduce((sum, r) => sum + (r.total ?? 0), 0)
 }

@@ -2,9 +2,8 @@ import { ids, type AppBskyFeedSearchPosts } from '@atproto/api'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, searchHitRules, hydrateSearchHits, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
 import { param } from '#/server/xrpc/params.js'
-import { postView } from '#/views/posts.js'
 
 const params = z.object({
   q: param.string(),
@@ -30,9 +29,8 @@ interface Skeleton extends SearchHits {
 
 const searchPosts = pipeline<Params, Skeleton, AppBskyFeedSearchPosts.OutputSchema>({
   async skeleton({ params, ctx, hydrateCtx }) {
-    const sort = params.sort === 'top' ? 'top' : 'latest'
-    const after = searchCursorKey(params.cursor, sort)
-    const { search, byAuthor } = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(params.q), {
+    const { sort, after } = searchSortAndCursor(params)
+    const built = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(params.q), {
       authors: params.author ? [params.author] : undefined,
       mentions: params.mentions ? [params.mentions] : undefined,
       languages: params.lang ? [params.lang] : undefined,
@@ -42,13 +40,12 @@ const searchPosts = pipeline<Params, Skeleton, AppBskyFeedSearchPosts.OutputSche
       since: timeParam('since', params.since),
       until: timeParam('until', params.until),
     })
-    const page = await ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after, withTotal: !after })
-    return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), hitsTotal: page.hitsTotal }
+    return searchHitsPage(ctx, built, { sort, after, limit: params.limit, withTotal: true })
   },
   hydrate: hydrateSearchHits,
   rules: searchHitRules,
   present: ({ skeleton, state }) => ({
-    posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []),
+    posts: searchHitViews(skeleton, state),
     cursor: skeleton.cursor,
     hitsTotal: skeleton.hitsTotal,
   }),

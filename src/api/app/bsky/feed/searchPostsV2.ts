@@ -3,9 +3,8 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, searchHitRules, hydrateSearchHits, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
 import { param } from '#/server/xrpc/params.js'
-import { postView } from '#/views/posts.js'
 
 /** Without `allTime`, the search covers this recent window (and `since` can only narrow it). */
 export const RECENT_WINDOW_MS = 30 * 24 * 3600 * 1000
@@ -55,11 +54,10 @@ interface Skeleton extends SearchHits {
 const searchPostsV2 = pipeline<Params, Skeleton, AppBskyFeedSearchPostsV2.OutputSchema>({
   async skeleton({ params, ctx, hydrateCtx }) {
     if (params.excludeReplies && params.repliesOnly) throw new InvalidRequestError('excludeReplies and repliesOnly are mutually exclusive')
-    const sort = params.sort === 'top' ? 'top' : 'latest'
-    const after = searchCursorKey(params.cursor, sort)
+    const { sort, after } = searchSortAndCursor(params)
     const { query, sort: _sort, cursor: _cursor, limit: _limit, allTime, since, until, hashtags, ...filters } = params
     const asked = timeParam('since', since)
-    const { search, byAuthor } = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(query), {
+    const built = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(query), {
       ...filters,
       // Any of the hashtags, as the lexicon words it (searchPosts' `tag` wants all of them).
       anyHashtags: hashtags,
@@ -68,14 +66,15 @@ const searchPostsV2 = pipeline<Params, Skeleton, AppBskyFeedSearchPostsV2.Output
     })
     const windowStart = allTime ? undefined : new Date(Date.now() - RECENT_WINDOW_MS).toISOString()
     // The window narrows the search after the emptiness check: it is no filter the caller chose.
-    if (windowStart && (!search.filters.since || search.filters.since < windowStart)) search.filters.since = windowStart
-    const page = await ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after, withTotal: !after })
-    return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), hitsTotal: page.hitsTotal, detectedQueryLanguages: search.languages }
+    const { filters: resolved } = built.search
+    if (windowStart && (!resolved.since || resolved.since < windowStart)) resolved.since = windowStart
+    const hits = await searchHitsPage(ctx, built, { sort, after, limit: params.limit, withTotal: true })
+    return { ...hits, detectedQueryLanguages: built.search.languages }
   },
   hydrate: hydrateSearchHits,
   rules: searchHitRules,
   present: ({ skeleton, state }) => ({
-    posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []),
+    posts: searchHitViews(skeleton, state),
     cursor: skeleton.cursor,
     hitsTotal: skeleton.hitsTotal,
     ...(skeleton.detectedQueryLanguages?.length ? { detectedQueryLanguages: skeleton.detectedQueryLanguages } : {}),

@@ -23,20 +23,19 @@ export default defineQuery({
   async handler({ params, viewer, ctx }) {
     const { state, query: all } = await requesterNotifications(ctx, viewer, params)
     const me = all.recipient
-    const query = { ...all, after: state.seenAt }
+    // As the reference, only notifications whose record still exists (not a withdrawn verification's).
+    const query = { ...all, after: state.seenAt, withRecordsGone: false }
     const page = await ctx.dataplane.getNotificationCandidates(query, { limit: EXACT_UP_TO })
-    // Nor does it count a notification whose own record is gone (a withdrawn verification's).
-    const items = page.items.filter((c) => !c.withdrawn)
     if (page.next) {
       // Past what a badge shows: count the records that address the account, without the
       // threads clause (most replies there are to someone else).
       return { count: await ctx.dataplane.countNotificationCandidates({ ...query, threads: [] }) }
     }
     const hydrateCtx = ctx.hydrator.createContext({ viewer: me })
-    const hydrated = await ctx.hydrator.hydrateNotificationReasons(items, hydrateCtx)
+    const hydrated = await ctx.hydrator.hydrateNotificationReasons(page.items, hydrateCtx)
     // What the reference AppView counts: every notification it holds for the account whose record
     // still exists, including those its listing then hides (blocked or muted authors, subjects
     // that are gone).
-    return { count: derivedNotifications(me, items, query.reasons, hydrated, { liveSubjects: false }).length }
+    return { count: derivedNotifications(me, page.items, query.reasons, hydrated, { liveSubjects: false }).length }
   },
 })

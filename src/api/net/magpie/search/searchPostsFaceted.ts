@@ -1,10 +1,9 @@
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, parseUserQuery, searchCursor, searchCursorKey, searchHitRules, hydrateSearchHits, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
 import type { PostFacets } from '#/dataplane/index.js'
 import { param } from '#/server/xrpc/params.js'
-import { postView } from '#/views/posts.js'
 
 /** Magpie's own faceted search (lexicons/net/magpie/search/searchPostsFaceted.json). */
 export const NSID = 'net.magpie.search.searchPostsFaceted'
@@ -44,9 +43,8 @@ interface Skeleton extends SearchHits {
 
 const searchPostsFaceted = pipeline<Params, Skeleton, Output>({
   async skeleton({ params, ctx, hydrateCtx }) {
-    const sort = params.sort === 'top' ? 'top' : 'latest'
-    const after = searchCursorKey(params.cursor, sort)
-    const { search, byAuthor } = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(params.q), {
+    const { sort, after } = searchSortAndCursor(params)
+    const built = await buildPostSearch(ctx, hydrateCtx.viewer, parseUserQuery(params.q), {
       authors: params.authors,
       languages: params.languages,
       hashtags: params.hashtags,
@@ -59,11 +57,12 @@ const searchPostsFaceted = pipeline<Params, Skeleton, Output>({
       since: timeParam('since', params.since),
       until: timeParam('until', params.until),
     })
-    const [page, facets] = await Promise.all([
-      params.limit > 0 ? ctx.dataplane.searchPosts({ search, sort, limit: params.limit, after }) : { uris: [], next: undefined },
-      ctx.dataplane.getPostFacets(search, params.facetLimit),
+    // The total comes with the facets.
+    const [hits, facets] = await Promise.all([
+      searchHitsPage(ctx, built, { sort, after, limit: params.limit, withTotal: false }),
+      ctx.dataplane.getPostFacets(built.search, params.facetLimit),
     ])
-    return { uris: page.uris, byAuthor, cursor: searchCursor(page.next), facets }
+    return { uris: hits.uris, byAuthor: hits.byAuthor, cursor: hits.cursor, facets }
   },
   hydrate: hydrateSearchHits,
   rules: searchHitRules,
@@ -73,7 +72,7 @@ const searchPostsFaceted = pipeline<Params, Skeleton, Output>({
     return {
       cursor: skeleton.cursor,
       hitsTotal: facets.total,
-      posts: skeleton.uris.flatMap((uri) => postView(uri, state) ?? []),
+      posts: searchHitViews(skeleton, state),
       facets: {
         languages: facets.languages,
         hashtags: facets.hashtags,
