@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import { bucketCounts, exactTermsAgg, NOT_DELETED, type FamilyIndex, type SearchRequest, type Searcher } from '#/dataplane/search.js'
 
 /**
@@ -29,11 +30,11 @@ export interface Counts {
   starterPackJoins(uris: string[]): Promise<Map<string, StarterPackJoins>>
 }
 
-/** [field of the family that names the subject, family index] for each profile count. */
-const PROFILE_COUNTS: Record<keyof ProfileCounts, [FamilyIndex, string]> = {
-  followers: ['follows', 'subjectDid'],
-  follows: ['follows', 'did'],
-  posts: ['posts', 'did'],
+/** The profile counts over partitioned families, read through the rollup (rolled-counts.ts). */
+const ROLLED = ['followers', 'follows', 'posts'] as const
+
+/** [family index, field of the family that names the subject] for the other profile counts (single-index families). */
+const PROFILE_COUNTS: Record<Exclude<keyof ProfileCounts, (typeof ROLLED)[number]>, [FamilyIndex, string]> = {
   lists: ['lists', 'did'],
   feedgens: ['feedgens', 'did'],
   starterPacks: ['starterpacks', 'did'],
@@ -41,7 +42,7 @@ const PROFILE_COUNTS: Record<keyof ProfileCounts, [FamilyIndex, string]> = {
 
 const WEEK_MS = 7 * 24 * 3600_000
 
-export function createCounts(search: Searcher, opts: { ttlMs: number; maxEntries?: number }): Counts {
+export function createCounts(search: Searcher, rolled: RolledCounts, opts: { ttlMs: number; maxEntries?: number }): Counts {
   const cache = new LRUCache<string, object>({ max: opts.maxEntries ?? 100_000, ttl: Math.max(opts.ttlMs, 1) })
   const useCache = opts.ttlMs > 0
 
@@ -79,11 +80,18 @@ export function createCounts(search: Searcher, opts: { ttlMs: number; maxEntries
   return {
     profileCounts: (dids) =>
       cached('profile', dids, async (missing) => {
-        const names = Object.keys(PROFILE_COUNTS) as (keyof ProfileCounts)[]
-        const results = await search.many(names.map((name) => countBy(...PROFILE_COUNTS[name], missing)))
+        const names = Object.keys(PROFILE_COUNTS) as (keyof typeof PROFILE_COUNTS)[]
+        const [counted, results] = await Promise.all([
+          rolled.count(ROLLED, missing),
+          search.many(names.map((name) => countBy(...PROFILE_COUNTS[name], missing))),
+        ])
         const byName = names.map((name, i) => [name, bucketCounts(results[i]!.aggregations?.by)] as const)
         return new Map(
-          missing.map((did) => [did, Object.fromEntries(byName.map(([name, counts]) => [name, counts.get(did) ?? 0])) as unknown as ProfileCounts]),
+          missing.map((did) => {
+            const c = counted.get(did)!
+            const others = Object.fromEntries(byName.map(([name, counts]) => [name, counts.get(did) ?? 0]))
+            return [did, { followers: c.followers, follows: c.follows, posts: c.posts, ...others } as ProfileCounts]
+          }),
         )
       }),
 

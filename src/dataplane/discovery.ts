@@ -53,13 +53,14 @@ export interface Discovery {
 export function createDiscovery(
   search: Searcher,
   followedDids: (did: string) => Promise<string[]>,
+  likeCounts: (uris: string[]) => Promise<Map<string, number>>,
   options: Partial<DiscoveryOptions> = {},
 ): Discovery {
   const opts = { ...DEFAULT_DISCOVERY, ...options }
   const cache = { ttlMs: opts.cacheTtlMs }
 
   const trending = rankedCache(() => getTrendingTopics(search, opts.trending, opts.now()), cache)
-  const popularFeeds = rankedCache((query) => (query ? searchFeedGens(search, query) : getPopularFeedGens(search)), cache)
+  const popularFeeds = rankedCache((query) => (query ? searchFeedGens(search, likeCounts, query) : getPopularFeedGens(search)), cache)
   const popularActors = rankedCache(() => getPopularActors(search, opts.now() - opts.popularActorsMs), cache)
 
   const suggestedFeeds = rankedCache(async (viewer) => {

@@ -1,7 +1,6 @@
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
 import { NOT_DELETED, type Searcher } from '#/dataplane/search.js'
 import { concatRanked, MAX_RANKED, type Ranked } from '#/dataplane/ranked.js'
-import { getLikeCounts } from '#/dataplane/subject-likes.js'
 
 /**
  * Feed generators to discover, ranked from the likes index: the most liked overall (or of
@@ -25,7 +24,11 @@ export async function getPopularFeedGens(search: Searcher): Promise<Ranked[]> {
  * prefix), by likes, equally liked ones by relevance. The words go to a match query, never to
  * a query language.
  */
-export async function searchFeedGens(search: Searcher, query: string): Promise<Ranked[]> {
+export async function searchFeedGens(
+  search: Searcher,
+  likeCounts: (uris: string[]) => Promise<Map<string, number>>,
+  query: string,
+): Promise<Ranked[]> {
   const { hits } = await search.one({
     index: 'feedgens',
     body: {
@@ -42,7 +45,7 @@ export async function searchFeedGens(search: Searcher, query: string): Promise<R
     },
   })
   const uris = hits.map((hit) => hit._id)
-  return rankByLikes(uris, await getLikeCounts(search, uris))
+  return rankByLikes(uris, await likeCounts(uris))
 }
 
 /** The generators the viewer likes. */

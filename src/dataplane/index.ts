@@ -14,6 +14,7 @@ import {
   type Relationship,
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/search.js'
+import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
 import { getFollowPairs, getListMemberships } from '#/dataplane/gate-checks.js'
@@ -275,12 +276,13 @@ export interface DataPlaneOptions {
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const search = new Searcher(opts.client, opts.prefix)
   const ttlMs = opts.cacheTtlMs ?? 5_000
-  const counts = createCounts(search, { ttlMs })
+  const rolled = createRolledCounts(search, { ttlMs })
+  const counts = createCounts(search, rolled, { ttlMs })
   const followed = new LRUCache<string, string[]>({ max: 10_000, ttl: Math.max(ttlMs, 1) })
-  const postCounts = createPostCounts(search, { ttlMs })
+  const postCounts = createPostCounts(search, rolled, { ttlMs })
   const walk = createPartitionWalk(search, { ttlMs })
   const feeds = createFeedReader(walk)
-  const discovery = createDiscovery(search, (did) => followedDids(did), opts.discovery)
+  const discovery = createDiscovery(search, (did) => followedDids(did), (uris) => getLikeCounts(rolled, uris), opts.discovery)
 
   async function followedDids(did: string): Promise<string[]> {
     const hit = ttlMs > 0 ? followed.get(did) : undefined
@@ -316,7 +318,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getStarterPacksPage: (did, page) => pageStarterPacks(search, did, page),
     getFeedGensPage: (did, page) => pageFeedGens(search, did, page),
     getListblockSubjects: (viewer) => getListblockSubjects(search, viewer),
-    getLikeCounts: (uris) => getLikeCounts(search, uris),
+    getLikeCounts: (uris) => getLikeCounts(rolled, uris),
     getLikesBy: (viewer, uris) => getLikesBy(search, viewer, uris),
     putMute: (viewer, kind, subject, scope) => putMute(search, viewer, kind, subject, scope),
     deleteMute: (viewer, kind, subject) => deleteMute(search, viewer, kind, subject),

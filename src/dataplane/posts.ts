@@ -2,7 +2,9 @@ import { LRUCache } from 'lru-cache'
 import { live, NEWEST_FIRST, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
-import { bucketCounts, exactTermsAgg, type FamilyIndex, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import type { CountName } from '#/aggregates/specs.js'
+import type { RolledCounts } from '#/dataplane/rolled-counts.js'
+import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/search.js'
 
 /**
  * Posts as threads and subjects: interaction counts, quotes, a thread's ancestors and
@@ -19,15 +21,6 @@ export interface PostCounts {
   bookmarks: number
 }
 
-/** [family index, field naming the subject] for each count. */
-const POST_COUNTS: Record<keyof PostCounts, [FamilyIndex, string]> = {
-  likes: ['likes', 'subjectUri'],
-  reposts: ['reposts', 'subjectUri'],
-  replies: ['posts', 'replyParent'],
-  quotes: ['posts', 'quotedUri'],
-  bookmarks: ['bookmarks', 'subject'],
-}
-
 /** Beyond this many descendants a thread is cut (the reference AppView has no bound at all). */
 const MAX_DESCENDANTS = 10_000
 
@@ -35,11 +28,15 @@ export interface PostCountsReader {
   (uris: string[]): Promise<Map<string, PostCounts>>
 }
 
+/** The counts of the partitioned families, read through the rollup (rolled-counts.ts). */
+const ROLLED: readonly CountName[] = ['likes', 'reposts', 'replies', 'quotes']
+
 /**
- * Exact counts by terms aggregations (one `_msearch` per batch), reused for `ttlMs` because a
- * popular post is counted by every view of it.
+ * Exact counts: likes, reposts, replies and quotes through the rollup, bookmarks (one small
+ * index) by a terms aggregation; reused for `ttlMs` because a popular post is counted by every
+ * view of it.
  */
-export function createPostCounts(search: Searcher, opts: { ttlMs: number }): PostCountsReader {
+export function createPostCounts(search: Searcher, rolled: RolledCounts, opts: { ttlMs: number }): PostCountsReader {
   const cache = new LRUCache<string, PostCounts>({ max: 100_000, ttl: Math.max(opts.ttlMs, 1) })
   const useCache = opts.ttlMs > 0
   return async (uris) => {
@@ -51,22 +48,28 @@ export function createPostCounts(search: Searcher, opts: { ttlMs: number }): Pos
       else missing.push(uri)
     }
     if (missing.length === 0) return out
-    const names = Object.keys(POST_COUNTS) as (keyof PostCounts)[]
-    const results = await search.many(names.map((name) => countBy(...POST_COUNTS[name], missing)))
-    const byName = names.map((name, i) => [name, bucketCounts(results[i]!.aggregations?.by)] as const)
+    const [counted, [bookmarks]] = await Promise.all([
+      rolled.count(ROLLED, missing),
+      search.many([
+        {
+          index: 'bookmarks',
+          body: {
+            size: 0,
+            track_total_hits: false,
+            query: live({ terms: { subject: missing } }),
+            aggs: { by: exactTermsAgg('subject', missing, { few: true }) },
+          },
+        },
+      ]),
+    ])
+    const bookmarked = bucketCounts(bookmarks!.aggregations?.by)
     for (const uri of missing) {
-      const counts = Object.fromEntries(byName.map(([name, c]) => [name, c.get(uri) ?? 0])) as unknown as PostCounts
+      const c = counted.get(uri)!
+      const counts: PostCounts = { likes: c.likes, reposts: c.reposts, replies: c.replies, quotes: c.quotes, bookmarks: bookmarked.get(uri) ?? 0 }
       out.set(uri, counts)
       if (useCache) cache.set(uri, counts)
     }
     return out
-  }
-}
-
-function countBy(index: FamilyIndex, field: string, values: string[]): SearchRequest {
-  return {
-    index,
-    body: { size: 0, track_total_hits: false, query: live({ terms: { [field]: values } }), aggs: { by: exactTermsAgg(field, values, { few: true }) } },
   }
 }
 

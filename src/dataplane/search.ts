@@ -34,6 +34,7 @@ export type FamilyIndex =
   | 'notif-state'
   | 'bookmarks'
   | 'labels'
+  | 'aggregates'
 
 /** Filters out deleted records (tombstones keep their id so an older write cannot revive them). */
 export const NOT_DELETED = { term: { tomb: true } } as const

@@ -1,25 +1,15 @@
-import { bucketCounts, exactTermsAgg, NOT_DELETED, type Searcher } from '#/dataplane/search.js'
+import type { RolledCounts } from '#/dataplane/rolled-counts.js'
+import { NOT_DELETED, type Searcher } from '#/dataplane/search.js'
 
 /**
  * Likes of records other than posts (feed generators, labeler services): how many each has, and
  * the viewer's own like, read from the `likes` index by subject URI.
  */
 
-/** Likes of each subject URI (exact: a terms aggregation that names them all). */
-export async function getLikeCounts(search: Searcher, uris: string[]): Promise<Map<string, number>> {
-  const subjects = [...new Set(uris)]
-  if (subjects.length === 0) return new Map()
-  const { aggregations } = await search.one({
-    index: 'likes',
-    body: {
-      size: 0,
-      track_total_hits: false,
-      query: { bool: { filter: [{ terms: { subjectUri: subjects } }], must_not: [NOT_DELETED] } },
-      aggs: { by: exactTermsAgg('subjectUri', subjects) },
-    },
-  })
-  const counts = bucketCounts(aggregations?.by)
-  return new Map(subjects.map((uri) => [uri, counts.get(uri) ?? 0]))
+/** Likes of each subject URI (exact, through the rollup: rolled-counts.ts). */
+export async function getLikeCounts(rolled: RolledCounts, uris: string[]): Promise<Map<string, number>> {
+  const counted = await rolled.count(['likes'], uris)
+  return new Map([...counted].map(([uri, c]) => [uri, c.likes]))
 }
 
 /** The viewer's like of each subject it likes (the newest, should a client have liked twice). */

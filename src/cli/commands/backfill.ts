@@ -4,6 +4,7 @@ import { UsageError } from '#/cli/usage-error.js'
 import { httpOrigin } from '#/ingest/backfill/repo-list.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
 import { applySetup } from '#/store/setup.js'
+import { rollupBeside } from '#/aggregates/rollup.js'
 
 export const backfill: Command = {
   name: 'backfill',
@@ -30,7 +31,10 @@ export const backfill: Command = {
     await applySetup(client, config.INDEX_PREFIX, log)
     const stop = new AbortController()
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
-    const summary = await startBackfill(config, client, log, { hosts, repos, force: Boolean(values.force), signal: stop.signal })
+    const rollupStop = new AbortController()
+    const rollup = rollupBeside(config, client, log, rollupStop.signal)
+    const summary = await startBackfill(config, client, log, { hosts, repos, force: Boolean(values.force), signal: stop.signal }).finally(() => rollupStop.abort())
+    await rollup
     console.log(JSON.stringify(summary))
     await client.close()
     return summary.failed > 0 ? 1 : 0

@@ -1,3 +1,4 @@
+import { aggregates } from '#/cli/commands/aggregates.js'
 import { backfill } from '#/cli/commands/backfill.js'
 import { demo } from '#/cli/commands/demo.js'
 import { feeds } from '#/cli/commands/feeds.js'
@@ -23,4 +24,4 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>, positionals?: string[]): Promise<number | void>
 }
 
-export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex, feeds }
+export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex, feeds, aggregates }

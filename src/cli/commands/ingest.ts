@@ -4,6 +4,7 @@ import { UsageError } from '#/cli/usage-error.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { applySetup } from '#/store/setup.js'
+import { rollupBeside } from '#/aggregates/rollup.js'
 
 export const ingest: Command = {
   name: 'ingest',
@@ -27,6 +28,7 @@ export const ingest: Command = {
     // Labels are followed for as long as the firehose is.
     const labelsStop = new AbortController()
     const labels = startLabelIngest(config, client, log, { signal: labelsStop.signal })
+    const rollup = rollupBeside(config, client, log, labelsStop.signal)
     let summary
     try {
       summary = await startLiveIngest(config, client, log, {
@@ -39,6 +41,7 @@ export const ingest: Command = {
       labelsStop.abort()
     }
     const labelers = await labels
+    await rollup
     console.log(JSON.stringify(labelers.length ? { ...summary, labelers } : summary))
     await client.close()
     return 0

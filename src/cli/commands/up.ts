@@ -8,6 +8,7 @@ import { startLabelIngest } from '#/ingest/labels/start.js'
 import { LivePriority } from '#/ingest/live-priority.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { runLifecycle } from '#/store/lifecycle.js'
+import { rollupBeside } from '#/aggregates/rollup.js'
 import { applySetup } from '#/store/setup.js'
 
 const LIFECYCLE_INTERVAL_MS = 3_600_000
@@ -61,6 +62,7 @@ export async function runUp(
   const labels = startLabelIngest(config, client, log, { signal: stop.signal }).catch((err) =>
     log.error({ err }, 'label ingest stopped with an error; the rest goes on'),
   )
+  const rollup = rollupBeside(config, client, log, stop.signal)
   while (!stop.signal.aborted) {
     try {
       await startLiveIngest(config, client, log, { service: config.RELAY_URL, signal: stop.signal, priority })
@@ -72,6 +74,7 @@ export async function runUp(
   clearInterval(lifecycleTimer)
   await backfill
   await labels
+  await rollup
   await new Promise<void>((resolve) => server.close(() => resolve()))
   await client.close()
   return 0

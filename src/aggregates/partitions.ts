@@ -1,0 +1,62 @@
+/**
+ * Which partitions of a family are settled (counted from aggregate documents) and which are
+ * still written to (counted live). Live writes land in the partitions of the last months — a
+ * record's partition is its rkey's month — so those are always counted live, whatever the
+ * rollup last saw; older months settle once the rollup has counted them and nothing has been
+ * written to them since.
+ */
+
+/** The current month and the one before are always live (a write of the 31st lands in the new month a moment later). */
+export const LIVE_MONTHS = 2
+
+/** The month of a partition's concrete index name (`<prefix><family>-YYYY.MM[-vN]`) as a month number; undefined for `-other`. */
+export function partitionMonth(index: string): number | undefined {
+  const m = /-(\d{4})\.(\d{2})(?:-v\d+)?$/.exec(index)
+  return m ? Number(m[1]) * 12 + Number(m[2]) - 1 : undefined
+}
+
+/** Whether the partition is among the months live writes go to (never settled). */
+export function isLiveMonth(index: string, now: number): boolean {
+  const month = partitionMonth(index)
+  if (month === undefined) return false
+  const d = new Date(now)
+  const current = d.getUTCFullYear() * 12 + d.getUTCMonth()
+  return month > current - LIVE_MONTHS
+}
+
+/** Key of a partition in aggregate documents: its name without the prefix, without dots (stored source keys stay plain). */
+export function partitionKey(prefix: string, index: string): string {
+  return (index.startsWith(prefix) ? index.slice(prefix.length) : index).replaceAll('.', '_')
+}
+
+/** What the rollup knows of each partition, kept in the aggregates index (id `_rollup`). */
+export interface RollupState {
+  /** The next generation to hand out: every recount gets a new one, even one cut short. */
+  nextGen: number
+  partitions: Record<string, PartitionState>
+}
+
+export interface PartitionState {
+  /** The generation of the entries its last recount wrote. */
+  gen: number
+  /** Counted, and nothing written to it since: readers use its entries instead of searching it. */
+  settled: boolean
+  /** The shards' checkpoints (and the index's uuid) its entries were counted at. */
+  fingerprint?: string
+}
+
+export function emptyRollupState(): RollupState {
+  return { nextGen: 1, partitions: {} }
+}
+
+/**
+ * The partitions readers may take from aggregate documents, with the generation their entries
+ * must have: settled, and not a live month by the clock.
+ */
+export function settledPartitions(state: RollupState | undefined, now: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const [index, p] of Object.entries(state?.partitions ?? {})) {
+    if (p.settled && !isLiveMonth(index, now)) out.set(index, p.gen)
+  }
+  return out
+}

@@ -1,0 +1,51 @@
+/**
+ * The counts Magpie rolls up: each is the number of live documents of a partitioned family whose
+ * `field` names the subject (a post URI, a DID). The rollup (rollup.ts) stores them per subject
+ * and per settled partition; readers (dataplane/rolled-counts.ts) add the partitions still
+ * being written to, counted live.
+ */
+
+/** The partitioned families (index-templates/*.json with `"partitioned": true`). */
+export type PartitionedFamily = 'likes' | 'reposts' | 'posts' | 'follows'
+
+export interface CountSpec {
+  /** Key in the aggregate document, and the name readers ask for. */
+  name: CountName
+  family: PartitionedFamily
+  /** Keyword field naming the subject. */
+  field: string
+  /**
+   * Each subject matches few documents (a post's likes), not tens of thousands (a popular
+   * account's followers): decides the terms aggregation's execution (see exactTermsAgg).
+   */
+  few: boolean
+}
+
+export type CountName = 'likes' | 'reposts' | 'replies' | 'quotes' | 'followers' | 'follows' | 'posts'
+
+export const COUNT_SPECS: readonly CountSpec[] = [
+  { name: 'likes', family: 'likes', field: 'subjectUri', few: true },
+  { name: 'reposts', family: 'reposts', field: 'subjectUri', few: true },
+  { name: 'replies', family: 'posts', field: 'replyParent', few: true },
+  { name: 'quotes', family: 'posts', field: 'quotedUri', few: true },
+  { name: 'followers', family: 'follows', field: 'subjectDid', few: false },
+  { name: 'follows', family: 'follows', field: 'did', few: false },
+  { name: 'posts', family: 'posts', field: 'did', few: false },
+]
+
+export const COUNT_SPEC = new Map(COUNT_SPECS.map((spec) => [spec.name, spec]))
+
+export const ROLLED_FAMILIES: readonly PartitionedFamily[] = [...new Set(COUNT_SPECS.map((s) => s.family))]
+
+/** Id of the rollup's own state document in the aggregates index. */
+export const ROLLUP_STATE_ID = '_rollup'
+
+/**
+ * OpenSearch refuses document ids over 512 bytes; a subject that long (a like may name any
+ * string) has no aggregate document and is always counted live.
+ */
+export const MAX_SUBJECT_ID_BYTES = 512
+
+export function fitsAsId(subject: string): boolean {
+  return subject.length > 0 && Buffer.byteLength(subject) <= MAX_SUBJECT_ID_BYTES && subject !== ROLLUP_STATE_ID
+}

@@ -1,0 +1,122 @@
+import { settledPartitions, partitionKey, type RollupState } from '#/aggregates/partitions.js'
+import { COUNT_SPEC, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountName, type PartitionedFamily } from '#/aggregates/specs.js'
+import { bucketCounts, exactTermsAgg, NOT_DELETED, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { singleIndex } from '#/indexing/route.js'
+
+/**
+ * Exact counts over the partitioned families (likes, reposts, replies, quotes, followers,
+ * follows, posts) at the cost of one `_mget` and a search of the unsettled partitions only:
+ * the settled months' counts come from the subjects' aggregate documents (src/aggregates/), the
+ * live months — where new writes land — are counted as they are now. Where the rollup has never
+ * run every partition is unsettled, which is the full count over the alias.
+ */
+
+export type Counted = Map<string, Record<CountName, number>>
+
+export interface RolledCounts {
+  count(names: readonly CountName[], subjects: string[]): Promise<Counted>
+}
+
+interface View {
+  /** Concrete partitions behind each family's alias. */
+  partitions: Map<PartitionedFamily, string[]>
+  /** Settled partitions → the generation their entries must have. */
+  settled: Map<string, number>
+}
+
+/** At most this long a reader goes on from a view of the partitions and the rollup (writes into old months are counted within it plus a rollup pass). */
+const VIEW_MS = 1_000
+
+export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?: () => number }): RolledCounts {
+  const now = opts.now ?? Date.now
+  const aggIndex = singleIndex(search.prefix, 'aggregates')
+  const viewTtl = Math.min(opts.ttlMs, VIEW_MS)
+  let cached: { at: number; view: Promise<View> } | undefined
+
+  function view(): Promise<View> {
+    if (cached && viewTtl > 0 && now() - cached.at < viewTtl) return cached.view
+    const fresh = loadView().catch((err) => {
+      if (cached?.view === fresh) cached = undefined
+      throw err
+    })
+    cached = { at: now(), view: fresh }
+    return fresh
+  }
+
+  async function loadView(): Promise<View> {
+    const aliases = ROLLED_FAMILIES.map((f) => search.alias(f))
+    const [res, state] = await Promise.all([
+      search.client.indices.getAlias({ name: aliases.join(',') }, { ignore: [404] }),
+      search.getByIds([{ index: aggIndex, id: ROLLUP_STATE_ID }]),
+    ])
+    const partitions = new Map<PartitionedFamily, string[]>(ROLLED_FAMILIES.map((f) => [f, []]))
+    for (const [index, entry] of Object.entries((res.statusCode === 404 ? {} : res.body ?? {}) as Record<string, { aliases?: object }>)) {
+      for (const family of ROLLED_FAMILIES) if (search.alias(family) in (entry.aliases ?? {})) partitions.get(family)!.push(index)
+    }
+    const rollup = state.get(ROLLUP_STATE_ID)?._source?.state as RollupState | undefined
+    return { partitions, settled: settledPartitions(rollup, now()) }
+  }
+
+  return {
+    async count(names, subjects) {
+      const unique = [...new Set(subjects)]
+      const out: Counted = new Map(unique.map((s) => [s, Object.fromEntries(names.map((n) => [n, 0])) as Record<CountName, number>]))
+      if (unique.length === 0 || names.length === 0) return out
+      const { partitions, settled } = await view()
+      const byId = unique.filter(fitsAsId)
+      const tooLong = unique.filter((s) => !fitsAsId(s))
+      const usesSettled = byId.length > 0 && names.some((n) => partitions.get(COUNT_SPEC.get(n)!.family)!.some((p) => settled.has(p)))
+
+      // Live counts: the unsettled partitions for every subject, every partition for subjects without a document.
+      const searches: { name: CountName; req: SearchRequest }[] = []
+      for (const name of names) {
+        const spec = COUNT_SPEC.get(name)!
+        const all = partitions.get(spec.family)!
+        const live = all.filter((p) => !settled.has(p))
+        const groups: [string[], string[]][] = [[byId, live], [tooLong, all]]
+        for (const [values, indices] of groups) {
+          if (values.length === 0 || indices.length === 0) continue
+          searches.push({
+            name,
+            req: {
+              index: spec.family,
+              partitions: indices,
+              body: {
+                size: 0,
+                track_total_hits: false,
+                query: { bool: { filter: [{ terms: { [spec.field]: values } }], must_not: [NOT_DELETED] } },
+                aggs: { by: exactTermsAgg(spec.field, values, { few: spec.few }) },
+              },
+            },
+          })
+        }
+      }
+      const [docs, results] = await Promise.all([
+        usesSettled ? search.getByIds(byId.map((id) => ({ index: aggIndex, id }))) : new Map(),
+        search.many(searches.map((s) => s.req)),
+      ])
+      searches.forEach(({ name }, i) => {
+        for (const [subject, n] of bucketCounts(results[i]!.aggregations?.by)) {
+          const counts = out.get(subject)
+          if (counts) counts[name] += n
+        }
+      })
+      for (const [subject, doc] of docs) {
+        const c = (doc._source?.c ?? {}) as Record<string, Record<string, [number, number]> | undefined>
+        const counts = out.get(subject)
+        if (!counts) continue
+        for (const name of names) {
+          const entries = c[name]
+          if (!entries) continue
+          for (const index of partitions.get(COUNT_SPEC.get(name)!.family)!) {
+            const gen = settled.get(index)
+            const entry = gen === undefined ? undefined : entries[partitionKey(search.prefix, index)]
+            // An older generation's entry is a count the partition's last recount did not confirm: 0.
+            if (entry && entry[1] >= gen!) counts[name] += entry[0]
+          }
+        }
+      }
+      return out
+    },
+  }
+}

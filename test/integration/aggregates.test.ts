@@ -1,0 +1,307 @@
+/**
+ * Counts through the rollup (src/aggregates/, dataplane/rolled-counts.ts) on a real OpenSearch
+ * node: a generated stream of posts, likes, reposts and follows over several old months and the
+ * current one, with deletes, replays and out-of-order deliveries written by Magpie's own write
+ * operations; every count the read API serves must equal the stream's final state — once the
+ * old months have settled (so the counts come from aggregate documents), right after writes into
+ * settled months once a pass has run, right after a rollup pass died half-way, and at once for
+ * writes into the live months.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { TID } from '@atproto/common-web'
+import type { Client } from '@opensearch-project/opensearch'
+import { Rollup } from '#/aggregates/rollup.js'
+import { createDataPlane, type DataPlane } from '#/dataplane/index.js'
+import { familyForCollection } from '#/indexing/families.js'
+import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
+import type { BulkOp } from '#/indexing/bulk-writer.js'
+import { createLogger } from '#/log.js'
+import { applySetup } from '#/store/setup.js'
+import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
+
+const log = createLogger('warn')
+const LIKE = 'app.bsky.feed.like'
+const REPOST = 'app.bsky.feed.repost'
+const FOLLOW = 'app.bsky.graph.follow'
+const POST = 'app.bsky.feed.post'
+const CID = 'bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm'
+
+/** A small seeded PRNG: the same stream every run. */
+function prng(seed: number) {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface Rec {
+  did: string
+  collection: string
+  rkey: string
+  record: Record<string, unknown>
+}
+
+const uriOf = (r: Rec) => `at://${r.did}/${r.collection}/${r.rkey}`
+
+/** The stream: what was written, and the model of what is live. */
+class Stream {
+  readonly live = new Map<string, Rec>()
+  private clock = Date.now() * 1000
+  private readonly random = prng(7)
+  private seq = 0
+  constructor(private readonly client: Client, private readonly prefix: string) {}
+
+  pick<T>(xs: T[]): T {
+    return xs[Math.floor(this.random() * xs.length)]!
+  }
+
+  /** An rkey in the given month (UTC), unique. */
+  rkey(year: number, month: number): string {
+    const ms = Date.UTC(year, month - 1, 2 + Math.floor(this.random() * 25), Math.floor(this.random() * 24))
+    return TID.fromTime(ms * 1000 + (this.seq++ % 1000), this.seq % 1024).toString()
+  }
+
+  /** The next repo revision's version (strictly increasing). */
+  version(): number {
+    return ++this.clock
+  }
+
+  createOp(rec: Rec, version: number): BulkOp {
+    return recordWriteOp(this.prefix, familyForCollection(rec.collection), { ...rec, cid: CID, indexedAt: new Date().toISOString() }, version)
+  }
+
+  deleteOp(rec: Rec, version: number): BulkOp {
+    return recordDeleteOp(this.prefix, familyForCollection(rec.collection), rec, version)
+  }
+
+  /** Writes ops in order; version conflicts (replays, late older writes) are expected and refused. */
+  async write(ops: BulkOp[]): Promise<void> {
+    const body: string[] = []
+    for (const op of ops) body.push(JSON.stringify(op.action), op.body!)
+    const res = await this.client.bulk({ body: `${body.join('\n')}\n`, refresh: true } as any)
+    for (const item of (res.body as any).items as any[]) {
+      const result = item.index
+      if (result.error && result.status !== 409) throw new Error(`write failed: ${JSON.stringify(result.error)}`)
+    }
+  }
+
+  async create(recs: Rec[]): Promise<void> {
+    const ops: BulkOp[] = []
+    for (const rec of recs) {
+      const v = this.version()
+      ops.push(this.createOp(rec, v))
+      // A replay of the same create, and a stale older write of it arriving late: both refused.
+      if (this.random() < 0.2) ops.push(this.createOp(rec, v), this.createOp(rec, v - 1))
+      this.live.set(uriOf(rec), rec)
+    }
+    await this.write(ops)
+  }
+
+  async remove(recs: Rec[]): Promise<void> {
+    const ops: BulkOp[] = []
+    for (const rec of recs) {
+      const v = this.version()
+      ops.push(this.deleteOp(rec, v))
+      // The create replayed after its delete must not revive it.
+      if (this.random() < 0.3) ops.push(this.createOp(rec, v - 1))
+      this.live.delete(uriOf(rec))
+    }
+    await this.write(ops)
+  }
+
+  /** What the stream says each count is. */
+  expected(posts: string[], dids: string[]) {
+    const postCounts = new Map(posts.map((p) => [p, { likes: 0, reposts: 0, replies: 0, quotes: 0 }]))
+    const profile = new Map(dids.map((d) => [d, { followers: 0, follows: 0, posts: 0 }]))
+    for (const rec of this.live.values()) {
+      const r = rec.record as any
+      if (rec.collection === LIKE) postCounts.get(r.subject.uri)!.likes++
+      if (rec.collection === REPOST) postCounts.get(r.subject.uri)!.reposts++
+      if (rec.collection === FOLLOW) {
+        profile.get(r.subject)!.followers++
+        profile.get(rec.did)!.follows++
+      }
+      if (rec.collection === POST) {
+        profile.get(rec.did)!.posts++
+        if (r.reply) postCounts.get(r.reply.parent.uri)!.replies++
+        if (r.embed?.record) postCounts.get(r.embed.record.uri)!.quotes++
+      }
+    }
+    return { postCounts, profile }
+  }
+}
+
+describe('counts through the rollup', () => {
+  let client: Client
+  let prefix: string
+  let dataplane: DataPlane
+  let stream: Stream
+  const dids = Array.from({ length: 24 }, (_, i) => `did:plc:aggtest${String(i).padStart(4, '0')}`)
+  const now = new Date()
+  const thisMonth: [number, number] = [now.getUTCFullYear(), now.getUTCMonth() + 1]
+  const OLD: [number, number][] = [[2025, 3], [2025, 7], [2026, 1]]
+  const months = [...OLD, thisMonth]
+  const posts: Rec[] = []
+  const interactions: Rec[] = []
+
+  async function settle(rollup = new Rollup(client, prefix, log)): Promise<void> {
+    try {
+      for (let pass = 0; pass < 6; pass++) {
+        const report = await rollup.pass()
+        assert.equal(report.skipped, undefined, 'the rollup holds the lease')
+        const state = await rollup.loadState()
+        const unsettled = Object.entries(state.partitions).filter(([, p]) => !p.settled)
+        if (pass > 0 && unsettled.length === 0 && Object.keys(state.partitions).length > 0) return
+      }
+      throw new Error('the old partitions never settled')
+    } finally {
+      await rollup.releaseLease()
+    }
+  }
+
+  async function assertExact(what: string): Promise<void> {
+    const { postCounts, profile } = stream.expected(posts.map(uriOf), dids)
+    const [served, servedProfiles] = await Promise.all([dataplane.getPostCounts([...postCounts.keys()]), dataplane.getProfileCounts(dids)])
+    for (const [uri, want] of postCounts) {
+      const got = served.get(uri)!
+      assert.deepEqual({ likes: got.likes, reposts: got.reposts, replies: got.replies, quotes: got.quotes }, want, `${what}: counts of ${uri}`)
+    }
+    for (const [did, want] of profile) {
+      const got = servedProfiles.get(did)!
+      assert.deepEqual({ followers: got.followers, follows: got.follows, posts: got.posts }, want, `${what}: profile counts of ${did}`)
+    }
+  }
+
+  before(async () => {
+    client = testClient()
+    prefix = uniquePrefix('aggregates')
+    await applySetup(client, prefix, log)
+    dataplane = createDataPlane({ client, prefix, cacheTtlMs: 0 })
+    stream = new Stream(client, prefix)
+    // Posts in every month; later ones reply to or quote earlier ones.
+    for (const [y, m] of months) {
+      for (let i = 0; i < 15; i++) {
+        const did = stream.pick(dids)
+        const record: Record<string, unknown> = { $type: POST, text: `post ${posts.length}`, createdAt: new Date(Date.UTC(y, m - 1, 3)).toISOString() }
+        if (posts.length > 0 && i % 3 === 1) {
+          const parent = stream.pick(posts)
+          record.reply = { root: { uri: uriOf(parent), cid: CID }, parent: { uri: uriOf(parent), cid: CID } }
+        }
+        if (posts.length > 0 && i % 4 === 2) record.embed = { $type: 'app.bsky.embed.record', record: { uri: uriOf(stream.pick(posts)), cid: CID } }
+        posts.push({ did, collection: POST, rkey: stream.rkey(y, m), record })
+      }
+    }
+    await stream.create(posts)
+    const follows = new Set<string>()
+    for (let i = 0; i < 700; i++) {
+      const [y, m] = stream.pick(months)
+      const did = stream.pick(dids)
+      const kind = stream.pick([LIKE, LIKE, LIKE, REPOST, FOLLOW])
+      const createdAt = new Date(Date.UTC(y, m - 1, 5)).toISOString()
+      if (kind === FOLLOW) {
+        const subject = stream.pick(dids)
+        // A few duplicate follows, as clients make them: each is a record and counts.
+        if (subject === did || (follows.has(`${did} ${subject}`) && stream.pick([true, false, false]))) continue
+        follows.add(`${did} ${subject}`)
+        interactions.push({ did, collection: FOLLOW, rkey: stream.rkey(y, m), record: { $type: FOLLOW, subject, createdAt } })
+      } else {
+        interactions.push({ did, collection: kind, rkey: stream.rkey(y, m), record: { $type: kind, subject: { uri: uriOf(stream.pick(posts)), cid: CID }, createdAt } })
+      }
+    }
+    await stream.create(interactions)
+    await stream.remove(interactions.filter((_, i) => i % 5 === 0))
+    await stream.remove(posts.filter((_, i) => i % 9 === 4))
+  })
+
+  after(async () => {
+    await dropPrefix(client, prefix)
+    await client.close()
+  })
+
+  test('before any rollup every partition is counted live, and the counts are exact', async () => {
+    await assertExact('no rollup yet')
+  })
+
+  test('once the old months settle, counts come from aggregate documents and are exact', async () => {
+    await settle()
+    const state = await new Rollup(client, prefix, log).loadState()
+    const settled = Object.entries(state.partitions).filter(([, p]) => p.settled).map(([index]) => index)
+    // Likes, reposts, posts and follows in each of the three old months (the test's own data, so it must be there).
+    assert.equal(settled.length, 4 * OLD.length, `settled partitions: ${settled.join(', ')}`)
+    assert.ok(settled.every((index) => !index.endsWith(`${thisMonth[0]}.${String(thisMonth[1]).padStart(2, '0')}`)), 'the live month never settles')
+    await client.indices.refresh({ index: `${prefix}aggregates` })
+    const docs = await client.count({ index: `${prefix}aggregates` })
+    assert.ok((docs.body as any).count > 50, 'aggregate documents were written')
+    await assertExact('settled')
+  })
+
+  test('writes into a live month are counted at once, without a rollup pass', async () => {
+    const target = posts[0]!
+    const fresh: Rec[] = dids.slice(0, 5).map((did) => ({
+      did,
+      collection: LIKE,
+      rkey: stream.rkey(...thisMonth),
+      record: { $type: LIKE, subject: { uri: uriOf(target), cid: CID }, createdAt: new Date().toISOString() },
+    }))
+    await stream.create(fresh)
+    await assertExact('live month, no pass')
+  })
+
+  test('deletes, replays and new records in settled months are exact after a pass', async () => {
+    const [y, m] = OLD[0]!
+    const monthKey = `${y}.${String(m).padStart(2, '0')}`
+    // Every like of one post in that month goes: its entry there must count 0, not its old count.
+    const inMonth = [...stream.live.values()].filter((r) => r.collection === LIKE && familyIndex(prefix, r).endsWith(monthKey))
+    const victim = (inMonth[0]!.record as any).subject.uri as string
+    await stream.remove(inMonth.filter((r) => (r.record as any).subject.uri === victim))
+    const more: Rec[] = dids.slice(5, 12).map((did) => ({
+      did,
+      collection: REPOST,
+      rkey: stream.rkey(y, m),
+      record: { $type: REPOST, subject: { uri: uriOf(posts[3]!), cid: CID }, createdAt: new Date(Date.UTC(y, m - 1, 9)).toISOString() },
+    }))
+    await stream.create(more)
+    await stream.remove([...stream.live.values()].filter((r) => r.collection === FOLLOW && familyIndex(prefix, r).endsWith(monthKey)).slice(0, 4))
+    await settle()
+    await assertExact('after writes into a settled month')
+  })
+
+  test('a rollup pass that dies half-way leaves counts exact, and a restarted one settles again', async () => {
+    const [y, m] = OLD[1]!
+    const monthKey = `${y}.${String(m).padStart(2, '0')}`
+    await stream.remove([...stream.live.values()].filter((r) => r.collection === LIKE && familyIndex(prefix, r).endsWith(monthKey)).slice(0, 10))
+    // The process dies right after its first bulk write of aggregate documents went through,
+    // before it could mark the partition settled.
+    const dying = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'bulk') {
+          return async (...args: unknown[]) => {
+            await (target.bulk as any)(...args)
+            throw new Error('killed')
+          }
+        }
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    const crashed = new Rollup(dying, prefix, log, { owner: 'crashed' })
+    await crashed.pass() // sees the moved partition
+    await assert.rejects(crashed.pass(), /killed/)
+    const state = await crashed.loadState()
+    const likesPartition = Object.entries(state.partitions).find(([index]) => index.includes('-likes-') && index.endsWith(monthKey))
+    assert.equal(likesPartition?.[1].settled, false, 'the partition being recounted stays unsettled')
+    await assertExact('right after the crash')
+    // A new process: the dead one's lease expires, then it recounts with a newer generation.
+    await settle(new Rollup(client, prefix, log, { owner: 'restarted', now: () => Date.now() + 61_000 }))
+    await assertExact('after the restarted rollup')
+  })
+})
+
+function familyIndex(prefix: string, rec: Rec): string {
+  const month = new Date(Math.floor(TID.fromStr(rec.rkey).timestamp() / 1000)).toISOString().slice(0, 7).replace('-', '.')
+  return `${prefix}${familyForCollection(rec.collection).index}-${month}`
+}
