@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/live-ingest.ts [--modes trusted,verified,raw] [--accounts 2000
  *     --events 300000 --seed 1 --p256 0.1] [--limit N] [--rate EVENTS_PER_S] [--sample-every 100]
- *     [--relay-hwm BYTES] [--idle 10] [--keep] [--raw-rate DOCS_PER_S]
+ *     [--relay-hwm BYTES] [--idle 10] [--keep] [--raw-rate DOCS_PER_S] [--rollup]
  *
  * Modes, each on a fresh INDEX_PREFIX (deleted afterwards unless --keep):
  *   trusted   VERIFY_COMMITS=false: the relay is trusted
@@ -38,6 +38,7 @@ import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { readCommitTrusted } from '#/ingest/commit-verifier.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
 import { startLiveIngest } from '#/ingest/wire.js'
+import { startRollup } from '#/aggregates/rollup.js'
 import { createLogger } from '#/log.js'
 import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/metrics.js'
 import { createOpenSearchClient } from '#/store/client.js'
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     idle: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
     'raw-rate': { type: 'string', default: '0' },
+    rollup: { type: 'boolean', default: false },
   },
 })
 
@@ -215,14 +217,14 @@ interface DocCounts {
 
 async function countDocs(prefix: string): Promise<DocCounts> {
   await client.indices.refresh({ index: `${prefix}*` })
-  const records = `${prefix}*,-${prefix}actors-*,-${prefix}state-*`
+  const records = `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*`
   const count = async (index: string, query?: unknown): Promise<number> =>
     ((await client.count({ index, body: query ? { query } : undefined }, { ignore: [404] })).body as any).count ?? 0
   const byIndex: Record<string, number> = {}
   const cat = await client.cat.indices({ index: `${prefix}*`, format: 'json' })
   for (const row of cat.body as unknown as { index: string; 'docs.count': string }[]) {
     const base = row.index.slice(prefix.length).replace(/-[^-]+$/, '')
-    if (base === 'actors' || base === 'state') continue
+    if (base === 'actors' || base === 'state' || base === 'aggregates') continue
     byIndex[base] = (byIndex[base] ?? 0) + Number(row['docs.count'])
   }
   return {
@@ -325,7 +327,12 @@ async function runMagpie(mode: 'trusted' | 'verified'): Promise<Record<string, u
 
   process.stderr.write(`[${mode}] ingesting ${limit.toLocaleString('en')} events into ${prefix}* …\n`)
   const cpu0 = await snapshot()
+  // The counts rollup beside ingest, as `magpie ingest` runs it (the write-cost trade-off of issue 12).
+  const rollupStop = new AbortController()
+  const rollup = args.rollup ? startRollup(client, prefix, log, { signal: rollupStop.signal }) : Promise.resolve()
   const summary = await startLiveIngest(config, client, log, { service: relayUrl, exitWhenIdleSec: Number(args.idle) })
+  rollupStop.abort()
+  await rollup
   tracking = false
   await tracker
   if (Number.isNaN(allAcked)) allAcked = now()

@@ -50,8 +50,11 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
       search.getByIds([{ index: aggIndex, id: ROLLUP_STATE_ID }]),
     ])
     const partitions = new Map<PartitionedFamily, string[]>(ROLLED_FAMILIES.map((f) => [f, []]))
-    for (const [index, entry] of Object.entries((res.statusCode === 404 ? {} : res.body ?? {}) as Record<string, { aliases?: object }>)) {
-      for (const family of ROLLED_FAMILIES) if (search.alias(family) in (entry.aliases ?? {})) partitions.get(family)!.push(index)
+    // A family nothing was written to yet has no alias: the answer is then a 404 that still lists the indices of the others.
+    for (const [index, entry] of Object.entries((res.body ?? {}) as Record<string, { aliases?: object } | unknown>)) {
+      const aliases = typeof entry === 'object' && entry !== null && 'aliases' in entry ? (entry.aliases as object) : undefined
+      if (!aliases) continue
+      for (const family of ROLLED_FAMILIES) if (search.alias(family) in aliases) partitions.get(family)!.push(index)
     }
     const rollup = state.get(ROLLUP_STATE_ID)?._source?.state as RollupState | undefined
     return { partitions, settled: settledPartitions(rollup, now()) }

@@ -227,6 +227,22 @@ describe('counts through the rollup', () => {
     await assertExact('no rollup yet')
   })
 
+  test('a family nothing was written to yet (no index, no alias) counts 0 and the others still count', async () => {
+    const lonely = uniquePrefix('aggregates-lonely')
+    try {
+      await applySetup(client, lonely, log)
+      const only = new Stream(client, lonely)
+      const post: Rec = { did: dids[0]!, collection: POST, rkey: only.rkey(...thisMonth), record: { $type: POST, text: 'alone', createdAt: new Date().toISOString() } }
+      await only.create([post])
+      const plane = createDataPlane({ client, prefix: lonely, cacheTtlMs: 0 })
+      const [counts, profiles] = await Promise.all([plane.getPostCounts([uriOf(post)]), plane.getProfileCounts([dids[0]!])])
+      assert.deepEqual(counts.get(uriOf(post)), { likes: 0, reposts: 0, replies: 0, quotes: 0, bookmarks: 0 })
+      assert.equal(profiles.get(dids[0]!)?.posts, 1)
+    } finally {
+      await dropPrefix(client, lonely)
+    }
+  })
+
   test('once the old months settle, counts come from aggregate documents and are exact', async () => {
     await settle()
     const state = await new Rollup(client, prefix, log).loadState()
