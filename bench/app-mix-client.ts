@@ -19,6 +19,9 @@ import { MIX, absorb, buildPath, drawKind, newPersonState, type MixMaterial, typ
 export type ClientMessage =
   | { kind: 'init'; base: string; serviceDid: string; people: string[]; material: MixMaterial; seed: number; timeoutMs: number }
   | { kind: 'phase'; rate: number; warmupSeconds: number; seconds: number }
+  /** `perKind` requests of each kind, one at a time, each waiting for 'next' from the main thread. */
+  | { kind: 'trace'; perKind: number }
+  | { kind: 'next' }
   | { kind: 'close' }
 
 export interface KindResult {
@@ -46,6 +49,8 @@ export type ClientReply =
   | { kind: 'measuring' }
   | { kind: 'scheduled' }
   | { kind: 'result'; result: PhaseResult }
+  | { kind: 'traced'; request: string; path: string; status: number; ms: number }
+  | { kind: 'trace-done' }
   | { kind: 'error'; error: string }
 
 const port = parentPort!
@@ -155,6 +160,28 @@ async function runPhase(rate: number, warmupSeconds: number, seconds: number): P
   }
 }
 
+let nextWaiter: (() => void) | undefined
+
+/** Requests one at a time, so that the main thread can tell which OpenSearch calls each made. */
+async function runTrace(perKind: number): Promise<void> {
+  for (const entry of MIX) {
+    for (let i = 0; i < perKind; i++) {
+      const person = Math.floor(rng() * keys.length)
+      const token = await createServiceJwt({ iss: setup.people[person]!, aud: setup.serviceDid, lxm: entry.nsid, keypair: keys[person]! })
+      const st = states[person]!
+      const path = buildPath(entry.kind, entry.nsid, st, setup.material, rng)
+      const t0 = performance.now()
+      const { status, body } = await send(path, token)
+      const ms = performance.now() - t0
+      if (status === 200 && (entry.kind === 'timeline' || entry.kind === 'feed' || entry.kind === 'author-feed')) absorb(entry.kind, path, JSON.parse(body.toString('utf8')), st)
+      const next = new Promise<void>((resolve) => (nextWaiter = resolve))
+      port.postMessage({ kind: 'traced', request: entry.kind, path, status, ms } satisfies ClientReply)
+      await next
+    }
+  }
+  port.postMessage({ kind: 'trace-done' } satisfies ClientReply)
+}
+
 port.on('message', (msg: ClientMessage) => {
   const reply = (r: ClientReply): void => port.postMessage(r)
   const fail = (err: unknown): void => reply({ kind: 'error', error: String((err as Error)?.stack ?? err) })
@@ -170,6 +197,10 @@ port.on('message', (msg: ClientMessage) => {
     }, fail)
   } else if (msg.kind === 'phase') {
     runPhase(msg.rate, msg.warmupSeconds, msg.seconds).then((result) => reply({ kind: 'result', result }), fail)
+  } else if (msg.kind === 'trace') {
+    runTrace(msg.perKind).catch(fail)
+  } else if (msg.kind === 'next') {
+    nextWaiter?.()
   } else if (msg.kind === 'close') {
     agent?.destroy()
     process.exit(0)

@@ -48,6 +48,7 @@ import { createOpenSearchClient } from '#/store/client.js'
 import { MIX, PER_MINUTE, mixFractions, type MixMaterial } from './app-mix-kinds.js'
 import type { ClientMessage, ClientReply, PhaseResult } from './app-mix-client.js'
 import { freePort, startChild, waitHealthy, type Child } from './app-mix-children.js'
+import { FEED_PUBLISHER, feedGeneratorFrame, feedPublisherDoc, feedUri } from './app-mix-feed.js'
 import { generateStream } from './gen-stream.js'
 import { startIdentityServices } from './identity-services.js'
 import { machineCpuMs, opensearchCpuMs, processCpuMs } from './machine-stats.js'
@@ -81,14 +82,14 @@ const { values: args } = parseArgs({
     'timeout-ms': { type: 'string', default: '10000' },
     'stop-factor': { type: 'string', default: '4' },
     'stop-errors': { type: 'string', default: '0.01' },
+    trace: { type: 'string', default: '0' },
   },
 })
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL || 'http://127.0.0.1:9200'
 const SERVICE_DID = 'did:web:appmix.magpie.test'
-// A generator record nobody published: Magpie knows its built-in feeds by record key.
-const FEED_URI = 'at://did:plc:magpieappmixpublisher000/app.bsky.feed.generator/whats-hot'
+const FEED_URI = feedUri('whats-hot')
 const RESULTS = path.join(BENCH_DIR, 'results', 'app-mix.jsonl')
 const run = randomBytes(3).toString('hex')
 const src = path.resolve(args.src ?? path.join(BENCH_DIR, '..'))
@@ -96,7 +97,8 @@ const rates = args.rates!.split(',').map(Number)
 const phaseSeconds = Number(args['phase-seconds'])
 const warmupSeconds = Number(args['warmup-seconds'])
 const boundMs = Number(args['bound-ms'])
-const ingestRate = args['no-ingest'] ? 0 : Number(args['ingest-rate'])
+const traceN = Number(args.trace)
+const ingestRate = args['no-ingest'] || traceN > 0 ? 0 : Number(args['ingest-rate'])
 const note = (line: string): void => void process.stderr.write(`${line}\n`)
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -123,9 +125,9 @@ note(`${people.length} people, ${material.samplePosts.length} sample posts, ${ma
 // The people's client thread, and the PLC that knows their keys -----------------------------------
 const worker = new Worker(new URL('./app-mix-client.ts', import.meta.url))
 const replies: ((r: ClientReply) => void)[] = []
-let onProgress: (r: ClientReply) => void = () => {}
+let onEvent: (r: ClientReply) => void = () => {}
 worker.on('message', (r: ClientReply) => {
-  if (r.kind === 'measuring' || r.kind === 'scheduled') onProgress(r)
+  if (r.kind === 'measuring' || r.kind === 'scheduled' || r.kind === 'traced' || r.kind === 'trace-done') onEvent(r)
   else replies.shift()?.(r)
 })
 worker.on('error', (err) => note(`client thread: ${String(err)}`))
@@ -169,7 +171,9 @@ if (ingestRate > 0) {
   const from = streamOffset(name, sm.frames)
   const needed = Math.ceil(ingestRate * (Number(args['baseline-seconds']) + rates.length * (phaseSeconds + warmupSeconds + 30)))
   if (sm.frames - from < needed) note(`warning: the stream has ${sm.frames - from} frames left from ${from}, the run may need ~${needed} at ${ingestRate}/s: ingest will stop early (generate a longer one with --stream-events)`)
-  const data: RelayWorkerData = { framesFile: files.frames, offset: from, seqFirst: sm.seqFirst, sampleSeqs: [], rate: ingestRate, highWaterMark: 1024 * 1024 }
+  // The feed's generator record goes first, on a seq just below the window's.
+  const prelude = [feedGeneratorFrame({ rkey: 'whats-hot', serviceDid: SERVICE_DID, seq: sm.seqFirst + from - 1 })]
+  const data: RelayWorkerData = { framesFile: files.frames, offset: from, seqFirst: sm.seqFirst, prelude, sampleSeqs: [], rate: ingestRate, highWaterMark: 1024 * 1024 }
   relay = new Worker(new URL('./relay-worker.ts', import.meta.url), { workerData: data })
   const listening = await new Promise<Extract<RelayWorkerMessage, { kind: 'listening' }>>((resolve, reject) => {
     relay!.once('error', reject)
@@ -184,7 +188,8 @@ if (ingestRate > 0) {
   streamWindow = { stream: name, from, frames: listening.frames }
   note(`relay ${relayUrl}: ${name}, frames ${from}…${from + listening.frames - 1}, paced at ${ingestRate}/s`)
 }
-const identity = await startIdentityServices({ ...streamDocs, ...viewerDocs })
+const publisherDoc = { [FEED_PUBLISHER]: feedPublisherDoc(Object.values(ready.signingKeys)[0]!) }
+const identity = await startIdentityServices({ ...streamDocs, ...viewerDocs, ...publisherDoc })
 
 // The children -----------------------------------------------------------------------------------
 const childEnv = {
@@ -201,6 +206,13 @@ const childEnv = {
   READ_CACHE_MS: undefined,
   RELAY_URL: relayUrl || undefined,
   VERIFY_COMMITS: 'false',
+}
+if (traceN > 0) {
+  await trace(traceN)
+  worker.postMessage({ kind: 'close' } satisfies ClientMessage)
+  await identity.close()
+  await client.close()
+  process.exit(0)
 }
 const children: Child[] = []
 let server: Child | undefined
@@ -244,7 +256,7 @@ try {
     let a: Snapshot | undefined
     let b: Snapshot | undefined
     const marks: Promise<void>[] = []
-    onProgress = (r) => {
+    onEvent = (r) => {
       if (r.kind === 'measuring') marks.push(snapshot().then((s) => void (a = s)))
       if (r.kind === 'scheduled') marks.push(snapshot().then((s) => void (b = s)))
     }
@@ -282,6 +294,75 @@ await client.close()
 process.exit(0)
 
 // ------------------------------------------------------------------------------------------------
+
+/**
+ * `--trace N`: N requests of each kind one at a time against this checkout's server started in
+ * this process, its OpenSearch client traced (read-trace.ts): calls, searches and the shards they
+ * ran on, per request kind. Nothing else runs meanwhile (no ingest, no other requests).
+ */
+async function trace(perKind: number): Promise<void> {
+  const { startServer } = await import('#/cli/commands/serve.js')
+  const { loadConfig } = await import('#/config/env.js')
+  const { createLogger } = await import('#/log.js')
+  const { traceClient } = await import('./read-trace.js')
+  const tracedClient = createOpenSearchClient(OPENSEARCH_URL)
+  const tracer = traceClient(tracedClient)
+  const httpServer = await startServer(loadConfig(childEnv as Record<string, string | undefined>), tracedClient, createLogger('warn', 'magpie-bench'))
+  const seen = new Map<string, { ms: number; status: number; calls: number; searches: number; shards: number; mgetDocs: number; what: string[] }[]>()
+  await new Promise<void>((resolve) => {
+    onEvent = (r) => {
+      if (r.kind === 'trace-done') return resolve()
+      if (r.kind !== 'traced') return
+      const calls = tracer.end()
+      const list = seen.get(r.request) ?? []
+      list.push({
+        ms: r.ms,
+        status: r.status,
+        calls: calls.length,
+        searches: calls.reduce((n, c) => n + (c.shards?.length ?? 0), 0),
+        shards: calls.reduce((n, c) => n + (c.shards ?? []).reduce((a, b) => a + b, 0), 0),
+        mgetDocs: calls.reduce((n, c) => n + (c.docs?.length ?? 0), 0),
+        what: calls.flatMap((c) => c.what.map((w) => `${c.op.replace(/^\w+ \//, '')} ${w}`)),
+      })
+      seen.set(r.request, list)
+      tracer.begin()
+      worker.postMessage({ kind: 'next' } satisfies ClientMessage)
+    }
+    tracer.begin()
+    worker.postMessage({ kind: 'trace', perKind } satisfies ClientMessage)
+  })
+  tracer.end()
+  await new Promise<void>((resolve) => httpServer.close(() => resolve()))
+  httpServer.closeAllConnections()
+  await tracedClient.close()
+  const mean = (xs: number[]) => round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), 1)
+  note('')
+  note(`${'kind'.padEnd(14)} ${'n'.padStart(3)} ${'ms p50'.padStart(7)} ${'calls'.padStart(6)} ${'searches'.padStart(9)} ${'shard searches'.padStart(15)} ${'mget docs'.padStart(10)}`)
+  for (const e of MIX) {
+    const list = seen.get(e.kind) ?? []
+    const sorted = [...list].sort((a, b) => a.ms - b.ms)
+    const median = sorted[Math.floor(sorted.length / 2)]
+    const row = {
+      part: 'trace',
+      kind: e.kind,
+      n: list.length,
+      errors: list.filter((x) => x.status !== 200).length,
+      p50: median ? round(median.ms, 1) : null,
+      callsPerRequest: mean(list.map((x) => x.calls)),
+      searchesPerRequest: mean(list.map((x) => x.searches)),
+      shardSearchesPerRequest: mean(list.map((x) => x.shards)),
+      mgetDocsPerRequest: mean(list.map((x) => x.mgetDocs)),
+      medianRequestCalls: median?.what ?? [],
+    }
+    emit(row)
+    note(`${e.kind.padEnd(14)} ${String(row.n).padStart(3)} ${String(row.p50).padStart(7)} ${String(row.callsPerRequest).padStart(6)} ${String(row.searchesPerRequest).padStart(9)} ${String(row.shardSearchesPerRequest).padStart(15)} ${String(row.mgetDocsPerRequest).padStart(10)}`)
+  }
+  const weighted = (f: (r: { shards: number; searches: number; calls: number }) => number) =>
+    round(MIX.reduce((n, e) => n + (e.perMinute / PER_MINUTE) * mean((seen.get(e.kind) ?? []).map(f)), 0), 1)
+  const mixRow = { part: 'trace-mix', callsPerRequest: weighted((r) => r.calls), searchesPerRequest: weighted((r) => r.searches), shardSearchesPerRequest: weighted((r) => r.shards) }
+  emit(mixRow)
+  note(`the mix, weighted: ${mixRow.callsPerRequest} OpenSearch calls, ${mixRow.searchesPerRequest} searches, ${mixRow.shardSearchesPerRequest} shard searches per request`)
+}
 
 interface Snapshot {
   t: number

@@ -17,6 +17,8 @@ export interface RelayWorkerData {
   limit?: number
   /** seq of the file's first frame; frames are consecutive. */
   seqFirst: number
+  /** Frames sent before the stream's at the start of each pass (their seqs below its first). */
+  prelude?: Uint8Array[]
   /** Seqs whose send time the parent wants. */
   sampleSeqs: number[]
   /** Frames per second; 0 = as fast as the client reads. */
@@ -49,6 +51,10 @@ const sampled = new Set(data.sampleSeqs)
 let sent = 0
 
 async function* pass(): AsyncGenerator<Uint8Array> {
+  for (const frame of data.prelude ?? []) {
+    sent++
+    yield frame
+  }
   const start = performance.now()
   for (let i = 0; i < frames.length; i++) {
     if (data.rate > 0) {
