@@ -76,6 +76,19 @@ function send(path: string, token: string): Promise<{ status: number; body: Buff
   })
 }
 
+/**
+ * An answer the app expects and shows (an author feed between accounts that block each other):
+ * the server did its work, so it counts as answered, not as an error.
+ */
+const REFUSALS = new Set(['BlockedActor', 'BlockedByActor'])
+function refusal(body: Buffer): boolean {
+  try {
+    return REFUSALS.has((JSON.parse(body.toString('utf8')) as { error?: string }).error ?? '')
+  } catch {
+    return false
+  }
+}
+
 async function runPhase(rate: number, warmupSeconds: number, seconds: number): Promise<PhaseResult> {
   const warmupCount = Math.round(rate * warmupSeconds)
   const total = warmupCount + Math.round(rate * seconds)
@@ -120,9 +133,10 @@ async function runPhase(rate: number, warmupSeconds: number, seconds: number): P
       if (!measured) return
       const r = byKind[entry.kind]!
       r.latencies.push(done - scheduled)
-      r.statuses[status] = (r.statuses[status] ?? 0) + 1
+      const key = status === 400 && refusal(body) ? 'refused' : String(status)
+      r.statuses[key] = (r.statuses[key] ?? 0) + 1
       r.bytes += body.length
-      if (status !== 200 && !r.firstError) r.firstError = `${status} ${path.slice(0, 160)} → ${body.toString('utf8').slice(0, 300)}`
+      if (key !== '200' && key !== 'refused' && !r.firstError) r.firstError = `${status} ${path.slice(0, 160)} → ${body.toString('utf8').slice(0, 300)}`
       answered++
       lastAnswer = done
     })

@@ -24,7 +24,7 @@ export function feedPublisherDoc(signingKeyMultibase: string): Record<string, un
 /** A `#commit` frame creating (or, with a newer rev, rewriting) the generator record `rkey`. */
 export function feedGeneratorFrame(opts: { rkey: string; serviceDid: string; seq: number }): Uint8Array {
   const now = new Date()
-  const record = { $type: 'app.bsky.feed.generator', did: opts.serviceDid, displayName: `Magpie ${opts.rkey} (app-mix)`, createdAt: now.toISOString() }
+  const record = { $type: 'app.bsky.feed.generator', did: opts.serviceDid, displayName: `app-mix ${opts.rkey}`.slice(0, 24), createdAt: now.toISOString() }
   const recordBytes = dagCbor.encode(record)
   const recordCid = cidOf(recordBytes)
   const rev = tid(now.getTime() * 1000, 0)

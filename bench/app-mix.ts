@@ -5,7 +5,7 @@
  * bench/results/app-mix.jsonl.
  *
  *   node --import tsx bench/app-mix.ts [--manifest FILE | --records 10000000 --accounts 50000 --seed 1]
- *     [--rates 10,20,40,80,120,160,200,250] [--phase-seconds 60] [--warmup-seconds 10]
+ *     [--rates 2,4,8,16,32,64,128,256] [--phase-seconds 60] [--warmup-seconds 10]
  *     [--people 200] [--src DIR] [--server-cmd CMD] [--ingest-cmd CMD]
  *     [--no-ingest] [--ingest-rate 1000] [--stream-events 150000 --stream-accounts 2000]
  *     [--stream-offset auto|N] [--baseline-seconds 20] [--bound-ms 150] [--timeout-ms 10000]
@@ -64,7 +64,7 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '10000000' },
     accounts: { type: 'string', default: '50000' },
     seed: { type: 'string', default: '1' },
-    rates: { type: 'string', default: '10,20,40,80,120,160,200,250' },
+    rates: { type: 'string', default: '2,4,8,16,32,64,128,256' },
     'phase-seconds': { type: 'string', default: '60' },
     'warmup-seconds': { type: 'string', default: '10' },
     'baseline-seconds': { type: 'string', default: '20' },
@@ -408,10 +408,10 @@ function phaseRow(rate: number, r: PhaseResult, d: ReturnType<typeof delta>, osM
   for (const e of MIX) {
     const k = r.byKind[e.kind]!
     all.push(...k.latencies)
-    const bad = Object.entries(k.statuses).reduce((n, [s, c]) => n + (s === '200' ? 0 : c), 0)
+    const bad = Object.entries(k.statuses).reduce((n, [s, c]) => n + (s === '200' || s === 'refused' ? 0 : c), 0)
     errors += bad
     const s = latencyStats(k.latencies)
-    byKind[e.kind] = { n: s.n, p50: s.p50, p99: s.p99, max: s.max, errors: bad, kbPerAnswer: s.n ? round(k.bytes / s.n / 1024, 1) : null, ...(k.firstError ? { firstError: k.firstError } : {}) }
+    byKind[e.kind] = { n: s.n, p50: s.p50, p99: s.p99, max: s.max, errors: bad, refused: k.statuses.refused ?? 0, kbPerAnswer: s.n ? round(k.bytes / s.n / 1024, 1) : null, ...(k.firstError ? { firstError: k.firstError } : {}) }
   }
   const s = latencyStats(all)
   const n = all.length
