@@ -90,6 +90,8 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL || 'http://127.0.0.1:9200'
 const SERVICE_DID = 'did:web:appmix.magpie.test'
 const FEED_URI = feedUri('whats-hot')
+/** The generator record's frame, sent before the stream's (counted in the relay's progress). */
+const PRELUDE_FRAMES = 1
 const RESULTS = path.join(BENCH_DIR, 'results', 'app-mix.jsonl')
 const run = randomBytes(3).toString('hex')
 const src = path.resolve(args.src ?? path.join(BENCH_DIR, '..'))
@@ -279,7 +281,7 @@ try {
   for (const c of children.reverse()) await c.stop().catch((err) => note(`${c.name}: ${String(err)}`))
   if (relay && streamWindow) {
     // Where the next run on this prefix continues.
-    emit({ part: 'ingest-window', prefix, stream: streamWindow.stream, from: streamWindow.from, to: streamWindow.from + Math.min(sent ?? 0, streamWindow.frames) })
+    emit({ part: 'ingest-window', prefix, stream: streamWindow.stream, from: streamWindow.from, to: streamWindow.from + Math.min(Math.max(0, (sent ?? 0) - PRELUDE_FRAMES), streamWindow.frames) })
     relay.postMessage({ kind: 'close' })
   }
   worker.postMessage({ kind: 'close' } satisfies ClientMessage)
