@@ -24,8 +24,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -33,7 +31,6 @@ import { Worker } from 'node:worker_threads'
 import type { Client } from '@opensearch-project/opensearch'
 import { Frame } from '@atproto/xrpc-server'
 import { loadConfig, type Config } from '#/config/env.js'
-import { startStaticPlc } from '#/devnet/static-plc.js'
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { readCommitTrusted } from '#/ingest/commit-verifier.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
@@ -44,6 +41,7 @@ import { badFrames, firehoseCursor, firehoseEvents, recordsSkipped } from '#/met
 import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { generateStream } from './gen-stream.js'
+import { startIdentityServices } from './identity-services.js'
 import { dropBenchPrefix, machineCpuMs, opensearchCpuMs } from './machine-stats.js'
 import { postAll, rawBulkSender } from './raw-bulk.js'
 import type { RelayWorkerData, RelayWorkerMessage } from './relay-worker.js'
@@ -101,21 +99,8 @@ const runId = randomBytes(3).toString('hex')
 const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'magpie-bench')
 
 // Identity services: a static PLC and a handle resolver, both on loopback ------------------------
-const didDocs = loadDidDocs(files.didDocs)
-const plc = await startStaticPlc({ docs: didDocs })
-const handles = new Map<string, string>()
-for (const [did, doc] of Object.entries(didDocs)) {
-  const aka = (doc as { alsoKnownAs?: string[] }).alsoKnownAs?.[0]
-  if (aka?.startsWith('at://')) handles.set(aka.slice(5), did)
-}
-const handleServer = http.createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://resolver.invalid')
-  const did = url.pathname === '/xrpc/com.atproto.identity.resolveHandle' ? handles.get(url.searchParams.get('handle') ?? '') : undefined
-  res.writeHead(did ? 200 : 400, { 'content-type': 'application/json' })
-  res.end(JSON.stringify(did ? { did } : { error: 'InvalidRequest', message: 'Unable to resolve handle' }))
-})
-await new Promise<void>((resolve) => handleServer.listen(0, '127.0.0.1', resolve))
-const handleResolverUrl = `http://127.0.0.1:${(handleServer.address() as AddressInfo).port}`
+const identity = await startIdentityServices(loadDidDocs(files.didDocs))
+const handleResolverUrl = identity.handleResolverUrl
 
 // The relay, in its own thread ---------------------------------------------------------------
 type SentListener = (msg: Extract<RelayWorkerMessage, { kind: 'sent' }>) => void
@@ -257,7 +242,7 @@ async function runMagpie(mode: 'trusted' | 'verified'): Promise<Record<string, u
     ...process.env,
     OPENSEARCH_URL,
     INDEX_PREFIX: prefix,
-    PLC_URL: plc.url,
+    PLC_URL: identity.plcUrl,
     HANDLE_RESOLVER_URL: handleResolverUrl,
     HANDLE_RESOLUTION: 'xrpc',
     ALLOW_PRIVATE_NETWORK: 'true',
@@ -512,8 +497,7 @@ try {
   }
 } finally {
   relay.postMessage({ kind: 'close' })
-  await plc.close()
-  handleServer.close()
+  await identity.close()
   await client.close()
   await probe.close()
 }

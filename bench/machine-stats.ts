@@ -1,5 +1,5 @@
 /** CPU, memory and storage figures the benchmarks report, read from /proc and OpenSearch. */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import type { Client } from '@opensearch-project/opensearch'
 
 const TICK_MS = 10 // clock ticks are 1/100 s on Linux
@@ -22,6 +22,34 @@ export function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * CPU time (ms) of a process and all its descendants alive now: a child started through a
+ * shell or a wrapper script does its work in a grandchild.
+ */
+export function processTreeCpuMs(root: number): number {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const list = children.get(ppid) ?? []
+      list.push(Number(entry))
+      children.set(ppid, list)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0
+  const stack = [root]
+  while (stack.length) {
+    const pid = stack.pop()!
+    total += processCpuMs(pid) ?? 0
+    stack.push(...(children.get(pid) ?? []))
+  }
+  return total
 }
 
 /** Resident memory now and at its peak (VmHWM), in MiB; undefined once the process is gone. */

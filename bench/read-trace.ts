@@ -15,6 +15,8 @@ export interface TracedCall {
   what: string[]
   /** OpenSearch's `took` per sub-search (ms). */
   took?: number[]
+  /** Shards each (sub-)search ran on. */
+  shards?: number[]
   /** The sub-searches as sent ([header, body] pairs), for replaying them one by one. */
   searches?: [any, any][]
   /** The documents of an mget, for replaying it. */
@@ -42,6 +44,8 @@ export function traceClient(client: Client): Tracer {
     if (String(params.path).endsWith('_mget')) call.docs = parse(params.body)?.docs
     if (Array.isArray(body?.responses)) call.took = body.responses.map((r: any) => r.took)
     else if (typeof body?.took === 'number') call.took = [body.took]
+    if (Array.isArray(body?.responses)) call.shards = body.responses.map((r: any) => r._shards?.total ?? 0)
+    else if (typeof body?._shards?.total === 'number') call.shards = [body._shards.total]
     calls.push(call)
     return res
   }

@@ -11,10 +11,14 @@ import { loadFrames } from './stream-cache.js'
 
 export interface RelayWorkerData {
   framesFile: string
-  /** Serve only the first N frames. */
+  /** Skip the first N frames of the file (a later window of a long stream). */
+  offset?: number
+  /** Serve only N frames (from `offset`). */
   limit?: number
-  /** seq of the first frame; frames are consecutive. */
+  /** seq of the file's first frame; frames are consecutive. */
   seqFirst: number
+  /** Frames sent before the stream's at the start of each pass (their seqs below its first). */
+  prelude?: Uint8Array[]
   /** Seqs whose send time the parent wants. */
   sampleSeqs: number[]
   /** Frames per second; 0 = as fast as the client reads. */
@@ -26,6 +30,7 @@ export type RelayWorkerMessage =
   | { kind: 'listening'; url: string; frames: number }
   | { kind: 'sent'; seq: number; t: number; first?: boolean; last?: boolean }
   | { kind: 'cpu'; ms: number }
+  | { kind: 'progress'; sent: number }
 
 const data = workerData as RelayWorkerData
 const port = parentPort!
@@ -39,11 +44,17 @@ function threadCpuMs(): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // clock ticks are 1/100 s on Linux
 }
 
-let frames = await loadFrames(data.framesFile)
-if (data.limit !== undefined) frames = frames.slice(0, data.limit)
+const offset = data.offset ?? 0
+const frames = await loadFrames(data.framesFile, { from: offset, count: data.limit })
 const sampled = new Set(data.sampleSeqs)
+/** Frames handed to the socket over all passes (what a paced consumer has been offered). */
+let sent = 0
 
 async function* pass(): AsyncGenerator<Uint8Array> {
+  for (const frame of data.prelude ?? []) {
+    sent++
+    yield frame
+  }
   const start = performance.now()
   for (let i = 0; i < frames.length; i++) {
     if (data.rate > 0) {
@@ -52,10 +63,11 @@ async function* pass(): AsyncGenerator<Uint8Array> {
       const ahead = start + (i * 1000) / data.rate - performance.now()
       if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead))
     }
-    const seq = data.seqFirst + i
+    const seq = data.seqFirst + offset + i
     const first = i === 0
     const last = i === frames.length - 1
     if (first || last || sampled.has(seq)) port.postMessage({ kind: 'sent', seq, t: now(), first, last } satisfies RelayWorkerMessage)
+    sent++
     yield frames[i]!
   }
 }
@@ -63,6 +75,7 @@ async function* pass(): AsyncGenerator<Uint8Array> {
 const relay = await startReplayRelay({ frames: () => pass(), highWaterMark: data.highWaterMark })
 port.on('message', (msg: { kind: string }) => {
   if (msg.kind === 'cpu') port.postMessage({ kind: 'cpu', ms: threadCpuMs() } satisfies RelayWorkerMessage)
+  if (msg.kind === 'progress') port.postMessage({ kind: 'progress', sent } satisfies RelayWorkerMessage)
   if (msg.kind === 'close') void relay.close().then(() => process.exit(0))
 })
 port.postMessage({ kind: 'listening', url: relay.url, frames: frames.length } satisfies RelayWorkerMessage)

@@ -74,9 +74,15 @@ export function loadDidDocs(file: string): Record<string, unknown> {
   return JSON.parse(zstdDecompressSync(readFileSync(file)).toString('utf8')) as Record<string, unknown>
 }
 
-/** Every frame of a stream file, in order (the whole stream is held in memory). */
-export async function loadFrames(file: string): Promise<Uint8Array[]> {
+/**
+ * Every frame of a stream file, in order (held in memory), or only the `count` frames from
+ * index `from`: a replay of part of a large stream need not hold all of it.
+ */
+export async function loadFrames(file: string, window: { from?: number; count?: number } = {}): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = []
+  const from = window.from ?? 0
+  const end = window.count === undefined ? Infinity : from + window.count
+  let index = 0
   let pending: Buffer = Buffer.alloc(0)
   const input = createReadStream(file).pipe(createZstdDecompress())
   for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -86,7 +92,8 @@ export async function loadFrames(file: string): Promise<Uint8Array[]> {
       const len = pending.readUInt32LE(off)
       if (off + 4 + len > pending.length) break
       // A copy: frames must not pin the decompressor's chunks.
-      frames.push(new Uint8Array(pending.subarray(off + 4, off + 4 + len)))
+      if (index >= from && index < end) frames.push(new Uint8Array(pending.subarray(off + 4, off + 4 + len)))
+      index++
       off += 4 + len
     }
     pending = pending.subarray(off)

@@ -1,0 +1,102 @@
+/**
+ * The processes app-mix.ts measures: Magpie's API server and its live ingest, each a child
+ * process of its own so that its CPU can be read apart (/proc, the whole process tree), and each
+ * run from a checkout that may not be this one (`--src`): the benchmark's code stays the same
+ * while the code under test changes. Every setting reaches them through the environment (PORT,
+ * RELAY_URL, INDEX_PREFIX, …), so a custom command needs no arguments.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { processTreeCpuMs } from './machine-stats.js'
+
+export interface Child {
+  name: string
+  pid: number
+  /** CPU time of the child and its descendants (ms). */
+  cpuMs(): number
+  exited(): boolean
+  stop(): Promise<void>
+}
+
+/**
+ * `command` (a shell command run in `src`) or else `magpie <args>` from the checkout at `src`
+ * with this Node and its tsx.
+ */
+export function startChild(opts: { name: string; src: string; args: string[]; command?: string; env: Record<string, string | undefined>; log: (line: string) => void }): Child {
+  // Unset means unset: the child gets the setting's default even if this process has it.
+  const env: Record<string, string | undefined> = { ...process.env }
+  for (const [k, v] of Object.entries(opts.env)) {
+    if (v === undefined) delete env[k]
+    else env[k] = v
+  }
+  const child: ChildProcess = opts.command
+    ? spawn(opts.command, { cwd: opts.src, env, shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, ['--import', 'tsx', path.join(opts.src, 'src/cli/main.ts'), ...opts.args], { cwd: opts.src, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const pid = child.pid
+  if (pid === undefined) throw new Error(`${opts.name}: could not start`)
+  let done = false
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    done = true
+    opts.log(`[${opts.name}] exited (${code ?? signal})`)
+    resolve()
+  }))
+  // Its output is passed on, a few lines at most per second: a failing child should be heard,
+  // a chatty one should not flood the report.
+  let budget = 20
+  const refill = setInterval(() => (budget = 20), 1000)
+  refill.unref()
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = ''
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) if (line.trim() && budget-- > 0) opts.log(`[${opts.name}] ${line.slice(0, 500)}`)
+    })
+  }
+  return {
+    name: opts.name,
+    pid,
+    cpuMs: () => processTreeCpuMs(pid),
+    exited: () => done,
+    async stop() {
+      clearInterval(refill)
+      if (done) return
+      // The whole group: a shell's children too.
+      process.kill(-pid, 'SIGTERM')
+      const killed = await Promise.race([exitedPromise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))])
+      if (!killed && !done) {
+        process.kill(-pid, 'SIGKILL')
+        await exitedPromise
+      }
+    },
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** Until `url` answers 200, or the child exits, or `timeoutMs` pass. */
+export async function waitHealthy(url: string, child: Child, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exited()) throw new Error(`${child.name} exited before answering ${url}`)
+    try {
+      const res = await fetch(url)
+      await res.arrayBuffer()
+      if (res.status === 200) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms`)
+}
