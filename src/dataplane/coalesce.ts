@@ -15,6 +15,12 @@ export interface CoalescerOptions<I> {
    * already settled (a cache hit); a microtask would leave those to a round trip of their own.
    */
   schedule?: (flush: () => void) => void
+  /**
+   * A send refused as a whole because of what one caller asked (a malformed query fails a whole
+   * `_msearch`): each caller of that send then sends its own items alone, and only the one at
+   * fault fails, as when every read was a call of its own.
+   */
+  refusedForOne?: (err: unknown) => boolean
 }
 
 /** `load(items)` answers one output per item, in order; a failed send fails only the callers with items in it. */
@@ -46,9 +52,22 @@ export function createCoalescer<I, O>(send: (items: I[]) => Promise<O[]>, opts: 
         return slot
       }),
     )
+    const sends = chunked(unique)
+    // Attached now so a failed send no caller waits on alone is never an unhandled rejection.
+    for (const s of sends) s.catch(() => {})
+    batch.forEach(({ items, resolve, reject }, i) => {
+      const mine = slots[i]!
+      Promise.all(mine.map((slot) => sends[Math.floor(slot / opts.maxItems)]!.then((outputs) => outputs[slot % opts.maxItems]!))).then(resolve, (err) => {
+        if (batch.length > 1 && opts.refusedForOne?.(err)) Promise.all(chunked(items)).then((outputs) => outputs.flat()).then(resolve, reject)
+        else reject(err)
+      })
+    })
+  }
+
+  function chunked(items: I[]): Promise<O[]>[] {
     const sends: Promise<O[]>[] = []
-    for (let start = 0; start < unique.length; start += opts.maxItems) {
-      const chunk = unique.slice(start, start + opts.maxItems)
+    for (let start = 0; start < items.length; start += opts.maxItems) {
+      const chunk = items.slice(start, start + opts.maxItems)
       sends.push(
         send(chunk).then((outputs) => {
           if (outputs.length !== chunk.length) throw new Error(`expected ${chunk.length} answers, got ${outputs.length}`)
@@ -56,12 +75,7 @@ export function createCoalescer<I, O>(send: (items: I[]) => Promise<O[]>, opts: 
         }),
       )
     }
-    // Attached now so a failed send no caller waits on alone is never an unhandled rejection.
-    for (const s of sends) s.catch(() => {})
-    batch.forEach(({ resolve, reject }, i) => {
-      const mine = slots[i]!
-      Promise.all(mine.map((slot) => sends[Math.floor(slot / opts.maxItems)]!.then((outputs) => outputs[slot % opts.maxItems]!))).then(resolve, reject)
-    })
+    return sends
   }
 
   return {

@@ -104,12 +104,14 @@ export class Searcher {
     this.searches = createCoalescer<SearchRequest, any>((requests) => this.msearch(requests), {
       maxItems: MAX_SEARCHES_PER_CALL,
       schedule: opts.schedule,
+      refusedForOne: isBadRequest,
     })
     // Real-time gets of the same document at the same moment answer the same.
     this.gets = createCoalescer<DocRef, any>((docs) => this.mget(docs), {
       maxItems: MAX_DOCS_PER_CALL,
       key: (d) => `${d.index}\u0000${d.id}`,
       schedule: opts.schedule,
+      refusedForOne: isBadRequest,
     })
   }
 
@@ -172,6 +174,10 @@ export class Searcher {
     const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } })
     return (res.body as any).docs as any[]
   }
+}
+
+function isBadRequest(err: unknown): boolean {
+  return (err as { meta?: { statusCode?: number } } | undefined)?.meta?.statusCode === 400
 }
 
 /** A read some shard could not answer. */

@@ -133,3 +133,22 @@ test('a failed _msearch call fails its callers, not those of a later wave', asyn
   await assert.rejects(Promise.all([search.one(req('a')), search.one(req('b'))]), /connection reset/)
   assert.deepEqual(tagsOf([await search.one(req('later'))]), ['later'])
 })
+
+test('a malformed search that makes the whole _msearch refused fails only its caller', async () => {
+  const sent: string[][] = []
+  const client = {
+    async msearch(params: { body: any[] }) {
+      const tags = params.body.filter((_, i) => i % 2 === 1).map((b) => String(b.tag))
+      sent.push(tags)
+      if (tags.includes('malformed')) throw Object.assign(new Error('x_content_parse_exception'), { meta: { statusCode: 400 } })
+      return { body: { responses: tags.map((tag) => ({ _shards: { failed: 0 }, hits: { hits: [{ _id: tag, _index: 'x' }] } })) } }
+    },
+  } as unknown as Client
+  const search = new Searcher(client, 'p-')
+  const [ok, bad] = await Promise.allSettled([search.many([req('a'), req('b')]), search.one(req('malformed'))])
+  assert.equal(ok.status, 'fulfilled')
+  assert.deepEqual(tagsOf((ok as PromiseFulfilledResult<any>).value), ['a', 'b'])
+  assert.equal(bad.status, 'rejected')
+  assert.match(String((bad as PromiseRejectedResult).reason), /x_content_parse_exception/)
+  assert.deepEqual(sent.slice(1).sort(), [['a', 'b'], ['malformed']])
+})
