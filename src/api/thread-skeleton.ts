@@ -1,7 +1,6 @@
 import type { ApiContext } from '#/api/context.js'
 import { resolveUriHost } from '#/api/uris.js'
-import type { StoredRecord } from '#/dataplane/index.js'
-import { replyRootOf } from '#/dataplane/posts.js'
+import type { StoredRecord, ThreadReach } from '#/dataplane/index.js'
 import { isPostUri } from '#/rules/gates.js'
 
 /**
@@ -17,23 +16,10 @@ export interface ThreadPosts {
   opThread?: string[]
 }
 
-export interface ThreadReach {
-  /** Ancestors to read above the anchor. */
-  height: number
-  /** Levels of replies to read below it. */
-  depth: number
-  opThread?: boolean
-}
-
 export async function threadPosts(ctx: ApiContext, uri: string, reach: ThreadReach): Promise<ThreadPosts> {
   const anchor = await resolveUriHost(ctx, uri)
   if (!isPostUri(anchor)) return { anchor, posts: [] }
-  const ancestors = await ctx.dataplane.getAncestorsAndSelf(anchor, reach.height)
+  const { ancestors, descendants, opThread } = await ctx.dataplane.getThread(anchor, reach)
   if (ancestors.length === 0) return { anchor, posts: [] }
-  const root = replyRootOf(ancestors[0]) ?? anchor
-  const [descendants, opThread] = await Promise.all([
-    ctx.dataplane.getDescendants(anchor, reach.depth),
-    reach.opThread ? ctx.dataplane.getOpThread(root) : undefined,
-  ])
   return { anchor, posts: [...ancestors, ...descendants], opThread }
 }

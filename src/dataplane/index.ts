@@ -27,11 +27,9 @@ import {
   type Interactions,
   type KnownLikers,
 } from '#/dataplane/interactions.js'
-import { getOpThread } from '#/dataplane/op-thread.js'
+import { getThread, type ThreadReach, type ThreadReads } from '#/dataplane/thread.js'
 import {
   createPostCounts,
-  getAncestorsAndSelf,
-  getDescendants,
   getQuotes,
   getReplyAuthorCounts,
   type GatedReplies,
@@ -100,6 +98,7 @@ export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef,
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 export type { Bookmark }
+export type { ThreadReach, ThreadReads }
 export type { PostFacets, PostSearchPage, PostSearchRequest }
 export type { Label }
 export type { ActorSearchPage, ActorSearchRequest }
@@ -195,12 +194,8 @@ export interface DataPlane {
   getTimeline(viewer: string, page: PageRequest): Promise<Page<FeedItemRef>>
   /** Posts by the list's members (whether or not the list itself still exists, as in the reference AppView). */
   getListFeed(listUri: string, page: PageRequest, exclude?: string[]): Promise<Page<FeedItemRef>>
-  /** The post and its reply ancestors, child first, while they exist. */
-  getAncestorsAndSelf(uri: string, height: number): Promise<StoredRecord[]>
-  /** Replies under the post down to `depth` levels. */
-  getDescendants(uri: string, depth: number): Promise<StoredRecord[]>
-  /** The root author's line of replies under the root (the root first), if the author replied. */
-  getOpThread(rootUri: string): Promise<string[] | undefined>
+  /** The post and up to `height` reply ancestors (child first, while they exist), its replies down to `depth` levels, and the OP line if asked. */
+  getThread(uri: string, reach: ThreadReach): Promise<ThreadReads>
   /** Per gated parent: its direct replies since the gate, counted by author (the owner left out). */
   getReplyAuthorCounts(parents: GatedReplies[]): Promise<Map<string, Map<string, number>>>
   /** The [follower, subject] pairs that hold, as "follower subject" keys. */
@@ -340,9 +335,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
       const hidden = new Set(exclude)
       return feeds.posts(hidden.size ? members.filter((did) => !hidden.has(did)) : members, page)
     },
-    getAncestorsAndSelf: (uri, height) => getAncestorsAndSelf(search, uri, height),
-    getDescendants: (uri, depth) => getDescendants(search, uri, depth),
-    getOpThread: (rootUri) => getOpThread(search, rootUri),
+    getThread: (uri, reach) => getThread(search, uri, reach),
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, parents),
     getFollowPairs: (pairs) => getFollowPairs(search, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),

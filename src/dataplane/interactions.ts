@@ -48,7 +48,9 @@ async function interactionsIn(search: Searcher, actor: string, unique: string[],
     query: live({ term: { did: actor } }, { terms: { subjectUri: unique } }),
     collapse: { field: 'subjectUri' },
     sort: [{ sortAt: 'desc' }],
-    _source: ['record.subject'],
+    // The subject from doc values (the indexed subjectUri the query matched) and the id: no source to read.
+    _source: false,
+    docvalue_fields: ['subjectUri'],
   }
   const [likes, reposts] = await search.many([
     { index: 'likes', body },
@@ -59,7 +61,7 @@ async function interactionsIn(search: Searcher, actor: string, unique: string[],
 }
 
 function set(out: Map<string, Interactions>, hit: Hit, key: keyof Interactions) {
-  const subject = hit._source?.record?.subject?.uri
+  const subject = hit.fields?.subjectUri?.[0]
   if (typeof subject !== 'string') return
   const entry = out.get(subject) ?? {}
   entry[key] ??= hit._id
@@ -93,11 +95,16 @@ export async function getKnownLikers(
         track_total_hits: false,
         query: live({ term: { subjectUri: subject } }),
         sort: [{ sortAt: 'desc' }],
-        _source: ['did'],
+        _source: false,
+        stored_fields: ['_none_'],
+        docvalue_fields: ['did'],
       },
     })),
   )
-  const likers = results.map((result) => result.hits.flatMap((hit) => (typeof hit._source?.did === 'string' ? [hit._source.did as string] : [])))
+  const likers = results.map((result) => result.hits.flatMap((hit) => {
+    const did = hit.fields?.did?.[0]
+    return typeof did === 'string' ? [did] : []
+  }))
   const followed = await getFollowPairs(search, [...new Set(likers.flat())].map((did): [string, string] => [viewer, did]))
   unique.forEach((subject, i) => {
     const known = likers[i]!.filter((did) => followed.has(pairKey(viewer, did)))

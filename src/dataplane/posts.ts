@@ -22,7 +22,7 @@ export interface PostCounts {
 }
 
 /** Beyond this many descendants a thread is cut (the reference AppView has no bound at all). */
-const MAX_DESCENDANTS = 10_000
+export const MAX_DESCENDANTS = 10_000
 
 export interface PostCountsReader {
   (uris: string[]): Promise<Map<string, PostCounts>>
@@ -79,26 +79,9 @@ export function getQuotes(search: Searcher, uri: string, page: PageRequest): Pro
 }
 
 /**
- * The post and up to `height` ancestors, child first, following reply parents while they exist
- * (one real-time get per level: a chain is only known one link at a time).
- */
-export async function getAncestorsAndSelf(search: Searcher, uri: string, height: number): Promise<StoredRecord[]> {
-  const chain: StoredRecord[] = []
-  const seen = new Set<string>()
-  let next: string | undefined = uri
-  while (next && !seen.has(next) && chain.length <= height) {
-    seen.add(next)
-    const record = (await getRecords(search, [next])).get(next)
-    if (!record) break
-    chain.push(record)
-    next = replyParentOf(record)
-  }
-  return chain
-}
-
-/**
  * Replies under `uri` down to `depth` levels, level by level, each level newest first (so each
- * post's replies come newest first, as the reference AppView returns them).
+ * post's replies come newest first, as the reference AppView returns them). A search per level:
+ * thread.ts reads a thread in one search by its root and falls back to this walk.
  */
 export async function getDescendants(search: Searcher, uri: string, depth: number): Promise<StoredRecord[]> {
   const out: StoredRecord[] = []

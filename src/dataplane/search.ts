@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch'
+import { createCoalescer } from '#/dataplane/coalesce.js'
 import { readAlias } from '#/indexing/route.js'
 
 /**
@@ -73,33 +74,62 @@ export interface SearchRequest {
   partitions?: string[]
 }
 
+/** Most sub-searches in one `_msearch` and documents in one `_mget`; a larger wave is split. */
+const MAX_SEARCHES_PER_CALL = 200
+const MAX_DOCS_PER_CALL = 10_000
+
+export interface SearcherOptions {
+  /** When a wave's gathered reads leave (see coalesce.ts); tests pass their own. */
+  schedule?: (flush: () => void) => void
+}
+
+interface DocRef {
+  index: string
+  id: string
+}
+
+/**
+ * Reads of one turn of the event loop, whoever makes them, go out as one `_msearch` and one
+ * `_mget` (coalesce.ts): hydration asks many data-plane questions at once, and each used to be
+ * a round trip of its own. What each caller gets back, and how it fails, stays its own.
+ */
 export class Searcher {
+  private readonly searches
+  private readonly gets
+
   constructor(
     readonly client: Client,
     readonly prefix: string,
-  ) {}
+    opts: SearcherOptions = {},
+  ) {
+    this.searches = createCoalescer<SearchRequest, any>((requests) => this.msearch(requests), {
+      maxItems: MAX_SEARCHES_PER_CALL,
+      schedule: opts.schedule,
+      refusedForOne: isBadRequest,
+    })
+    // Real-time gets of the same document at the same moment answer the same.
+    this.gets = createCoalescer<DocRef, any>((docs) => this.mget(docs), {
+      maxItems: MAX_DOCS_PER_CALL,
+      key: (d) => `${d.index}\u0000${d.id}`,
+      schedule: opts.schedule,
+      refusedForOne: isBadRequest,
+    })
+  }
 
   alias(index: FamilyIndex): string {
     return readAlias(this.prefix, index)
   }
 
   /**
-   * Several searches in one round trip (`_msearch`), answers in order. A search that failed on
-   * any shard fails the whole call — a partial answer would be served as if complete (wrong
-   * counts, missing blocks) — after brief retries, since a just-created partition answers with
-   * unassigned shards for a moment.
+   * Several searches, answers in order. A search that failed on any shard fails the whole call —
+   * a partial answer would be served as if complete (wrong counts, missing blocks) — after brief
+   * retries, since a just-created partition answers with unassigned shards for a moment. Other
+   * callers' searches sent in the same `_msearch` neither fail nor retry with it.
    */
   async many(requests: SearchRequest[]): Promise<SearchResult[]> {
     if (requests.length === 0) return []
-    const body: Record<string, unknown>[] = []
-    for (const req of requests) {
-      const index = req.partitions?.length ? req.partitions.join(',') : this.alias(req.index)
-      body.push({ index, ignore_unavailable: true, allow_no_indices: true, ...(req.requestCache ? { request_cache: true } : {}) })
-      body.push(req.body)
-    }
     return withShardRetries(async () => {
-      const res = await this.client.msearch({ body: body as any })
-      const responses = (res.body as any).responses as any[]
+      const responses = await this.searches.load(requests)
       return responses.map((r, i) => {
         const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
         if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`)
@@ -114,12 +144,11 @@ export class Searcher {
   }
 
   /** Real-time reads by concrete index and id (`_mget`); missing documents and indices are absent from the map. */
-  async getByIds(docs: { index: string; id: string }[]): Promise<Map<string, Hit>> {
+  async getByIds(docs: DocRef[]): Promise<Map<string, Hit>> {
     if (docs.length === 0) return new Map()
     return withShardRetries(async () => {
       const found = new Map<string, Hit>()
-      const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } })
-      for (const doc of (res.body as any).docs as any[]) {
+      for (const doc of await this.gets.load(docs)) {
         if (doc.found) found.set(doc._id, doc)
         else if (doc.error && doc.error.type !== 'index_not_found_exception') {
           throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`)
@@ -128,6 +157,28 @@ export class Searcher {
       return found
     })
   }
+
+  private async msearch(requests: SearchRequest[]): Promise<any[]> {
+    const body: Record<string, unknown>[] = []
+    for (const req of requests) {
+      const index = req.partitions?.length ? req.partitions.join(',') : this.alias(req.index)
+      body.push({ index, ignore_unavailable: true, allow_no_indices: true, ...(req.requestCache ? { request_cache: true } : {}) })
+      body.push(req.body)
+    }
+    // By default a node runs only a few of one msearch's searches at a time; these used to be
+    // separate calls, all running at once, and a wave should not take longer for being one call.
+    const res = await this.client.msearch({ body: body as any, max_concurrent_searches: requests.length } as any)
+    return (res.body as any).responses as any[]
+  }
+
+  private async mget(docs: DocRef[]): Promise<any[]> {
+    const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } })
+    return (res.body as any).docs as any[]
+  }
+}
+
+function isBadRequest(err: unknown): boolean {
+  return (err as { meta?: { statusCode?: number } } | undefined)?.meta?.statusCode === 400
 }
 
 /** A read some shard could not answer. */
