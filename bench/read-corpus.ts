@@ -11,7 +11,7 @@
  *
  * `--mix search` makes the search benchmark's corpus instead (prefix `searchbench-` unless
  * given): posts ~70 % of the records, and English words drawn by their frequency in the real
- * posts of `--texts` (default /work/shared/data/posts, read at run time), so search terms range
+ * posts of `--texts` (default `$MAGPIE_TEST_DATA/posts`, MAGPIE_TEST_DATA defaulting to `../shared/data` beside the repository; read at run time), so search terms range
  * from very common to rare as they do on the network.
  *
  * Deterministic (same options → same documents, same ids) and resumable: the load is cut into
@@ -28,6 +28,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { atprotoDidDocument } from '#/devnet/static-plc.js'
 import { BulkWriter, type BulkOp } from '#/indexing/bulk-writer.js'
@@ -50,7 +51,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     prefix: { type: 'string' },
     mix: { type: 'string', default: 'network' },
-    texts: { type: 'string', default: '/work/shared/data/posts' },
+    texts: { type: 'string', default: path.join(process.env.MAGPIE_TEST_DATA ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)), 'shared/data'), 'posts') },
     fresh: { type: 'boolean', default: false },
     merge: { type: 'boolean', default: false },
     'plan-only': { type: 'boolean', default: false },

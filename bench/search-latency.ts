@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/search-latency.ts [--manifest FILE | --records 7800000 --accounts 200000 --seed 1]
  *     [--requests 200] [--warmup 20] [--clients 1,8] [--cache default] [--kinds …] [--deep-page 10]
- *     [--query-seed N] [--texts /work/shared/data/posts] [--trace N]
+ *     [--query-seed N] [--texts DIR (default $MAGPIE_TEST_DATA/posts, MAGPIE_TEST_DATA defaulting to ../shared/data)] [--trace N]
  *
  * Kinds (limit 25 unless said):
  *   latest-words, top-words     searchPosts, sort latest / top: one or two words
@@ -30,6 +30,7 @@
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { lexicons } from '@atproto/api'
 import { makeRng } from '#/devnet/rng.js'
@@ -53,7 +54,7 @@ const { values: args } = parseArgs({
     kinds: { type: 'string' },
     'deep-page': { type: 'string', default: '10' },
     'query-seed': { type: 'string', default: String(Date.now() % 1_000_000) },
-    texts: { type: 'string', default: '/work/shared/data/posts' },
+    texts: { type: 'string', default: path.join(process.env.MAGPIE_TEST_DATA ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)), 'shared/data'), 'posts') },
     trace: { type: 'string', default: '0' },
   },
 })

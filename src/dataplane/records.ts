@@ -102,15 +102,13 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** The current version of each document that exists (real time, no `_source`). */
+/** The current version of each document that exists (real time, no `_source`; in the wave's one `_mget`). */
 async function getVersions(search: Searcher, docs: { index: string; id: string }[]): Promise<Map<string, string>> {
+  const found = await search.getByIds(docs.map((d) => ({ ...d, versionOnly: true })))
   const out = new Map<string, string>()
-  if (docs.length === 0) return out
-  const res = await search.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id, _source: false })) } })
-  for (const doc of (res.body as any).docs as any[]) {
-    const version = doc.found ? versionOf(doc) : undefined
-    if (version) out.set(doc._id, version)
-    else if (doc.error && doc.error.type !== 'index_not_found_exception') throw new Error(`version of ${doc._id} failed: ${doc.error.type}: ${doc.error.reason}`)
+  for (const [id, doc] of found) {
+    const version = versionOf(doc as Parameters<typeof versionOf>[0])
+    if (version) out.set(id, version)
   }
   return out
 }

@@ -86,6 +86,8 @@ export interface SearcherOptions {
 interface DocRef {
   index: string
   id: string
+  /** Only the document's version (index, sequence number, primary term, `_version`): no `_source` is read. */
+  versionOnly?: boolean
 }
 
 /**
@@ -110,7 +112,7 @@ export class Searcher {
     // Real-time gets of the same document at the same moment answer the same.
     this.gets = createCoalescer<DocRef, any>((docs) => this.mget(docs), {
       maxItems: MAX_DOCS_PER_CALL,
-      key: (d) => `${d.index}\u0000${d.id}`,
+      key: (d) => `${d.index}\u0000${d.id}${d.versionOnly ? '\u0000v' : ''}`,
       schedule: opts.schedule,
       refusedForOne: isBadRequest,
     })
@@ -172,7 +174,7 @@ export class Searcher {
   }
 
   private async mget(docs: DocRef[]): Promise<any[]> {
-    const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id })) } })
+    const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id, ...(d.versionOnly ? { _source: false } : {}) })) } })
     return (res.body as any).docs as any[]
   }
 }

@@ -187,11 +187,9 @@ test('a thread with nothing forged is read in a few round trips whatever its dep
     await getThread(search, uris.S!, { height: 0, depth: 10 })
     assert.deepEqual(paths, ['/_mget', '/_msearch', '/_msearch'])
     paths.length = 0
-    // From the last reply up (the walk: a get per ancestor): the version check of the records the
-    // first read cached (records.ts, sent at once, beside the coalesced get of the anchor); the
-    // thread beside the parent and the root; the ancestors between.
+    // From the last reply up (the walk: a get per ancestor): the anchor; the thread beside the parent and the root; the ancestors between.
     await getThread(search, uris.s5!, { height: 10, depth: 10 })
-    assert.deepEqual(paths, ['/_mget', '/_mget', '/_msearch', '/_mget'])
+    assert.deepEqual(paths, ['/_mget', '/_msearch', '/_mget', '/_mget'])
   } finally {
     transport.request = original
   }
