@@ -16,10 +16,10 @@ export interface ActorDoc {
   pds?: string
 }
 
-/** Actor documents by DID (real-time gets); DIDs Magpie has never seen are absent. */
+/** Actor documents by DID (real-time gets, version-checked cache); DIDs Magpie has never seen are absent. */
 export async function getActors(search: Searcher, dids: Iterable<string>): Promise<Map<string, ActorDoc>> {
   const index = singleIndex(search.prefix, 'actors')
-  const hits = await search.getByIds([...new Set(dids)].map((id) => ({ index, id })))
+  const hits = await search.getCached([...new Set(dids)].map((id) => ({ index, id })))
   const actors = new Map<string, ActorDoc>()
   for (const [did, hit] of hits) {
     const source = hit._source ?? {}

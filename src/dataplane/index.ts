@@ -92,6 +92,7 @@ import {
 import { createDiscovery, type DiscoveryOptions, type Suggestions } from '#/dataplane/discovery.js'
 import type { Ranked } from '#/dataplane/ranked.js'
 import type { TopicStat, TrendingTopics } from '#/dataplane/trending.js'
+import type { SharedDocs } from '#/store/shared-docs.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -266,10 +267,12 @@ export interface DataPlaneOptions {
   cacheTtlMs?: number
   /** Windows, thresholds and reuse of the discovery lists (defaults in dataplane/discovery.ts). */
   discovery?: Partial<DiscoveryOptions>
+  /** Documents read by id, shared with the other API processes (REDIS_URL); see cached-reads.ts. */
+  sharedDocs?: SharedDocs
 }
 
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
-  const search = new Searcher(opts.client, opts.prefix)
+  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs } })
   const ttlMs = opts.cacheTtlMs ?? 5_000
   const rolled = createRolledCounts(search, { ttlMs })
   const counts = createCounts(search, rolled, { ttlMs })

@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch'
+import { createCachedReads, type CachedReads, type CachedReadsOptions } from '#/dataplane/cached-reads.js'
 import { createCoalescer } from '#/dataplane/coalesce.js'
 import { readAlias } from '#/indexing/route.js'
 
@@ -81,9 +82,11 @@ const MAX_DOCS_PER_CALL = 10_000
 export interface SearcherOptions {
   /** When a wave's gathered reads leave (see coalesce.ts); tests pass their own. */
   schedule?: (flush: () => void) => void
+  /** Where documents read by id are kept for `getCached` (cached-reads.ts). */
+  cache?: CachedReadsOptions
 }
 
-interface DocRef {
+export interface DocRef {
   index: string
   id: string
   /** Only the document's version (index, sequence number, primary term, `_version`): no `_source` is read. */
@@ -98,6 +101,7 @@ interface DocRef {
 export class Searcher {
   private readonly searches
   private readonly gets
+  private readonly cached: CachedReads
 
   constructor(
     readonly client: Client,
@@ -116,6 +120,7 @@ export class Searcher {
       schedule: opts.schedule,
       refusedForOne: isBadRequest,
     })
+    this.cached = createCachedReads(this, opts.cache)
   }
 
   alias(index: FamilyIndex): string {
@@ -158,6 +163,11 @@ export class Searcher {
       }
       return found
     })
+  }
+
+  /** As `getByIds`, but what was read before is served again while its version is unchanged (cached-reads.ts). */
+  getCached(docs: DocRef[]): Promise<Map<string, Hit>> {
+    return docs.length === 0 ? Promise.resolve(new Map()) : this.cached.getByIds(docs)
   }
 
   private async msearch(requests: SearchRequest[]): Promise<any[]> {

@@ -10,6 +10,7 @@ import { Hydrator } from '#/hydration/hydrator.js'
 import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { createSafeFetch } from '#/identity/safe-fetch.js'
 import type { Logger } from '#/log.js'
+import { createSharedDocs } from '#/store/shared-docs.js'
 import type { XrpcServerOptions } from '#/server/xrpc/server.js'
 import { imageUrlBuilder } from '#/views/images.js'
 import { videoUrlBuilder } from '#/views/videos.js'
@@ -23,9 +24,11 @@ export interface ReadApi {
 export function createReadApi(config: Config, client: Client, log: Logger, signer: ServiceSigner): ReadApi {
   const serviceDid = signer.iss
   const identity = identityResolverFromConfig(config, log)
+  const sharedDocs = config.REDIS_URL ? createSharedDocs({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}doc:` }) : undefined
   const dataplane = createDataPlane({
     client,
     prefix: config.INDEX_PREFIX,
+    sharedDocs,
     cacheTtlMs: config.READ_CACHE_MS,
     discovery: {
       cacheTtlMs: config.DISCOVERY_CACHE_MS,
@@ -50,7 +53,7 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
   return {
     xrpc: { methods, auth, log, ctx: { dataplane, hydrator, log, serviceDid, identity, feeds } },
     close: async () => {
-      await Promise.all([identity.close(), generatorFetch.close()])
+      await Promise.all([identity.close(), generatorFetch.close(), sharedDocs?.close()])
     },
   }
 }

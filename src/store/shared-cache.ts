@@ -27,9 +27,7 @@ export function createSharedCache(opts: { redisUrl?: string; namespace: string; 
       close: async () => undefined,
     }
   }
-  // Bounded waits: a slow or absent Redis degrades to the local cache, it never stalls ingest.
-  const redis = new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: false })
-  redis.on('error', () => undefined)
+  const redis = connectRedis(opts.redisUrl)
   const ns = (key: string) => `${opts.namespace}${key}`
   return {
     async get(key) {
@@ -48,18 +46,31 @@ export function createSharedCache(opts: { redisUrl?: string; namespace: string; 
       local.delete(key)
       await redis.del(ns(key)).catch(() => undefined)
     },
-    ready(timeoutMs = 5000) {
-      if (redis.status === 'ready') return Promise.resolve(true)
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeoutMs)
-        redis.once('ready', () => {
-          clearTimeout(timer)
-          resolve(true)
-        })
-      })
-    },
+    ready: (timeoutMs) => redisReady(redis, timeoutMs),
     async close() {
       redis.disconnect()
     },
   }
+}
+
+/**
+ * A Redis connection whose every wait is bounded: a slow or absent Redis degrades the caller to
+ * what it holds locally, it never stalls ingest or a request.
+ */
+export function connectRedis(url: string, commandTimeoutMs = 500): Redis {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, enableOfflineQueue: false })
+  redis.on('error', () => undefined)
+  return redis
+}
+
+/** Resolves once connected; false after `timeoutMs`. */
+export function redisReady(redis: Redis, timeoutMs = 5000): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs)
+    redis.once('ready', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
 }

@@ -1,6 +1,6 @@
 /**
  * Records read again are served from the data plane's cache only while a real-time version
- * check says they are unchanged (dataplane/records.ts): an update or a delete made a moment
+ * check says they are unchanged (dataplane/cached-reads.ts): an update or a delete made a moment
  * ago is what the next read answers, on a real OpenSearch node, without any refresh.
  */
 import { after, before, test } from 'node:test'
@@ -14,7 +14,9 @@ import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
+import { createSharedDocs } from '#/store/shared-docs.js'
 import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import { startRedis } from '../helpers/redis.js'
 
 const PROFILE = 'app.bsky.actor.profile'
 const POST = 'app.bsky.feed.post'
@@ -75,4 +77,56 @@ test('cached records cannot be changed in place by a caller', async () => {
     ;(two.record as Record<string, unknown>).displayName = 'Mallory'
   }, TypeError)
   assert.equal(one.record.displayName, 'Second')
+})
+
+/** A client of its own whose `_mget`s are recorded: which documents were read with their `_source`. */
+function recordingClient(): { client: Client; sourceReads: string[] } {
+  const own = testClient()
+  const sourceReads: string[] = []
+  const mget = own.mget.bind(own) as (params: any) => Promise<any>
+  ;(own as any).mget = (params: any) => {
+    for (const doc of params.body.docs) if (doc._source !== false) sourceReads.push(doc._id)
+    return mget(params)
+  }
+  return { client: own, sourceReads }
+}
+
+test('with Redis, a document one API process has read is served by another without reading its source, and only at its current version', async () => {
+  const redis = await startRedis()
+  const one = recordingClient()
+  const two = recordingClient()
+  const sharedOne = createSharedDocs({ redisUrl: redis.url, namespace: `${prefix}doc:` })
+  const sharedTwo = createSharedDocs({ redisUrl: redis.url, namespace: `${prefix}doc:` })
+  try {
+    assert.equal(await sharedOne.ready(), true)
+    assert.equal(await sharedTwo.ready(), true)
+    const first = new Searcher(one.client, prefix, { cache: { shared: sharedOne } })
+    const second = new Searcher(two.client, prefix, { cache: { shared: sharedTwo } })
+    const uri = `at://${DID}/${PROFILE}/self`
+    await put(PROFILE, 'self', { $type: PROFILE, displayName: 'Shared' })
+
+    assert.equal((await getRecords(first, [uri])).get(uri)?.record.displayName, 'Shared')
+    assert.deepEqual(one.sourceReads, [uri])
+    // The write to Redis is in the background; give it a moment.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.equal((await getRecords(second, [uri])).get(uri)?.record.displayName, 'Shared')
+    assert.deepEqual(two.sourceReads, [], 'the second process checked the version only')
+
+    // Redis still holds the old version: the second process must notice and read the new one.
+    await put(PROFILE, 'self', { $type: PROFILE, displayName: 'Changed' })
+    const third = new Searcher(two.client, prefix, { cache: { shared: sharedTwo } })
+    assert.equal((await getRecords(third, [uri])).get(uri)?.record.displayName, 'Changed')
+    assert.deepEqual(two.sourceReads, [uri])
+
+    // Redis gone: reads answer from OpenSearch, promptly.
+    redis.stop()
+    await new Promise((resolve) => redis.process.once('exit', resolve))
+    const fourth = new Searcher(one.client, prefix, { cache: { shared: sharedOne } })
+    const started = Date.now()
+    assert.equal((await getRecords(fourth, [uri])).get(uri)?.record.displayName, 'Changed')
+    assert.ok(Date.now() - started < 2000, 'no long wait on a dead Redis')
+  } finally {
+    redis.stop()
+    await Promise.all([sharedOne.close(), sharedTwo.close(), one.client.close(), two.client.close()])
+  }
 })

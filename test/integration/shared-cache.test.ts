@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { after, before, test } from 'node:test'
 import { createSharedCache } from '#/store/shared-cache.js'
+import { freePort, startRedis } from '../helpers/redis.js'
 
 /**
  * With REDIS_URL, what one Magpie process learns (a DID's signing key) another finds without
@@ -10,30 +9,15 @@ import { createSharedCache } from '#/store/shared-cache.js'
  * Runs a real redis-server (scripts/test installs Debian's package when it is missing).
  */
 
-let redis: ChildProcess
+let redis: Awaited<ReturnType<typeof startRedis>>
 let url: string
 
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
-}
-
 before(async () => {
-  const port = await freePort()
-  url = `redis://127.0.0.1:${port}`
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  const probe = createSharedCache({ redisUrl: url, namespace: 'probe:' })
-  const up = await probe.ready(10_000)
-  await probe.close()
-  if (!up) throw new Error('redis-server did not start')
+  redis = await startRedis()
+  url = redis.url
 })
 
-after(() => {
-  redis.kill('SIGTERM')
-})
+after(() => redis.stop())
 
 test('a value set by one process is found by another through Redis, within its namespace', async () => {
   const a = createSharedCache({ redisUrl: url, namespace: 'magpie-a-signing-key:' })

@@ -1,0 +1,119 @@
+import { LRUCache } from 'lru-cache'
+import type { DocRef, Hit } from '#/dataplane/search.js'
+import type { SharedDocs } from '#/store/shared-docs.js'
+
+/**
+ * Documents by id (real-time, like `_mget`), served from what was read before only after a
+ * real-time `_mget` of their versions, without `_source`, says they are unchanged. That check
+ * finds each document by its id alone, while reading the source decompresses a
+ * `best_compression` block per document — about 4–10× the cost for the posts, profiles and
+ * actors every page shows again and again.
+ *
+ * Two tiers hold what was read: this process's LRU, and (with REDIS_URL) Redis, shared by every
+ * API process. Neither is trusted: a document from either is served only at the version
+ * OpenSearch has now, so a write or delete a moment ago is what the next read answers.
+ */
+export interface CachedReadsOptions {
+  /** Bytes of documents kept in this process. */
+  localBytes?: number
+  shared?: SharedDocs
+}
+
+/** A hit as read, with the version it was read at. */
+interface Held {
+  version: string
+  hit: Hit
+}
+
+export interface CachedReads {
+  getByIds(docs: DocRef[]): Promise<Map<string, Hit>>
+}
+
+const DEFAULT_LOCAL_BYTES = 256 * 1024 * 1024
+
+export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Map<string, Hit>> }, opts: CachedReadsOptions = {}): CachedReads {
+  const local = new LRUCache<string, Held>({ maxSize: opts.localBytes ?? DEFAULT_LOCAL_BYTES })
+  const shared = opts.shared
+
+  function keep(key: string, held: Held, json: string): void {
+    // Frozen: a cached hit is shared by every later request, so nothing may change it in place.
+    local.set(key, { version: held.version, hit: deepFreeze(held.hit) }, { size: key.length + json.length })
+  }
+
+  return {
+    async getByIds(docs) {
+      // Answers are keyed by id (as `_mget`'s are), so one call asks for an id once.
+      const byId = new Map(docs.map((d) => [d.id, d]))
+      const unique = [...byId.values()]
+      const held = new Map<string, Held>()
+      for (const doc of unique) {
+        const hit = local.get(keyOf(doc))
+        if (hit) held.set(keyOf(doc), hit)
+      }
+      if (shared) {
+        const missing = unique.filter((d) => !held.has(keyOf(d)))
+        const values = await shared.getMany(missing.map(keyOf))
+        values.forEach((value, i) => {
+          const entry = value === undefined ? undefined : parseHeld(value)
+          if (entry) held.set(keyOf(missing[i]!), entry)
+        })
+      }
+      const heldDocs = unique.filter((d) => held.has(keyOf(d)))
+      const [fetched, versions] = await Promise.all([
+        search.getByIds(unique.filter((d) => !held.has(keyOf(d)))),
+        search.getByIds(heldDocs.map((d) => ({ ...d, versionOnly: true }))),
+      ])
+      const out = new Map<string, Hit>()
+      const stale: DocRef[] = []
+      for (const doc of heldDocs) {
+        const current = versions.get(doc.id)
+        if (!current) continue
+        const entry = held.get(keyOf(doc))!
+        if (entry.version !== versionOf(current)) {
+          stale.push(doc)
+          continue
+        }
+        out.set(doc.id, entry.hit)
+        if (!local.has(keyOf(doc))) keep(keyOf(doc), entry, JSON.stringify(entry.hit._source ?? null))
+      }
+      const toShare: [string, string][] = []
+      for (const [id, hit] of [...fetched, ...(await search.getByIds(stale))]) {
+        out.set(id, hit)
+        const version = versionOf(hit)
+        if (!version) continue
+        const entry: Held = { version, hit: { _index: hit._index, _id: hit._id, _source: hit._source } }
+        const key = keyOf(byId.get(id)!)
+        const json = JSON.stringify(entry)
+        keep(key, entry, json)
+        toShare.push([key, json])
+      }
+      shared?.setMany(toShare)
+      return out
+    },
+  }
+}
+
+const keyOf = (d: { index: string; id: string }) => `${d.index}\u0000${d.id}`
+
+/** A document version: a write anywhere in its index changes the sequence number; a recreated index, the rest. */
+function versionOf(doc: Hit): string | undefined {
+  const d = doc as Hit & { _seq_no?: number; _primary_term?: number; _version?: number }
+  return d._seq_no === undefined ? undefined : `${d._index}:${d._seq_no}:${d._primary_term}:${d._version}`
+}
+
+function parseHeld(json: string): Held | undefined {
+  try {
+    const value = JSON.parse(json)
+    return typeof value?.version === 'string' && typeof value.hit?._id === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}
