@@ -44,11 +44,12 @@ export function requireTestData (what: string, files: string[]): TestData {
   const dir = testDataDir()
   const missing = files.filter((f) => !existsSync(path.join(dir, f)))
   if (missing.length === 0) return { dir, skip: false }
-  const reason = `DATA MISSING: ${what} not run; ${missing.join(', ')} not found in MAGPIE_TEST_DATA=${dir} ` +
-    '(point MAGPIE_TEST_DATA at the shared data folder, see README "Tests and their data")'
+  const skip = `DATA MISSING: ${missing.join(', ')} not in MAGPIE_TEST_DATA=${dir}`
+  const reason = `${what} not run: ${skip} ` +
+    '(point MAGPIE_TEST_DATA at the shared data folder; README, "Tests and their data")'
   process.stderr.write(`\n!! ${reason}\n\n`)
   const report = process.env.MAGPIE_TEST_DATA_REPORT
   if (report) appendFileSync(report, `${reason}\n`)
   if (ci()) test(`test data for ${what} is present (CI)`, () => { throw new Error(reason) })
-  return { dir, skip: reason }
+  return { dir, skip }
 }
