@@ -12,7 +12,7 @@
  *   likes, reposts and replies can then name a post by its CID before its content exists.
  */
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeRng, shuffle, type Rng } from '#/devnet/rng.js'
@@ -75,6 +75,7 @@ export function seedFor(seed: number, label: string): number {
  * `.jsonl` file in `dir`), for corpora searched by their text; read at run time, never stored.
  */
 export function vocabularyFrom(dir: string): { vocabulary: Vocabulary; digest: string; posts: number } {
+  if (!existsSync(dir)) throw new Error(`no real posts at ${dir}: pass --texts DIR, or set MAGPIE_TEST_DATA to the shared data folder (README, "Tests and their data")`)
   const texts: string[] = []
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
     for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {

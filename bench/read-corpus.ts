@@ -28,7 +28,6 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { atprotoDidDocument } from '#/devnet/static-plc.js'
 import { BulkWriter, type BulkOp } from '#/indexing/bulk-writer.js'
@@ -43,6 +42,7 @@ import { dropBenchPrefix, machineCpuMs, opensearchCpuMs, storageByFamily } from 
 import { plant } from './read-corpus-planted.js'
 import { CORPUS_END_MS, cidFor, ReadCorpus, readCorpusDir, vocabularyFrom, type GenRecord, type ReadCorpusParams } from './read-corpus-records.js'
 import { RECORD_MIXES, type RecordMix } from './repo-plan.js'
+import { testDataPath } from '../test/helpers/test-data.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     prefix: { type: 'string' },
     mix: { type: 'string', default: 'network' },
-    texts: { type: 'string', default: path.join(process.env.MAGPIE_TEST_DATA ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)), 'shared/data'), 'posts') },
+    texts: { type: 'string', default: testDataPath('posts') },
     fresh: { type: 'boolean', default: false },
     merge: { type: 'boolean', default: false },
     'plan-only': { type: 'boolean', default: false },

@@ -8,7 +8,7 @@
  *
  * Options: the corpus options of gen-repos (--records, --repos, --seed, --p256, --order), or
  * --corpus <dir> (a generated corpus directory) or --cars <dir> (every *.car in it, e.g. the
- * real repos in $MAGPIE_TEST_DATA/repo-cars, by default ../shared/data/repo-cars); --port N. Runs until SIGINT/SIGTERM, then prints
+ * real repos vendored in test/fixtures/repo-cars); --port N. Runs until SIGINT/SIGTERM, then prints
  * how many getRepo requests it answered.
  */
 import { readdirSync } from 'node:fs'

@@ -30,7 +30,6 @@
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { lexicons } from '@atproto/api'
 import { makeRng } from '#/devnet/rng.js'
@@ -40,6 +39,7 @@ import { readApiHarness } from './read-api.js'
 import { readCorpusDir, vocabularyFrom } from './read-corpus-records.js'
 import type { PlantedManifest } from './read-corpus-planted.js'
 import { searchCosts, traceClient, type TracedCall } from './read-trace.js'
+import { testDataPath } from '../test/helpers/test-data.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -54,7 +54,7 @@ const { values: args } = parseArgs({
     kinds: { type: 'string' },
     'deep-page': { type: 'string', default: '10' },
     'query-seed': { type: 'string', default: String(Date.now() % 1_000_000) },
-    texts: { type: 'string', default: path.join(process.env.MAGPIE_TEST_DATA ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)), 'shared/data'), 'posts') },
+    texts: { type: 'string', default: testDataPath('posts') },
     trace: { type: 'string', default: '0' },
   },
 })

@@ -1,44 +1,14 @@
-// Loaders for the captured real-network corpus (relay frames, DID documents
-// and the matching Jetstream v1 output) kept outside the repo in
-// <repo>/../shared/data. Read in place: never copy these files into the repo.
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Loaders for the captured real-network corpus (relay frames, DID documents and the matching
+// Jetstream v1 output) and the real repo CARs, vendored in test/fixtures (see SOURCES.md there).
+import { readFileSync } from 'node:fs'
 import { zstdDecompressSync } from 'node:zlib'
+import { fixturePath } from './test-data.js'
 
-const CORPUS = 'jetstream-corpus-2026-07-04'
+const file = (name: string) => fixturePath('jetstream-corpus-2026-07-04', name)
 
-/** Directory holding the corpus; MAGPIE_CORPUS_DIR overrides the lookup. */
-export function corpusDir (): string {
-  const fromEnv = process.env.MAGPIE_CORPUS_DIR
-  if (fromEnv) return fromEnv
-  // This file is <repo>/test/helpers/corpus.ts and the data sits beside the
-  // repo; walking up also covers worktrees nested deeper than the main clone.
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const candidate = path.join(dir, 'shared', 'data', CORPUS)
-    if (existsSync(candidate)) return candidate
-    const parent = path.dirname(dir)
-    if (parent === dir) break
-    dir = parent
-  }
-  throw new Error(`corpus ${CORPUS} not found above ${fileURLToPath(import.meta.url)}; set MAGPIE_CORPUS_DIR`)
-}
-
-export function corpusAvailable (): boolean {
-  try {
-    corpusDir()
-    return true
-  } catch {
-    return false
-  }
-}
-
-const file = (name: string) => path.join(corpusDir(), name)
-
-/** The real repo CARs (shared/data/repo-cars), beside the relay corpus. */
+/** The real repo CARs (test/fixtures/repo-cars). */
 export function repoCarsDir (): string {
-  return path.join(path.dirname(corpusDir()), 'repo-cars')
+  return fixturePath('repo-cars')
 }
 
 /**

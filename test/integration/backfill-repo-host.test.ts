@@ -18,7 +18,7 @@ import { devnetConfig, devnetEnv } from '../helpers/devnet-env.js'
 import { dropPrefix, getDoc, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
- * Backfill from a local host serving the real repo CARs (shared/data/repo-cars) as a PDS and
+ * Backfill from a local host serving the real repo CARs (test/fixtures/repo-cars) as a PDS and
  * a PLC: every record indexed with its CID; lying, truncated, rate-limited, failing and
  * taken-down repos each handled with a recorded reason without stopping the others; and a
  * SIGKILLed `magpie backfill` that resumes to the same state as an uninterrupted run.

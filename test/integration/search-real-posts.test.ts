@@ -1,10 +1,10 @@
 /**
- * Post search over real posts (/work/shared/data/posts, read here, never copied into the repo):
+ * Post search over real posts ($MAGPIE_TEST_DATA/posts, read there, never copied into the repo):
  * every post goes through Magpie's post transform and bulk writer into a fresh prefix, then the
  * data plane's search answers a set of written-down queries with the posts expected on top.
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { createDataPlane, type DataPlane } from '#/dataplane/index.js'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
@@ -15,11 +15,13 @@ import { queryLanguages } from '#/search/languages.js'
 import { parseQuery } from '#/search/query-parser.js'
 import { applySetup } from '#/store/setup.js'
 import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import { requireTestData } from '../helpers/test-data.js'
 
-const DATA = '/work/shared/data/posts'
 // The archive first: it has the facets (tags, links) of the posts both files hold, and the first write wins.
 const FILES = ['keegan_search_archive_posts.jsonl', 'nytimes_posts_2026.jsonl']
-const present = FILES.every((f) => existsSync(`${DATA}/${f}`))
+const data = requireTestData('post search over real posts', FILES.map((f) => `posts/${f}`))
+const DATA = `${data.dir}/posts`
+const present = data.skip === false
 
 const client = testClient()
 const prefix = uniquePrefix('search-real')
@@ -96,7 +98,7 @@ async function search(q: string, sort: 'latest' | 'top' = 'top', limit = 5) {
 }
 
 const NYT = 'at://did:plc:eclio37ymobqex2ncko63h4r/app.bsky.feed.post/'
-const skip = !present && 'the real posts are not on this machine'
+const skip = data.skip
 
 test('words: "minneapolis shooting" → the ICE agent charged in the Minneapolis shooting', { skip }, async () => {
   const r = await search('minneapolis shooting')

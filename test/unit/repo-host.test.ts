@@ -19,8 +19,9 @@ import { createSafeFetch } from '#/identity/safe-fetch.js'
 import { validateRecord } from '#/indexing/validate-record.js'
 import { generateRepos } from '../../bench/gen-repos.js'
 import { corpusRepoSources, loadCorpusManifest, type RepoCorpusManifest, type RepoCorpusParams } from '../../bench/repo-corpus.js'
+import { repoCarsDir } from '../helpers/corpus.js'
 
-const REAL_CAR = '/work/shared/data/repo-cars/repo-stream_little.car'
+const REAL_CAR = path.join(repoCarsDir(), 'repo-stream_little.car')
 const scratch = mkdtempSync(path.join(tmpdir(), 'magpie-repo-host-'))
 const quiet = { log: () => {} }
 

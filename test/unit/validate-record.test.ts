@@ -12,8 +12,9 @@ import { CID } from 'multiformats/cid'
 import { validateRecord } from '#/indexing/validate-record.js'
 import { toRecordJson } from '#/indexing/record-json.js'
 import { familyForCollection, genericFamily } from '#/indexing/families.js'
+import { repoCarsDir } from '../helpers/corpus.js'
 
-const CARS = '/work/shared/data/repo-cars'
+const CARS = repoCarsDir()
 
 interface CarRecord {
   did: string
