@@ -49,7 +49,7 @@ export type ClientReply =
   | { kind: 'measuring' }
   | { kind: 'scheduled' }
   | { kind: 'result'; result: PhaseResult }
-  | { kind: 'traced'; request: string; path: string; status: number; ms: number }
+  | { kind: 'traced'; request: string; path: string; status: number; ms: number; error?: string }
   | { kind: 'trace-done' }
   | { kind: 'error'; error: string }
 
@@ -189,7 +189,8 @@ async function runTrace(perKind: number): Promise<void> {
       const ms = performance.now() - t0
       if (status === 200 && (entry.kind === 'timeline' || entry.kind === 'feed' || entry.kind === 'author-feed')) absorb(entry.kind, path, JSON.parse(body.toString('utf8')), st)
       const next = new Promise<void>((resolve) => (nextWaiter = resolve))
-      port.postMessage({ kind: 'traced', request: entry.kind, path, status, ms } satisfies ClientReply)
+      const error = status === 200 ? undefined : body.toString('utf8').slice(0, 300)
+      port.postMessage({ kind: 'traced', request: entry.kind, path, status, ms, error } satisfies ClientReply)
       await next
     }
   }

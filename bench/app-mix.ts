@@ -315,6 +315,8 @@ async function trace(perKind: number): Promise<void> {
     onEvent = (r) => {
       if (r.kind === 'trace-done') return resolve()
       if (r.kind !== 'traced') return
+      // An answer that is not 200 is the benchmark's or the server's bug: show it, do not just count it.
+      if (r.status !== 200) note(`${r.request}: ${r.status} ${r.path} ${r.error ?? ''}`)
       const calls = tracer.end()
       const list = seen.get(r.request) ?? []
       list.push({
