@@ -78,12 +78,12 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
     }
     const params = parseParams(method.params, queryValues(ctx.URL.searchParams))
     const auth = await authenticate(method, ctx.get('authorization'))
-    if (auth) onViewer(auth.did)
+    if (auth?.viewer) onViewer(auth.viewer)
     const input = method.type === 'procedure' && method.input ? parseInput(method.input, await readJson(ctx)) : undefined
     const req: XrpcRequest<unknown, unknown> = {
       params,
       input,
-      viewer: auth?.did ?? null,
+      viewer: auth?.viewer ?? null,
       auth,
       ctx: opts.ctx,
       headers: ctx.headers,
@@ -106,7 +106,13 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       if (method.auth === 'required') throw new AuthRequiredError('Authentication Required', 'AuthMissing')
       return null
     }
-    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
+    const auth = await opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
+    // No method here is meant for a service: one that needs an account refuses a service's token
+    // (optional ones serve it as an anonymous caller, as the reference AppView finds no viewer state for it).
+    if (method.auth === 'required' && !auth.viewer) {
+      throw new AuthRequiredError(`a token issued by a service (${auth.iss}) cannot act as an account`, 'BadJwtIss')
+    }
+    return auth
   }
 
   async function readJson(ctx: Koa.Context): Promise<unknown> {
