@@ -6,6 +6,7 @@ import { httpOrigin } from '#/ingest/backfill/repo-list.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { LivePriority } from '#/ingest/live-priority.js'
+import { logUnhandledRejections } from '#/log.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { runLifecycle } from '#/store/lifecycle.js'
 import { rollupBeside } from '#/aggregates/rollup.js'
@@ -42,6 +43,7 @@ export async function runUp(
   opts: { freshIndices?: string; backfill?: boolean } = {},
 ): Promise<number> {
   const { client, config, log } = await openContext(overrides)
+  logUnhandledRejections(log)
   if (opts.freshIndices) {
     // Belt and braces for the demo's own check: only the named prefix, only on the local node.
     if (config.OPENSEARCH_URL || config.INDEX_PREFIX !== opts.freshIndices) {

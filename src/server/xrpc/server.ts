@@ -10,6 +10,7 @@ import type Koa from 'koa'
 import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
+import { QueryRejectedError } from '#/dataplane/search.js'
 import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
 import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
@@ -57,7 +58,8 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
         ctx.body = JSON.stringify(body)
       }
     } catch (err) {
-      const xrpcErr = XRPCError.fromError(err)
+      // OpenSearch refusing what a request asked for is the request's fault: a 400 saying why.
+      const xrpcErr = err instanceof QueryRejectedError ? new InvalidRequestError(err.message) : XRPCError.fromError(err)
       // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
       if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
       else if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
