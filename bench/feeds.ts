@@ -149,7 +149,7 @@ async function startServer(feedCacheMs: number): Promise<{ base: string; close()
   const { signer } = await createServiceSigner(SERVICE_DID, undefined)
   const unused = () => Promise.reject(new Error('not in this benchmark'))
   const ctx = { dataplane, hydrator, log, serviceDid: SERVICE_DID, identity: { resolveDid: unused }, feeds: { builtin, remote: { getSkeleton: unused } } }
-  const auth = { verify: async (jwt: string) => ({ iss: jwt, did: jwt, aud: SERVICE_DID }) }
+  const auth = { verify: async (jwt: string) => ({ iss: jwt, viewer: jwt, aud: SERVICE_DID }) }
   const app = createApp({ client, log, serviceDid: SERVICE_DID, publicUrl: 'http://127.0.0.1', signingKey: signer.didKey, indexPrefix: prefix, xrpc: { methods, ctx, auth, log } })
   const server = await listen(app, 0, '127.0.0.1')
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() }

@@ -1,10 +1,12 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
+import type { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
 import { cursorFromKey } from '#/api/paging.js'
 import type { HydrateCtx, HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { didOfUri } from '#/rules/gates.js'
 import { decodeCursor } from '#/server/xrpc/cursor.js'
+import { param } from '#/server/xrpc/params.js'
 import type { SortKey } from '#/dataplane/index.js'
 import { postView } from '#/views/posts.js'
 import { queryLanguages, type CjkLanguage } from '#/search/languages.js'
@@ -28,6 +30,16 @@ export interface BuiltSearch {
   /** Some author filter was asked for: the searcher wants that account's posts, muted or not. */
   byAuthor: boolean
 }
+
+/**
+ * Most values one search filter parameter takes (authors, hashtags, languages, domains…): each
+ * handle is resolved, each language is a clause of its own. A query's own operators stop at 32
+ * terms (search/query-parser.ts).
+ */
+export const MAX_FILTER_VALUES = 25
+
+/** A repeated search filter parameter, bounded by MAX_FILTER_VALUES. */
+export const filterValues = <T extends z.ZodTypeAny>(item: T) => param.array(item, { maxLength: MAX_FILTER_VALUES }).optional()
 
 const badQuery = (message: string) => new InvalidRequestError(message, 'BadQueryString')
 

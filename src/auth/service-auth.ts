@@ -16,8 +16,12 @@ import type { IdentityResolver } from '#/identity/identity-resolver.js'
 export interface ServiceAuth {
   /** The token's issuer as sent (may carry a `#service` fragment). */
   iss: string
-  /** The requesting account: the issuer without its fragment. */
-  did: string
+  /**
+   * The account the token speaks for: the issuer when it is a bare DID. A service identity
+   * (`did#atproto_labeler`, `did#bsky_chat`) signs with a key of that service and speaks for no
+   * account — least of all the one whose DID it shares: null.
+   */
+  viewer: string | null
   aud: string
   lxm?: string
 }
@@ -84,7 +88,7 @@ export function createServiceAuthVerifier(opts: ServiceAuthVerifierOptions): Ser
         throw new AuthRequiredError('jwt expiration is too far in the future', 'BadJwt')
       }
       const iss = payload.iss
-      return { iss, did: iss.split('#')[0]!, aud: payload.aud, lxm: payload.lxm }
+      return { iss, viewer: iss.includes('#') ? null : iss, aud: payload.aud, lxm: payload.lxm }
     },
   }
 }

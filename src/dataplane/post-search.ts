@@ -39,9 +39,13 @@ const RECENCY_FLOOR = 0.15
 
 export async function searchPosts(search: Searcher, walk: PartitionWalk, counts: PostCountsReader, req: PostSearchRequest): Promise<PostSearchPage> {
   const query = postSearchQuery(req.search)
-  const total = req.withTotal ? countPosts(search, query) : undefined
-  const page = req.sort === 'top' ? await topPage(search, counts, query, req) : await latestPage(walk, query, req)
-  return { ...page, hitsTotal: await total }
+  // The count runs beside the page, and both are awaited together: a count left pending when the
+  // page fails would reject with no one listening, and an unhandled rejection ends the process.
+  const [page, hitsTotal] = await Promise.all([
+    req.sort === 'top' ? topPage(search, counts, query, req) : latestPage(walk, query, req),
+    req.withTotal ? countPosts(search, query) : undefined,
+  ])
+  return { ...page, hitsTotal }
 }
 
 async function latestPage(walk: PartitionWalk, query: object, req: PostSearchRequest): Promise<PostSearchPage> {

@@ -136,8 +136,14 @@ export class Searcher {
   async many(requests: SearchRequest[]): Promise<SearchResult[]> {
     if (requests.length === 0) return []
     return withShardRetries(async () => {
-      const responses = await this.searches.load(requests)
+      const responses = await this.searches.load(requests).catch((err) => {
+        if (!isBadRequest(err)) throw err
+        const body = (err as { meta?: { body?: { error?: OpenSearchError } } }).meta?.body
+        throw new QueryRejectedError(body?.error ?? { reason: String((err as Error).message) })
+      })
       return responses.map((r, i) => {
+        // Refused for what it asks (too many clauses, a value of the wrong type): asking again cannot help.
+        if (r.error && r.status === 400) throw new QueryRejectedError(r.error)
         const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
         if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`)
         return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
@@ -196,6 +202,27 @@ function isBadRequest(err: unknown): boolean {
 /** A read some shard could not answer. */
 class ShardFailure extends Error {}
 
+interface OpenSearchError {
+  type?: string
+  reason?: string
+  root_cause?: OpenSearchError[]
+}
+
+/** Longest reason passed on from OpenSearch. */
+const MAX_REASON_LENGTH = 300
+
+/**
+ * A search OpenSearch refused as a bad request: what was asked is at fault (a request's
+ * parameters made a query it will not run), so the caller can be told why, and no retry helps.
+ */
+export class QueryRejectedError extends Error {
+  override name = 'QueryRejectedError'
+  constructor(error: OpenSearchError | undefined) {
+    const cause = error?.root_cause?.[0] ?? error
+    super(`the search was refused: ${(cause?.reason ?? cause?.type ?? 'bad request').slice(0, MAX_REASON_LENGTH)}`)
+  }
+}
+
 const RETRY_DELAYS_MS = [50, 150, 400]
 
 async function withShardRetries<T>(read: () => Promise<T>): Promise<T> {
@@ -210,7 +237,7 @@ async function withShardRetries<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-function describe(error: { type?: string; reason?: string }): string {
+function describe(error: OpenSearchError): string {
   return `${error.type ?? 'error'}: ${error.reason ?? JSON.stringify(error)}`
 }
 

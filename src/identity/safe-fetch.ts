@@ -34,7 +34,10 @@ export interface SafeFetchOptions {
   timeoutMs?: number
   /** Largest response body accepted. Default 1 MiB. */
   maxBytes?: number
-  /** Redirects followed (each hop re-checked); 0 makes any 3xx an 'http-status' failure. Default 3. */
+  /**
+   * Redirects followed (each hop re-checked against the address policy; credentials are dropped
+   * on a hop to another origin); 0 makes any 3xx an 'http-status' failure. Default 3.
+   */
   maxRedirects?: number
   userAgent?: string
 }
@@ -97,6 +100,7 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
     const maxBytes = init.maxBytes ?? defaultMaxBytes
     const method = init.method ?? 'GET'
     let url = toUrl(input)
+    let headers: Record<string, string> = { 'user-agent': userAgent, ...init.headers }
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), timeoutMs)
     try {
@@ -105,7 +109,7 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
         const res = await request(url, {
           dispatcher,
           method,
-          headers: { 'user-agent': userAgent, ...init.headers },
+          headers,
           body: init.body ?? null,
           signal: controller.signal,
           headersTimeout: timeoutMs,
@@ -122,6 +126,8 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
           if (url.protocol === 'https:' && next.protocol !== 'https:') {
             throw new OutboundRequestError('http-status', `redirect from ${url.origin} downgrades to ${next.protocol}`, res.statusCode)
           }
+          // A token minted for one service is for it alone: another origin gets the request without it.
+          if (next.origin !== url.origin) headers = withoutCredentials(headers)
           url = next
           continue
         }
@@ -144,6 +150,13 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
   }
 
   return Object.assign(safeFetch, { close: () => dispatcher.close() })
+}
+
+/** Headers that carry credentials (compared case-insensitively, as HTTP names are). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())))
 }
 
 function toUrl(input: string | URL, base?: URL): URL {

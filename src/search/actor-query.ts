@@ -21,6 +21,20 @@ export const TIERS = {
   description: 10,
 } as const
 
+/**
+ * Longest actor search term accepted (searchActors, typeahead): the longest handle (253
+ * characters) fits. Its trigrams and words become query clauses, and OpenSearch refuses a query
+ * of more than 1,024.
+ */
+export const MAX_ACTOR_QUERY_LENGTH = 256
+
+/**
+ * Typo tolerance only for terms of up to this many words: each fuzzy word expands to as many as
+ * 50 index terms, which a long many-word term would multiply past OpenSearch's clause limit on a
+ * real index. The prefix and trigram tiers still match longer terms.
+ */
+export const MAX_FUZZY_WORDS = 8
+
 /** The search term as both AppViews clean it: trimmed, without a leading `@`, lower case. */
 export function normalizeActorQuery(q: string | undefined): string {
   return (q ?? '').trim().replace(/^@+/, '').toLowerCase()
@@ -57,7 +71,9 @@ export function buildActorQueries(term: string, opts: ActorQueryOptions): ActorQ
     )
   }
   if (namePart) {
-    handleClauses.push(constant(TIERS.fuzzyWord, { match: { 'handle.text': { query: namePart, fuzziness: 'AUTO', prefix_length: 1, operator: 'and' } } }))
+    if (fewWords(namePart)) {
+      handleClauses.push(constant(TIERS.fuzzyWord, { match: { 'handle.text': { query: namePart, fuzziness: 'AUTO', prefix_length: 1, operator: 'and' } } }))
+    }
     // Trigrams need three characters; three of four matching tolerates a typo.
     if (namePart.replace(/[\s-]/g, '').length >= 3) {
       handleClauses.push(constant(TIERS.partial, { match: { 'handle.trigrams': { query: namePart, minimum_should_match: '75%' } } }))
@@ -75,8 +91,10 @@ export function buildActorQueries(term: string, opts: ActorQueryOptions): ActorQ
   const nameClauses: Record<string, unknown>[] = [
     constant(TIERS.namePrefix, { match: { 'displayName.prefix': { query: term, operator: 'and' } } }),
     constant(TIERS.nameInitials, { match: { 'displayName.initials': { query: term } } }),
-    constant(TIERS.fuzzyWord, { match: { 'displayName.words': { query: term, fuzziness: 'AUTO', prefix_length: 1, operator: 'and' } } }),
   ]
+  if (fewWords(term)) {
+    nameClauses.push(constant(TIERS.fuzzyWord, { match: { 'displayName.words': { query: term, fuzziness: 'AUTO', prefix_length: 1, operator: 'and' } } }))
+  }
   if (term.replace(/\s/g, '').length >= 3) {
     nameClauses.push(constant(TIERS.partial, { match: { 'displayName.trigrams': { query: term, minimum_should_match: '75%' } } }))
   }
@@ -90,6 +108,11 @@ export function buildActorQueries(term: string, opts: ActorQueryOptions): ActorQ
     },
   }
   return { actors, profiles }
+}
+
+/** Words as the analyzers roughly split them (spaces, dots, hyphens; CJK runs count as one, which the bound tolerates). */
+function fewWords(text: string): boolean {
+  return text.split(/[\s.\-]+/).filter(Boolean).length <= MAX_FUZZY_WORDS
 }
 
 export interface ScoredActor {

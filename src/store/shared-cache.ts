@@ -29,13 +29,21 @@ export function createSharedCache(opts: { redisUrl?: string; namespace: string; 
   }
   const redis = connectRedis(opts.redisUrl)
   const ns = (key: string) => `${opts.namespace}${key}`
+  /** The value and its remaining lifetime in ms (≤ 0: none, or no expiry), in one round trip. */
+  const sharedEntry = async (key: string): Promise<[string | null, number]> => {
+    const replies = await redis.multi().get(key).pttl(key).exec().catch(() => null)
+    const [value, ttl] = (replies ?? []).map(([err, reply]) => (err ? null : reply))
+    return [typeof value === 'string' ? value : null, typeof ttl === 'number' ? ttl : -1]
+  }
   return {
     async get(key) {
       const hit = local.get(key)
       if (hit !== undefined) return hit
-      const value = await redis.get(ns(key)).catch(() => null)
+      const [value, ttlMs] = await sharedEntry(ns(key))
       if (value === null) return undefined
-      local.set(key, value)
+      // The local copy lives no longer than the shared entry: without a TTL it would outlive
+      // every refresh another process makes (a rotated signing key trusted for ever).
+      if (ttlMs > 0) local.set(key, value, { ttl: ttlMs })
       return value
     },
     async set(key, value, ttlSec) {

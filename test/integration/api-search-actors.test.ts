@@ -135,3 +135,27 @@ describe('searchActorsTypeahead', () => {
     assert.equal(handles(await api.xrpc(TYPEAHEAD, { term: 'angel' }))[0], 'angelo.test')
   })
 })
+
+describe('unbounded input', () => {
+  test('an over-long term is refused with a reason, never a 500', async () => {
+    for (const [nsid, name] of [[TYPEAHEAD, 'term'], [TYPEAHEAD, 'q'], [SEARCH, 'q'], [SEARCH, 'term']] as const) {
+      for (const long of ['a'.repeat(5000), 'é'.repeat(2000), 'ab '.repeat(1000)]) {
+        const res = await api.xrpc(nsid, { [name]: long })
+        assert.equal(res.status, 400, `${nsid} ${name}=${long.slice(0, 6)}… (${long.length}): ${JSON.stringify(res.body)}`)
+        assert.equal(res.body.error, 'InvalidRequest')
+        assert.match(res.body.message, new RegExp(`^${name} `))
+      }
+    }
+  })
+
+  test('the longest term accepted is answered, however it is made', async () => {
+    // As long as the longest handle (253 characters), in words, in letters with accents, in CJK.
+    const longest = ['a'.repeat(256), 'ab '.repeat(85), 'angie '.repeat(42), 'é'.repeat(256), '日本語'.repeat(85), 'abcd-'.repeat(51)]
+    for (const term of longest) {
+      for (const nsid of [TYPEAHEAD, SEARCH]) {
+        const res = await api.xrpc(nsid, { q: term }, acct.vic)
+        assert.equal(res.status, 200, `${nsid} q=${term.slice(0, 6)}… (${term.length}): ${JSON.stringify(res.body)}`)
+      }
+    }
+  })
+})

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
 import { lexicons as bskyLexicons } from '@atproto/api'
 import { Lexicons } from '@atproto/lexicon'
 import type { DevAccount } from '#/devnet/network.js'
+import { devnetEnv } from '../helpers/devnet-env.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**
@@ -149,6 +153,88 @@ test('hostile input: 400s, never 500s', async () => {
   for (const odd of ['\u0000\u202e\ud800', '*:* OR _id:1', '{"query":{"match_all":{}}}', '(((', '\\', '-', '"']) {
     const res = await api.xrpc('app.bsky.feed.searchPosts', { q: odd })
     assert.ok(res.status === 200 || res.status === 400, `${JSON.stringify(odd)} → ${res.status}`)
+  }
+})
+
+test('long lists of filters: refused with a reason past the limit, never a 500', async () => {
+  const faceted = async (params: Record<string, string[]>) => {
+    const query = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) for (const one of v) query.append(k, one)
+    const res = await fetch(`${api.base}/xrpc/${FACETED}?${query}`)
+    return { status: res.status, body: (await res.json()) as any }
+  }
+  const many = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i))
+  // Each is a list OpenSearch would refuse (too many clauses) or Magpie should not resolve one by one.
+  const lists: [string, string[]][] = [
+    ['languages', many(1100, () => 'en')],
+    ['excludeLanguages', many(700, () => 'de')],
+    ['authors', many(300, (i) => `user${i}.test`)],
+    ['excludeHashtags', many(700, (i) => `t${i}`)],
+    ['domains', many(600, (i) => `d${i}.example`)],
+  ]
+  for (const [name, values] of lists) {
+    const v2 = await api.xrpc('app.bsky.feed.searchPostsV2', { query: 'river', [name]: values })
+    assert.equal(v2.status, 400, `searchPostsV2 ${name}×${values.length}: ${JSON.stringify(v2.body)}`)
+    assert.equal(v2.body.error, 'InvalidRequest')
+    assert.match(v2.body.message, new RegExp(`^${name} must not have more than \\d+ items`))
+    const facets = await faceted({ q: ['river'], [name]: values })
+    assert.equal(facets.status, 400, `faceted ${name}×${values.length}: ${JSON.stringify(facets.body)}`)
+    assert.equal(facets.body.error, 'InvalidRequest')
+  }
+  // At the limit, the same search is answered.
+  const atLimit = await api.xrpc('app.bsky.feed.searchPostsV2', { query: 'river', languages: many(25, (i) => (i % 2 ? 'en' : 'ja')), excludeDomains: many(25, (i) => `d${i}.example`) })
+  assert.equal(atLimit.status, 200, JSON.stringify(atLimit.body))
+  const dids = many(300, (i) => `did:plc:${String(i).padStart(24, 'a')}`)
+  const services = await api.xrpc('app.bsky.labeler.getServices', { dids })
+  assert.equal(services.status, 400, JSON.stringify(services.body))
+  assert.match(services.body.message, /^dids must not have more than \d+ items/)
+  const feeds = many(150, (i) => `at://did:plc:${'a'.repeat(24)}/app.bsky.feed.generator/f${i}`)
+  const gens = await api.xrpc('app.bsky.feed.getFeedGenerators', { feeds })
+  assert.equal(gens.status, 400, JSON.stringify(gens.body))
+  assert.match(gens.body.message, /^feeds must not have more than \d+ items/)
+})
+
+test('a search OpenSearch fails takes no `magpie serve` down', async () => {
+  // Its own process, as operators run it: an unhandled rejection there ends it.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'serve', '--port', '0'], {
+    cwd: root,
+    env: devnetEnv(api.net, api.prefix, { LOG_LEVEL: 'info', SERVICE_DID: api.serviceDid }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const base = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString()
+      const url = /"url":"(http:[^"]+)"[^\n]*"msg":"serving"/.exec(log)?.[1]
+      if (url) resolve(url)
+    })
+    void exited.then(() => reject(new Error(`serve exited before serving:\n${log}`)))
+  })
+  const posts = `${api.prefix}posts*`
+  const search = async (url: string) => {
+    const res = await fetch(`${url}/xrpc/app.bsky.feed.searchPostsV2?${new URLSearchParams({ query: 'river', limit: '3' })}`)
+    return { status: res.status, body: (await res.json()) as any }
+  }
+  try {
+    const url = await base
+    assert.equal((await search(url)).status, 200)
+    // Every search of posts now fails in OpenSearch: the page and the count alike.
+    await api.client.indices.putSettings({ index: posts, body: { 'index.blocks.read': true } })
+    const failed = await search(url)
+    assert.ok(failed.status >= 500, JSON.stringify(failed.body))
+    assert.deepEqual(Object.keys(failed.body).sort(), ['error', 'message'])
+    await api.client.indices.putSettings({ index: posts, body: { 'index.blocks.read': false } })
+    // Let a stray rejection, if any, reach the process before asking again.
+    await new Promise((r) => setTimeout(r, 1_000))
+    const again = await search(url).catch((err) => ({ status: 0, body: String(err) }))
+    assert.equal(again.status, 200, `serve still answers: ${JSON.stringify(again.body)}\n${log.slice(-2000)}`)
+    assert.equal(child.exitCode, null)
+  } finally {
+    await api.client.indices.putSettings({ index: posts, body: { 'index.blocks.read': false } })
+    child.kill('SIGTERM')
+    await exited
   }
 })
 

@@ -48,3 +48,19 @@ test('without Redis the cache is local; with Redis unreachable it degrades to lo
   assert.ok(Date.now() - started < 3000, 'no long waits on a dead Redis')
   await dead.close()
 })
+
+test('a value copied from Redis into the local cache expires when it does in Redis', async () => {
+  const writer = createSharedCache({ redisUrl: url, namespace: 'magpie-ttl-signing-key:' })
+  const reader = createSharedCache({ redisUrl: url, namespace: 'magpie-ttl-signing-key:' })
+  try {
+    for (const cache of [writer, reader]) assert.equal(await cache.ready(), true)
+    await writer.set('did:plc:rotated', 'did:key:zQ3sOld', 1)
+    // The reader learns it from Redis, and so keeps a local copy…
+    assert.equal(await reader.get('did:plc:rotated'), 'did:key:zQ3sOld')
+    await new Promise((r) => setTimeout(r, 1_300))
+    // …which must not outlive the shared entry: a stale key would be trusted for ever.
+    assert.equal(await reader.get('did:plc:rotated'), undefined)
+  } finally {
+    for (const cache of [writer, reader]) await cache.close()
+  }
+})

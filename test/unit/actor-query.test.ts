@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { buildActorQueries, FOLLOWED_BOOST, mergeActorHits, normalizeActorQuery, rankActors, TIERS } from '#/search/actor-query.js'
+import { buildActorQueries, FOLLOWED_BOOST, MAX_FUZZY_WORDS, mergeActorHits, normalizeActorQuery, rankActors, TIERS } from '#/search/actor-query.js'
 
 describe('normalizeActorQuery', () => {
   const rows: [string | undefined, string][] = [
@@ -31,6 +31,15 @@ describe('buildActorQueries', () => {
   test('descriptions only when asked', () => {
     assert.ok(json(buildActorQueries('paint', { description: true }).profiles).includes('description.words'))
     assert.ok(!json(buildActorQueries('paint', { description: false }).profiles).includes('description'))
+  })
+
+  test('typo tolerance only for a few words: each fuzzy word can expand to 50 clauses on a real index', () => {
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(' ')
+    const few = buildActorQueries(words(MAX_FUZZY_WORDS), { description: true })
+    assert.equal(json(few).match(/fuzziness/g)?.length, 2, 'handle and display name')
+    const many = buildActorQueries(words(MAX_FUZZY_WORDS + 1), { description: true })
+    assert.ok(!json(many).includes('fuzziness'), json(many))
+    assert.ok(json(many).includes('displayName.prefix'), 'still matched by prefix')
   })
 
   test('no trigram clause under three characters', () => {

@@ -16,10 +16,25 @@ const POST = 'at://did:plc:alice/app.bsky.feed.post/3kaaaaaaaaaa2'
 let generator: Server
 let endpoint: string
 let requests = 0
+/** Another origin (another port) a generator may redirect to; what it was sent. */
+let elsewhere: Server
+let elsewhereUrl: string
+const elsewhereAuth: (string | undefined)[] = []
 
 before(async () => {
-  generator = http.createServer((_req, res) => {
+  elsewhere = http.createServer((req, res) => {
+    elsewhereAuth.push(req.headers.authorization)
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ feed: [{ post: POST }] }))
+  })
+  await listenOn(elsewhere, 0, '127.0.0.1')
+  elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`
+  generator = http.createServer((req, res) => {
     requests++
+    if (req.url?.includes('moved')) {
+      res.writeHead(302, { location: `${elsewhereUrl}${req.url}` })
+      return void res.end()
+    }
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ feed: [{ post: POST }] }))
   })
@@ -27,7 +42,9 @@ before(async () => {
   endpoint = `http://127.0.0.1:${(generator.address() as AddressInfo).port}`
 })
 
-after(() => new Promise<void>((resolve) => generator.close(() => resolve())))
+after(async () => {
+  for (const server of [generator, elsewhere]) await new Promise<void>((resolve) => server.close(() => resolve()))
+})
 
 async function remoteFeeds(allowPrivateNetwork: boolean) {
   const { signer } = await createServiceSigner('did:web:magpie.test', undefined)
@@ -54,6 +71,15 @@ describe('remote feed generators', () => {
     const feeds = await remoteFeeds(true)
     const skeleton = await feeds.getSkeleton({ feed: FEED, serviceDid: 'did:web:gen.example.com', limit: 10, headers: {} })
     assert.deepEqual(skeleton.items, [{ post: POST }])
+  })
+
+  test('the token minted for a generator does not follow its redirect to another origin', async () => {
+    const feeds = await remoteFeeds(true)
+    const feed = `${FEED}-moved`
+    const passthrough = await feeds.getSkeleton({ feed, serviceDid: 'did:web:gen.example.com', limit: 10, headers: {}, passthroughAuthorization: 'Bearer viewer-token' })
+    assert.deepEqual(passthrough.items, [{ post: POST }])
+    await feeds.getSkeleton({ feed, serviceDid: 'did:web:gen.example.com', limit: 10, headers: {} })
+    assert.deepEqual(elsewhereAuth, [undefined, undefined], 'neither the viewer’s token nor Magpie’s own went to the other origin')
   })
 
   const cases: [string, number, unknown, number, { error: string; message: string }][] = [

@@ -136,11 +136,16 @@ describe('safe fetch', () => {
   let stalling: Local
   let huge: Local
   let redirecting: Local
+  /** Headers of each request `ok` received, in order. */
+  const okHeaders: IncomingMessage['headers'][] = []
   const strict = createSafeFetch()
   const loose = createSafeFetch({ allowPrivateNetwork: true, timeoutMs: 300 })
 
   before(async () => {
-    ok = await listen((req, res) => json(res, 200, { path: req.url }))
+    ok = await listen((req, res) => {
+      okHeaders.push(req.headers)
+      json(res, 200, { path: req.url })
+    })
     silent = await listen(() => {
       // never answers
     })
@@ -174,6 +179,11 @@ describe('safe fetch', () => {
         res.writeHead(301, { location: `${ok.url}/landed` })
         return void res.end()
       }
+      if (req.url === '/same-origin') {
+        res.writeHead(302, { location: '/echo' })
+        return void res.end()
+      }
+      if (req.url === '/echo') return json(res, 200, { authorization: req.headers.authorization ?? null })
       res.writeHead(404)
       res.end()
     })
@@ -256,6 +266,21 @@ describe('safe fetch', () => {
     } finally {
       await none.close()
     }
+  })
+
+  test('credentials are not sent on to another origin a redirect points at', async () => {
+    const secret = { authorization: 'Bearer feed-generator-token', cookie: 'session=1', 'proxy-authorization': 'Basic eDp5' }
+    okHeaders.length = 0
+    const res = await loose(`${redirecting.url}/hop`, { headers: { ...secret, accept: 'application/json' } })
+    assert.equal(res.status, 200)
+    const landed = okHeaders.at(-1)!
+    assert.equal(landed.authorization, undefined, 'no Authorization at the other port')
+    assert.equal(landed.cookie, undefined)
+    assert.equal(landed['proxy-authorization'], undefined)
+    assert.equal(landed.accept, 'application/json', 'other headers still go')
+    // Within one origin the request is the same conversation: the token still goes.
+    const same = await loose(`${redirecting.url}/same-origin`, { headers: secret })
+    assert.deepEqual(same.json(), { authorization: 'Bearer feed-generator-token' })
   })
 
   test('non-2xx statuses are returned, or thrown on request', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
-import { Searcher, type SearchRequest } from '#/dataplane/search.js'
+import { QueryRejectedError, Searcher, type SearchRequest } from '#/dataplane/search.js'
 
 /**
  * The Searcher sends the reads of one turn as one `_msearch` and one `_mget`, yet each caller
@@ -151,4 +151,22 @@ test('a malformed search that makes the whole _msearch refused fails only its ca
   assert.equal(bad.status, 'rejected')
   assert.match(String((bad as PromiseRejectedResult).reason), /x_content_parse_exception/)
   assert.deepEqual(sent.slice(1).sort(), [['a', 'b'], ['malformed']])
+})
+
+test('a search OpenSearch refuses as a bad request is not retried, and says why', async () => {
+  let calls = 0
+  const client = {
+    async msearch() {
+      calls++
+      const error = { root_cause: [{ type: 'query_shard_exception', reason: 'failed to create query: maxClauseCount is set to 1024' }], type: 'search_phase_execution_exception' }
+      return { body: { responses: [{ error, status: 400 }] } }
+    },
+  } as unknown as Client
+  const search = new Searcher(client, 'p-')
+  await assert.rejects(search.one(req('huge')), (err: unknown) => {
+    assert.ok(err instanceof QueryRejectedError)
+    assert.match(err.message, /maxClauseCount is set to 1024/)
+    return true
+  })
+  assert.equal(calls, 1)
 })

@@ -133,12 +133,29 @@ describe('accepted', () => {
     await assertRefused(`Bearer ${await token({ lxm: MAYBE, aud: 'did:web:elsewhere.test' })}`, 'BadJwtAudience', MAYBE)
   })
 
-  test('a labeler service token is checked against its label key; the viewer is the bare DID', async () => {
+  test('a labeler service token is checked against its label key, and never acts as the account', async () => {
     const iss = `${labeler}#atproto_labeler`
-    const res = await call(WHOAMI, `Bearer ${await token({ iss, keypair: docs.get(labeler)!.atproto_label })}`)
-    assert.equal(res.status, 200)
-    assert.deepEqual(res.body, { viewer: labeler, iss })
+    const labelKey = docs.get(labeler)!.atproto_label
+    // Where an account is needed (its mutes, bookmarks, preferences), the labeler is nobody.
+    const res = await call(WHOAMI, `Bearer ${await token({ iss, keypair: labelKey })}`)
+    assert.equal(res.status, 401, JSON.stringify(res.body))
+    assert.equal(res.body.error, 'BadJwtIss')
+    assert.match(res.body.message, /service/)
+    // A public read is served, but as to nobody in particular: no viewer state of the account.
+    const maybe = await call(MAYBE, `Bearer ${await token({ iss, lxm: MAYBE, keypair: labelKey })}`)
+    assert.equal(maybe.status, 200, JSON.stringify(maybe.body))
+    assert.deepEqual(maybe.body, { viewer: null, iss })
+    // The token is still checked: the account's own key does not sign for its labeler.
     await assertRefused(`Bearer ${await token({ iss, keypair: docs.get(labeler)!.atproto })}`, 'BadJwtSignature')
+    await assertRefused(`Bearer ${await token({ iss, lxm: MAYBE, keypair: docs.get(labeler)!.atproto })}`, 'BadJwtSignature', MAYBE)
+  })
+
+  test('no other service identity (did#fragment) acts as the account either', async () => {
+    const iss = `${alice}#bsky_chat`
+    const res = await call(WHOAMI, `Bearer ${await token({ iss })}`)
+    assert.equal(res.status, 401, JSON.stringify(res.body))
+    assert.equal(res.body.error, 'BadJwtIss')
+    assert.deepEqual((await call(MAYBE, `Bearer ${await token({ iss, lxm: MAYBE })}`)).body, { viewer: null, iss })
   })
 
   test('a rotated key is picked up by re-resolving the issuer once', async () => {

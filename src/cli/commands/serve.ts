@@ -2,6 +2,7 @@ import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
 import { createServiceSigner } from '#/auth/service-signing.js'
 import { publicUrl, serviceDid } from '#/config/env.js'
+import { logUnhandledRejections } from '#/log.js'
 import { createReadApi } from '#/server/api.js'
 import { createApp, listen } from '#/server/app.js'
 
@@ -13,6 +14,7 @@ export const serve: Command = {
   },
   async run(values) {
     const { client, config, log } = await openContext({ PORT: values.port as string | undefined })
+    logUnhandledRejections(log)
     const server = await startServer(config, client, log)
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => resolve()))

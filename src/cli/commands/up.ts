@@ -6,6 +6,7 @@ import { httpOrigin } from '#/ingest/backfill/repo-list.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { LivePriority } from '#/ingest/live-priority.js'
+import { logUnhandledRejections } from '#/log.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { runLifecycle } from '#/store/lifecycle.js'
 import { rollupBeside } from '#/aggregates/rollup.js'
@@ -34,16 +35,22 @@ export const up: Command = {
  * backoff by the firehose client (and logged), while the API keeps serving what is indexed.
  * Backfill of the repos the relay lists runs beside it (resuming where an earlier run
  * stopped) and gives way whenever live ingest is held up by OpenSearch; so do the labeler
- * subscriptions, when labelers are configured.
+ * subscriptions, when labelers are configured. `freshIndices` (the demo): a prefix whose indices
+ * are dropped first.
  */
 export async function runUp(
   overrides: Partial<Record<keyof Config, string | undefined>>,
-  opts: { freshIndices?: boolean; backfill?: boolean } = {},
+  opts: { freshIndices?: string; backfill?: boolean } = {},
 ): Promise<number> {
   const { client, config, log } = await openContext(overrides)
+  logUnhandledRejections(log)
   if (opts.freshIndices) {
+    // Belt and braces for the demo's own check: only the named prefix, only on the local node.
+    if (config.OPENSEARCH_URL || config.INDEX_PREFIX !== opts.freshIndices) {
+      throw new Error(`refusing to drop indices: ${config.INDEX_PREFIX}* on ${config.OPENSEARCH_URL ?? 'the local node'}`)
+    }
     // A demo network is new on every run: yesterday's demo data would only confuse.
-    await client.indices.delete({ index: `${config.INDEX_PREFIX}*`, expand_wildcards: 'all' }, { ignore: [404] })
+    await client.indices.delete({ index: `${opts.freshIndices}*`, expand_wildcards: 'all' }, { ignore: [404] })
   }
   await applySetup(client, config.INDEX_PREFIX, log)
   const server = await startServer(config, client, log)

@@ -19,7 +19,7 @@ export interface XrpcRequest<P, I = undefined> {
   params: P
   /** The procedure's JSON body, validated (undefined for queries). */
   input: I
-  /** The requesting account (the token's issuer), or null when anonymous. */
+  /** The requesting account (the token's issuer), or null when anonymous or a service (see ServiceAuth.viewer). */
   viewer: string | null
   auth: ServiceAuth | null
   ctx: ApiContext

@@ -22,6 +22,18 @@ import { z } from 'zod'
 
 export type ParamsShape = Record<string, z.ZodTypeAny>
 
+/**
+ * Lexicons leave most strings and lists unbounded; a request is bounded all the same, since
+ * every value ends up in a query (OpenSearch refuses past 1,024 clauses) or in a lookup per
+ * item. A method whose lexicon sets a limit, or that needs a tighter one, says so.
+ */
+export const DEFAULT_LIMITS = {
+  /** Characters of a string parameter: more than any query Magpie accepts (search text stops at 1,000). */
+  maxLength: 2000,
+  /** Items of a repeated parameter. */
+  maxItems: 100,
+} as const
+
 const first = (value: unknown) => (Array.isArray(value) ? value[0] : value)
 
 function formatted(check: (value: string) => boolean, expected: string) {
@@ -32,7 +44,8 @@ export const param = {
   string(opts: { minLength?: number; maxLength?: number } = {}) {
     let s = z.string()
     if (opts.minLength !== undefined) s = s.min(opts.minLength, `must be at least ${opts.minLength} characters`)
-    if (opts.maxLength !== undefined) s = s.max(opts.maxLength, `must not be longer than ${opts.maxLength} characters`)
+    const maxLength = opts.maxLength ?? DEFAULT_LIMITS.maxLength
+    s = s.max(maxLength, `must not be longer than ${maxLength} characters`)
     return z.preprocess(first, s)
   },
   /** A string with a closed set of values (lexicon `enum`). */
@@ -80,7 +93,8 @@ export const param = {
   array<T extends z.ZodTypeAny>(item: T, opts: { minLength?: number; maxLength?: number } = {}) {
     let a = z.array(item)
     if (opts.minLength !== undefined) a = a.min(opts.minLength, `must have at least ${opts.minLength} items`)
-    if (opts.maxLength !== undefined) a = a.max(opts.maxLength, `must not have more than ${opts.maxLength} items`)
+    const maxLength = opts.maxLength ?? DEFAULT_LIMITS.maxItems
+    a = a.max(maxLength, `must not have more than ${maxLength} items`)
     return z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), a)
   },
 }

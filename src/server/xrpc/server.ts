@@ -10,6 +10,7 @@ import type Koa from 'koa'
 import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
+import { QueryRejectedError } from '#/dataplane/search.js'
 import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
 import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
@@ -57,7 +58,8 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
         ctx.body = JSON.stringify(body)
       }
     } catch (err) {
-      const xrpcErr = XRPCError.fromError(err)
+      // OpenSearch refusing what a request asked for is the request's fault: a 400 saying why.
+      const xrpcErr = err instanceof QueryRejectedError ? new InvalidRequestError(err.message) : XRPCError.fromError(err)
       // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
       if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
       else if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
@@ -78,12 +80,12 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
     }
     const params = parseParams(method.params, queryValues(ctx.URL.searchParams))
     const auth = await authenticate(method, ctx.get('authorization'))
-    if (auth) onViewer(auth.did)
+    if (auth?.viewer) onViewer(auth.viewer)
     const input = method.type === 'procedure' && method.input ? parseInput(method.input, await readJson(ctx)) : undefined
     const req: XrpcRequest<unknown, unknown> = {
       params,
       input,
-      viewer: auth?.did ?? null,
+      viewer: auth?.viewer ?? null,
       auth,
       ctx: opts.ctx,
       headers: ctx.headers,
@@ -106,7 +108,13 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       if (method.auth === 'required') throw new AuthRequiredError('Authentication Required', 'AuthMissing')
       return null
     }
-    return opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
+    const auth = await opts.auth.verify(jwt, { nsid: method.nsid, acceptLxm: method.acceptLxm, anyAudience: method.anyAudience })
+    // No method here is meant for a service: one that needs an account refuses a service's token
+    // (optional ones serve it as an anonymous caller, as the reference AppView finds no viewer state for it).
+    if (method.auth === 'required' && !auth.viewer) {
+      throw new AuthRequiredError(`a token issued by a service (${auth.iss}) cannot act as an account`, 'BadJwtIss')
+    }
+    return auth
   }
 
   async function readJson(ctx: Koa.Context): Promise<unknown> {

@@ -2,15 +2,15 @@ import { ids, type AppBskyActorSearchActorsTypeahead } from '@atproto/api'
 import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { normalizeActorQuery } from '#/search/actor-query.js'
+import { MAX_ACTOR_QUERY_LENGTH, normalizeActorQuery } from '#/search/actor-query.js'
 import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
 import { profileViewBasic } from '#/views/profiles.js'
 
 const params = z.object({
-  q: param.string().optional(),
+  q: param.string({ maxLength: MAX_ACTOR_QUERY_LENGTH }).optional(),
   /** Deprecated alias of `q`, still sent by old clients. */
-  term: param.string().optional(),
+  term: param.string({ maxLength: MAX_ACTOR_QUERY_LENGTH }).optional(),
   limit: param.limit({ maximum: 100, default: 10 }),
 })
 

@@ -2,7 +2,7 @@ import { ids, type AppBskyFeedSearchPosts } from '@atproto/api'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
 import { param } from '#/server/xrpc/params.js'
 
 const params = z.object({
@@ -14,9 +14,9 @@ const params = z.object({
   mentions: param.atIdentifier().optional(),
   author: param.atIdentifier().optional(),
   lang: param.language().optional(),
-  domain: param.string().optional(),
+  domain: param.string({ maxLength: 253 }).optional(),
   url: param.uri().optional(),
-  tag: param.array(param.string({ maxLength: 640 })).optional(),
+  tag: filterValues(param.string({ maxLength: 640 })),
   limit: param.limit({ maximum: 100, default: 25 }),
   cursor: param.cursor().optional(),
 })

@@ -3,14 +3,14 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
 import { param } from '#/server/xrpc/params.js'
 
 /** Without `allTime`, the search covers this recent window (and `since` can only narrow it). */
 export const RECENT_WINDOW_MS = 30 * 24 * 3600 * 1000
 
-const identities = () => param.array(param.atIdentifier()).optional()
-const tags = () => param.array(param.string({ maxLength: 640 })).optional()
+const identities = () => filterValues(param.atIdentifier())
+const tags = () => filterValues(param.string({ maxLength: 640 }))
 
 const params = z.object({
   cursor: param.cursor().optional(),
@@ -19,21 +19,21 @@ const params = z.object({
   sort: param.string().optional(),
   authors: identities(),
   mentions: identities(),
-  domains: param.array(param.string()).optional(),
-  urls: param.array(param.uri()).optional(),
-  embeddedAtUris: param.array(param.atUri()).optional(),
+  domains: filterValues(param.string({ maxLength: 253 })),
+  urls: filterValues(param.uri()),
+  embeddedAtUris: filterValues(param.atUri()),
   hashtags: tags(),
   excludeAuthors: identities(),
   excludeMentions: identities(),
-  excludeDomains: param.array(param.string()).optional(),
-  excludeUrls: param.array(param.uri()).optional(),
-  excludeEmbeddedAtUris: param.array(param.atUri()).optional(),
+  excludeDomains: filterValues(param.string({ maxLength: 253 })),
+  excludeUrls: filterValues(param.uri()),
+  excludeEmbeddedAtUris: filterValues(param.atUri()),
   excludeHashtags: tags(),
   since: param.string().optional(),
   until: param.string().optional(),
   allTime: param.boolean().optional(),
-  languages: param.array(param.language()).optional(),
-  excludeLanguages: param.array(param.language()).optional(),
+  languages: filterValues(param.language()),
+  excludeLanguages: filterValues(param.language()),
   hasMedia: param.boolean().optional(),
   hasVideo: param.boolean().optional(),
   replyParentUri: param.atUri().optional(),

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
 import type { PostFacets } from '#/dataplane/index.js'
 import { param } from '#/server/xrpc/params.js'
 
@@ -11,14 +11,14 @@ export const NSID = 'net.magpie.search.searchPostsFaceted'
 const params = z.object({
   q: param.string({ maxLength: 1000 }).optional(),
   sort: param.string().optional(),
-  authors: param.array(param.atIdentifier()).optional(),
-  languages: param.array(param.language()).optional(),
-  hashtags: param.array(param.string({ maxLength: 640 })).optional(),
-  domains: param.array(param.string()).optional(),
-  excludeAuthors: param.array(param.atIdentifier()).optional(),
-  excludeLanguages: param.array(param.language()).optional(),
-  excludeHashtags: param.array(param.string({ maxLength: 640 })).optional(),
-  excludeDomains: param.array(param.string()).optional(),
+  authors: filterValues(param.atIdentifier()),
+  languages: filterValues(param.language()),
+  hashtags: filterValues(param.string({ maxLength: 640 })),
+  domains: filterValues(param.string({ maxLength: 253 })),
+  excludeAuthors: filterValues(param.atIdentifier()),
+  excludeLanguages: filterValues(param.language()),
+  excludeHashtags: filterValues(param.string({ maxLength: 640 })),
+  excludeDomains: filterValues(param.string({ maxLength: 253 })),
   hasMedia: param.boolean().optional(),
   since: param.string().optional(),
   until: param.string().optional(),
