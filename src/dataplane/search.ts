@@ -137,13 +137,14 @@ export class Searcher {
     if (requests.length === 0) return []
     return withShardRetries(async () => {
       const responses = await this.searches.load(requests).catch((err) => {
-        if (!isBadRequest(err)) throw err
+        if (!isBadRequest(err)) throw asUnavailable(err) ?? err
         const body = (err as { meta?: { body?: { error?: OpenSearchError } } }).meta?.body
         throw new QueryRejectedError(body?.error ?? { reason: String((err as Error).message) })
       })
       return responses.map((r, i) => {
         // Refused for what it asks (too many clauses, a value of the wrong type): asking again cannot help.
         if (r.error && r.status === 400) throw new QueryRejectedError(r.error)
+        if (r.error && OVERLOAD_STATUSES.has(r.status)) throw new StoreUnavailableError(`search of ${requests[i]!.index} failed: ${describe(r.error)}`)
         const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
         if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`)
         return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
@@ -161,7 +162,10 @@ export class Searcher {
     if (docs.length === 0) return new Map()
     return withShardRetries(async () => {
       const found = new Map<string, Hit>()
-      for (const doc of await this.gets.load(docs)) {
+      const answers = await this.gets.load(docs).catch((err) => {
+        throw asUnavailable(err) ?? err
+      })
+      for (const doc of answers) {
         if (doc.found) found.set(doc._id, doc)
         else if (doc.error && doc.error.type !== 'index_not_found_exception') {
           throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`)
@@ -221,6 +225,26 @@ export class QueryRejectedError extends Error {
     const cause = error?.root_cause?.[0] ?? error
     super(`the search was refused: ${(cause?.reason ?? cause?.type ?? 'bad request').slice(0, MAX_REASON_LENGTH)}`)
   }
+}
+
+/**
+ * OpenSearch turned a read away for its own state, not for what was asked: its queues are full
+ * (429), it is not ready (503), or it cannot be reached. Not retried here (asking again at once
+ * adds to the load); the caller is told to come back shortly (XRPC 503 with Retry-After).
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError'
+}
+
+const OVERLOAD_STATUSES = new Set([429, 503])
+const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError'])
+
+function asUnavailable(err: unknown): StoreUnavailableError | undefined {
+  const e = err as { name?: string; message?: string; meta?: { statusCode?: number } } | undefined
+  if (OVERLOAD_STATUSES.has(e?.meta?.statusCode ?? 0) || UNREACHABLE.has(e?.name ?? '')) {
+    return new StoreUnavailableError(`the index store is unavailable: ${String(e?.message ?? e?.name).slice(0, MAX_REASON_LENGTH)}`)
+  }
+  return undefined
 }
 
 const RETRY_DELAYS_MS = [50, 150, 400]

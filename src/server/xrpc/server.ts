@@ -10,7 +10,7 @@ import type Koa from 'koa'
 import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
-import { QueryRejectedError } from '#/dataplane/search.js'
+import { QueryRejectedError, StoreUnavailableError } from '#/dataplane/search.js'
 import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
 import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
@@ -59,9 +59,19 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       }
     } catch (err) {
       // OpenSearch refusing what a request asked for is the request's fault: a 400 saying why.
-      const xrpcErr = err instanceof QueryRejectedError ? new InvalidRequestError(err.message) : XRPCError.fromError(err)
+      // OpenSearch turning reads away under load: a 503 asking the client to come back, not a 500.
+      const xrpcErr =
+        err instanceof QueryRejectedError
+          ? new InvalidRequestError(err.message)
+          : err instanceof StoreUnavailableError
+            ? new XRPCError(ResponseType.NotEnoughResources, 'Magpie is overloaded or its index store is unavailable; try again shortly', 'ServiceUnavailable')
+            : XRPCError.fromError(err)
+      if (err instanceof StoreUnavailableError) {
+        ctx.set('Retry-After', '1')
+        log.warn({ nsid, viewer, reason: err.message }, 'index store unavailable')
+      }
       // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
-      if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
+      else if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
       else if (xrpcErr.statusCode >= 500) log.error({ err, nsid, viewer }, 'xrpc method failed')
       ctx.status = xrpcErr.statusCode
       ctx.body = xrpcErr.payload

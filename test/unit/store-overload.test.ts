@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import type { Server } from 'node:http'
+import { after, before, test } from 'node:test'
+import type { Client } from '@opensearch-project/opensearch'
+import Koa from 'koa'
+import { pino } from 'pino'
+import { z } from 'zod'
+import type { ApiContext } from '#/api/context.js'
+import type { ServiceAuthVerifier } from '#/auth/service-auth.js'
+import { Searcher } from '#/dataplane/search.js'
+import { listenOn } from '#/server/listen.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+import { createXrpcRouter } from '#/server/xrpc/server.js'
+
+/**
+ * When OpenSearch turns reads away for its own load (a full search queue, 429; not ready, 503)
+ * or cannot be reached, a caller is told to come back shortly — 503 with Retry-After — not given
+ * a 500 as if Magpie were broken. Clients standing in for such a node answer the reads.
+ */
+
+const queueFull = { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution: search queue is full' } }
+
+const clients: Record<string, Client> = {
+  // Every search of the msearch refused.
+  'msearch-429': { msearch: async (p: { body: unknown[] }) => ({ body: { responses: p.body.filter((_, i) => i % 2 === 1).map(() => queueFull) } }) } as unknown as Client,
+  // The whole call refused.
+  'mget-429': {
+    mget: async () => {
+      throw Object.assign(new Error('Response Error'), { name: 'ResponseError', meta: { statusCode: 429, body: { error: queueFull.error } } })
+    },
+  } as unknown as Client,
+  // The node is down.
+  unreachable: {
+    msearch: async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9200'), { name: 'ConnectionError' })
+    },
+  } as unknown as Client,
+}
+
+const read = defineQuery({
+  nsid: 'test.magpie.read',
+  params: z.object({ via: param.string({ maxLength: 32 }) }),
+  auth: 'none',
+  handler: async ({ params }) => {
+    const search = new Searcher(clients[params.via]!, 'p-')
+    if (params.via.startsWith('mget')) await search.getByIds([{ index: 'p-actors', id: 'did:plc:x' }])
+    else await search.one({ index: 'posts', body: { query: { match_all: {} } } })
+    return {}
+  },
+})
+
+const noAuth: ServiceAuthVerifier = {
+  verify: async () => {
+    throw new Error('no tokens in this test')
+  },
+}
+
+let server: Server
+let base: string
+
+before(async () => {
+  const app = new Koa()
+  app.use(createXrpcRouter({ methods: [read], ctx: {} as ApiContext, auth: noAuth, log: pino({ level: 'silent' }) }).routes())
+  server = (await import('node:http')).createServer(app.callback())
+  base = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`
+})
+
+after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+for (const via of Object.keys(clients)) {
+  test(`an index store that turns reads away (${via}) is a 503 with Retry-After, not a 500`, async () => {
+    const res = await fetch(`${base}/xrpc/test.magpie.read?via=${via}`)
+    assert.equal(res.status, 503)
+    assert.equal(res.headers.get('retry-after'), '1')
+    const body = await res.json()
+    assert.equal(body.error, 'ServiceUnavailable')
+    assert.match(body.message, /try again/)
+  })
+}
