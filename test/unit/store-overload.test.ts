@@ -2,16 +2,11 @@ import assert from 'node:assert/strict'
 import type { Server } from 'node:http'
 import { after, before, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
-import Koa from 'koa'
-import { pino } from 'pino'
 import { z } from 'zod'
-import type { ApiContext } from '#/api/context.js'
-import type { ServiceAuthVerifier } from '#/auth/service-auth.js'
 import { Searcher } from '#/dataplane/search.js'
-import { listenOn } from '#/server/listen.js'
 import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
-import { createXrpcRouter } from '#/server/xrpc/server.js'
+import { serveMethods } from '../helpers/xrpc-router.js'
 
 /**
  * When OpenSearch turns reads away for its own load (a full search queue, 429; not ready, 503)
@@ -50,20 +45,11 @@ const read = defineQuery({
   },
 })
 
-const noAuth: ServiceAuthVerifier = {
-  verify: async () => {
-    throw new Error('no tokens in this test')
-  },
-}
-
 let server: Server
 let base: string
 
 before(async () => {
-  const app = new Koa()
-  app.use(createXrpcRouter({ methods: [read], ctx: {} as ApiContext, auth: noAuth, log: pino({ level: 'silent' }) }).routes())
-  server = (await import('node:http')).createServer(app.callback())
-  base = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`
+  ;({ server, base } = await serveMethods([read]))
 })
 
 after(() => new Promise<void>((resolve) => server.close(() => resolve())))
@@ -73,7 +59,7 @@ for (const via of Object.keys(clients)) {
     const res = await fetch(`${base}/xrpc/test.magpie.read?via=${via}`)
     assert.equal(res.status, 503)
     assert.equal(res.headers.get('retry-after'), '1')
-    const body = await res.json()
+    const body = (await res.json()) as { error: string; message: string }
     assert.equal(body.error, 'ServiceUnavailable')
     assert.match(body.message, /try again/)
   })

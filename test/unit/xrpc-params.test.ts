@@ -3,17 +3,13 @@ import type { Server } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import Koa from 'koa'
 import cors from '@koa/cors'
-import { pino } from 'pino'
 import { z } from 'zod'
 import getProfile from '#/api/app/bsky/actor/getProfile.js'
 import getProfiles from '#/api/app/bsky/actor/getProfiles.js'
-import type { ApiContext } from '#/api/context.js'
-import type { ServiceAuthVerifier } from '#/auth/service-auth.js'
-import { listenOn } from '#/server/listen.js'
 import { defineProcedure, defineQuery } from '#/server/xrpc/method.js'
 import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
 import { param } from '#/server/xrpc/params.js'
-import { createXrpcRouter } from '#/server/xrpc/server.js'
+import { serveMethods } from '../helpers/xrpc-router.js'
 
 /**
  * Parameter validation as a caller sees it over HTTP: every bad value is a 400 InvalidRequest
@@ -65,30 +61,14 @@ const submit = defineProcedure({
   handler: async ({ input }) => ({ got: input.subject }),
 })
 
-const noAuth: ServiceAuthVerifier = {
-  verify: async () => {
-    throw new Error('no tokens in this test')
-  },
-}
-
 let server: Server
 let base: string
 
 before(async () => {
-  const log = pino({ level: 'silent' })
   const app = new Koa()
   app.use(cors({ maxAge: 86_400 }))
-  const router = createXrpcRouter({
-    methods: [echo, paged, explode, submit, getProfile, getProfiles],
-    // Validation fails before any handler runs, so the read path is never reached here.
-    ctx: {} as ApiContext,
-    auth: noAuth,
-    log,
-  })
-  app.use(router.routes())
-  server = (await import('node:http')).createServer(app.callback())
-  const port = await listenOn(server, 0, '127.0.0.1')
-  base = `http://127.0.0.1:${port}`
+  // Validation fails before any handler runs, so the read path is never reached here.
+  ;({ server, base } = await serveMethods([echo, paged, explode, submit, getProfile, getProfiles], app))
 })
 
 after(() => new Promise<void>((resolve) => server.close(() => resolve())))
