@@ -144,9 +144,11 @@ export class Searcher {
       return responses.map((r, i) => {
         // Refused for what it asks (too many clauses, a value of the wrong type): asking again cannot help.
         if (r.error && r.status === 400) throw new QueryRejectedError(r.error)
-        if (r.error && OVERLOAD_STATUSES.has(r.status)) throw new StoreUnavailableError(`search of ${requests[i]!.index} failed: ${describe(r.error)}`)
+        // Its queue is full: asking again at once only adds to the load. (A 503 here is usually a
+        // partition whose shards are not assigned yet, which the retries below wait out.)
+        if (r.error && r.status === 429) throw new StoreUnavailableError(`search of ${requests[i]!.index} failed: ${describe(r.error)}`)
         const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
-        if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`)
+        if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`, r.status === 503 || UNAVAILABLE_TYPES.has(failure.type))
         return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
       })
     })
@@ -168,7 +170,7 @@ export class Searcher {
       for (const doc of answers) {
         if (doc.found) found.set(doc._id, doc)
         else if (doc.error && doc.error.type !== 'index_not_found_exception') {
-          throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`)
+          throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`, UNAVAILABLE_TYPES.has(doc.error.type))
         }
       }
       return found
@@ -204,7 +206,17 @@ function isBadRequest(err: unknown): boolean {
 }
 
 /** A read some shard could not answer. */
-class ShardFailure extends Error {}
+class ShardFailure extends Error {
+  constructor(
+    message: string,
+    /** The shards were not there to answer (unassigned, rejecting): a 503 once retries are spent, not a 500. */
+    readonly unavailable = false,
+  ) {
+    super(message)
+  }
+}
+
+const UNAVAILABLE_TYPES = new Set(['no_shard_available_action_exception', 'unavailable_shards_exception', 'es_rejected_execution_exception', 'circuit_breaking_exception'])
 
 interface OpenSearchError {
   type?: string
@@ -229,8 +241,9 @@ export class QueryRejectedError extends Error {
 
 /**
  * OpenSearch turned a read away for its own state, not for what was asked: its queues are full
- * (429), it is not ready (503), or it cannot be reached. Not retried here (asking again at once
- * adds to the load); the caller is told to come back shortly (XRPC 503 with Retry-After).
+ * (429, not retried: asking again at once adds to the load), it is not ready (503), it cannot be
+ * reached, or shards still failed after brief retries. The caller is told to come back shortly
+ * (XRPC 503 with Retry-After).
  */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
@@ -255,7 +268,8 @@ async function withShardRetries<T>(read: () => Promise<T>): Promise<T> {
       return await read()
     } catch (err) {
       const delay = RETRY_DELAYS_MS[attempt]
-      if (!(err instanceof ShardFailure) || delay === undefined) throw err
+      if (!(err instanceof ShardFailure)) throw err
+      if (delay === undefined) throw err.unavailable ? new StoreUnavailableError(err.message) : err
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
   }

@@ -9,8 +9,8 @@ import { param } from '#/server/xrpc/params.js'
 import { serveMethods } from '../helpers/xrpc-router.js'
 
 /**
- * When OpenSearch turns reads away for its own load (a full search queue, 429; not ready, 503)
- * or cannot be reached, a caller is told to come back shortly — 503 with Retry-After — not given
+ * When OpenSearch turns reads away for its own load (a full search queue, 429; not ready, 503;
+ * shards still unassigned after brief retries) or cannot be reached, a caller is told to come back shortly — 503 with Retry-After — not given
  * a 500 as if Magpie were broken. Clients standing in for such a node answer the reads.
  */
 
@@ -24,6 +24,12 @@ const clients: Record<string, Client> = {
     mget: async () => {
       throw Object.assign(new Error('Response Error'), { name: 'ResponseError', meta: { statusCode: 429, body: { error: queueFull.error } } })
     },
+  } as unknown as Client,
+  // A partition whose shards never get assigned: retried briefly, then unavailable.
+  unassigned: {
+    msearch: async (p: { body: unknown[] }) => ({
+      body: { responses: p.body.filter((_, i) => i % 2 === 1).map(() => ({ status: 503, error: { type: 'search_phase_execution_exception', reason: 'all shards failed' } })) },
+    }),
   } as unknown as Client,
   // The node is down.
   unreachable: {
