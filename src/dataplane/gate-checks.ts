@@ -1,4 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
+import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { Searcher } from '#/dataplane/search.js'
 
 /**
@@ -13,8 +14,10 @@ const MAX_HITS = 10_000
 export const pairKey = (a: string, b: string) => `${a} ${b}`
 
 /** The [follower, subject] pairs, of those given, where the follow exists. */
-export async function getFollowPairs(search: Searcher, pairs: [string, string][]): Promise<Set<string>> {
-  return existingPairs(search, pairs, 'follows', 'did', 'subjectDid', (source) => [source?.did, source?.record?.subject])
+export async function getFollowPairs(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, pairs: [string, string][]): Promise<Set<string>> {
+  return existingPairs(search, pairs, 'follows', 'did', 'subjectDid', (source) => [source?.did, source?.record?.subject], (lefts, rights) =>
+    followsBetween(rolled, lefts, rights),
+  )
 }
 
 /** The [list, member] pairs, of those given, where the member is on the list. */
@@ -29,6 +32,7 @@ async function existingPairs(
   leftField: string,
   rightField: string,
   read: (source: Record<string, any> | undefined) => [unknown, unknown],
+  partitionsOf?: (lefts: string[], rights: string[]) => Promise<string[] | undefined>,
 ): Promise<Set<string>> {
   const wanted = new Set(pairs.map(([a, b]) => pairKey(a, b)))
   const found = new Set<string>()
@@ -40,8 +44,10 @@ async function existingPairs(
   for (let i = 0; i < groups.length; i += 100) {
     const chunk = groups.slice(i, i + 100)
     const should = chunk.map(([a, bs]) => ({ bool: { filter: [{ term: { [leftField]: a } }, { terms: { [rightField]: [...bs] } }] } }))
+    const partitions = await partitionsOf?.(chunk.map(([a]) => a), [...new Set(chunk.flatMap(([, bs]) => [...bs]))])
     const { hits } = await search.one({
       index,
+      partitions,
       body: {
         size: MAX_HITS,
         track_total_hits: false,

@@ -2,6 +2,7 @@ import { getFollowPairs, pairKey } from '#/dataplane/gate-checks.js'
 import { live, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { StoredRecord } from '#/dataplane/records.js'
+import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { Hit, Searcher } from '#/dataplane/search.js'
 
 /**
@@ -34,14 +35,14 @@ export function getActorLikes(search: Searcher, did: string, page: PageRequest):
 const CHUNK = 5_000
 
 /** `actor`'s like and repost of each subject, if any (the newest, should a client have duplicated one). */
-export async function getInteractionsBy(search: Searcher, actor: string, subjects: string[]): Promise<Map<string, Interactions>> {
+export async function getInteractionsBy(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, actor: string, subjects: string[]): Promise<Map<string, Interactions>> {
   const unique = [...new Set(subjects)]
   const out = new Map<string, Interactions>()
-  for (let i = 0; i < unique.length; i += CHUNK) await interactionsIn(search, actor, unique.slice(i, i + CHUNK), out)
+  for (let i = 0; i < unique.length; i += CHUNK) await interactionsIn(search, rolled, actor, unique.slice(i, i + CHUNK), out)
   return out
 }
 
-async function interactionsIn(search: Searcher, actor: string, unique: string[], out: Map<string, Interactions>): Promise<void> {
+async function interactionsIn(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, actor: string, unique: string[], out: Map<string, Interactions>): Promise<void> {
   const body = {
     size: unique.length,
     track_total_hits: false,
@@ -52,9 +53,11 @@ async function interactionsIn(search: Searcher, actor: string, unique: string[],
     _source: false,
     docvalue_fields: ['subjectUri'],
   }
+  // Only the months holding any like (repost) of these posts: for a page of recent posts, the live ones.
+  const [likePartitions, repostPartitions] = await Promise.all([rolled.holding('likes', unique), rolled.holding('reposts', unique)])
   const [likes, reposts] = await search.many([
-    { index: 'likes', body },
-    { index: 'reposts', body },
+    { index: 'likes', partitions: likePartitions, body },
+    { index: 'reposts', partitions: repostPartitions, body },
   ])
   for (const hit of likes!.hits) set(out, hit, 'like')
   for (const hit of reposts!.hits) set(out, hit, 'repost')
@@ -80,6 +83,7 @@ const RECENT_LIKES = 500
 /** Known likers of each subject that has any, most recent like first (`limit` DIDs each). */
 export async function getKnownLikers(
   search: Searcher,
+  rolled: Pick<RolledCounts, 'holding'>,
   viewer: string,
   subjects: string[],
   limit: number,
@@ -87,9 +91,11 @@ export async function getKnownLikers(
   const out = new Map<string, KnownLikers>()
   const unique = [...new Set(subjects)]
   if (unique.length === 0 || limit <= 0) return out
+  const holding = await Promise.all(unique.map((subject) => rolled.holding('likes', [subject])))
   const results = await search.many(
-    unique.map((subject) => ({
+    unique.map((subject, i) => ({
       index: 'likes' as const,
+      partitions: holding[i],
       body: {
         size: RECENT_LIKES,
         track_total_hits: false,
@@ -105,7 +111,7 @@ export async function getKnownLikers(
     const did = hit.fields?.did?.[0]
     return typeof did === 'string' ? [did] : []
   }))
-  const followed = await getFollowPairs(search, [...new Set(likers.flat())].map((did): [string, string] => [viewer, did]))
+  const followed = await getFollowPairs(search, rolled, [...new Set(likers.flat())].map((did): [string, string] => [viewer, did]))
   unique.forEach((subject, i) => {
     const known = likers[i]!.filter((did) => followed.has(pairKey(viewer, did)))
     if (known.length > 0) out.set(subject, { count: known.length, dids: known.slice(0, limit) })

@@ -120,12 +120,14 @@ export interface GatedReplies {
 }
 
 /** For each gated parent: how many direct replies each author made since the gate. */
-export async function getReplyAuthorCounts(search: Searcher, parents: GatedReplies[]): Promise<Map<string, Map<string, number>>> {
+export async function getReplyAuthorCounts(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, parents: GatedReplies[]): Promise<Map<string, Map<string, number>>> {
   const out = new Map<string, Map<string, number>>()
   if (parents.length === 0) return out
+  const holding = await Promise.all(parents.map(({ parent }) => rolled.holding('replies', [parent])))
   const results = await search.many(
-    parents.map(({ parent, since, owner }) => ({
+    parents.map(({ parent, since, owner }, i) => ({
       index: 'posts',
+      partitions: holding[i],
       body: {
         size: 0,
         track_total_hits: false,

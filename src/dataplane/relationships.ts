@@ -1,3 +1,4 @@
+import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
 
 /**
@@ -47,14 +48,15 @@ const subjectOf = (hit: Hit) => hit._source?.record?.subject as string | undefin
 const onlyValues = (...fields: string[]) => ({ _source: false, stored_fields: ['_none_'], docvalue_fields: fields })
 const valueOf = (hit: Hit, field: string) => hit.fields?.[field]?.[0] as string | undefined
 
-export async function getRelationships(search: Searcher, viewer: string, dids: string[]): Promise<Map<string, Relationship>> {
+export async function getRelationships(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, viewer: string, dids: string[]): Promise<Map<string, Relationship>> {
   const targets = [...new Set(dids)].filter((did) => did !== viewer)
   const out = new Map<string, Relationship>(targets.map((did) => [did, {}]))
   if (targets.length === 0) return out
   const n = targets.length
+  const [byViewer, ofViewer] = await Promise.all([followsBetween(rolled, [viewer], targets), followsBetween(rolled, targets, [viewer])])
   const [following, followedBy, blocking, blockedBy, viewerListblocks, targetListblocks] = await search.many([
-    { index: 'follows', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
-    { index: 'follows', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
+    { index: 'follows', partitions: byViewer, body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
+    { index: 'follows', partitions: ofViewer, body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
     { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
     { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
     listblocksOf([viewer]),

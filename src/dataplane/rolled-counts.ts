@@ -15,6 +15,27 @@ export type Counted = Map<string, Record<CountName, number>>
 
 export interface RolledCounts {
   count(names: readonly CountName[], subjects: string[]): Promise<Counted>
+  /**
+   * The partitions of the count's family that can hold a live document whose field names one of
+   * `subjects`: every unsettled partition, and the settled ones where some subject's aggregate
+   * document counts more than 0 — any other settled partition has none, so a search for those
+   * documents (the viewer's like of a post, a follow between two accounts) can leave it out.
+   * Undefined when nothing can be left out (read the alias). As exact as the counts: a write into
+   * a settled month is seen once a rollup pass has recounted it.
+   */
+  holding(name: CountName, subjects: string[]): Promise<string[] | undefined>
+}
+
+/**
+ * The follows partitions that can hold a follow by one of `from` of one of `to`: those where
+ * one of them follows anyone and one of the others has a follower (undefined: all).
+ */
+export async function followsBetween(rolled: Pick<RolledCounts, 'holding'>, from: string[], to: string[]): Promise<string[] | undefined> {
+  const [following, followed] = await Promise.all([rolled.holding('follows', from), rolled.holding('followers', to)])
+  if (!following) return followed
+  if (!followed) return following
+  const both = new Set(followed)
+  return following.filter((p) => both.has(p))
 }
 
 interface View {
@@ -61,6 +82,27 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
   }
 
   return {
+    async holding(name, subjects) {
+      const unique = [...new Set(subjects)]
+      const spec = COUNT_SPEC.get(name)!
+      const { partitions, settled } = await view()
+      const all = partitions.get(spec.family)!
+      // A subject too long for an id has no aggregate document: it may be anywhere.
+      if (unique.length === 0 || !all.some((p) => settled.has(p)) || !unique.every(fitsAsId)) return undefined
+      const keep = new Set(all.filter((p) => !settled.has(p)))
+      const docs = await search.getByIds(unique.map((id) => ({ index: aggIndex, id })))
+      for (const doc of docs.values()) {
+        const entries = (doc._source?.c as Record<string, Record<string, [number, number]> | undefined> | undefined)?.[name]
+        if (!entries) continue
+        for (const index of all) {
+          const gen = settled.get(index)
+          const entry = gen === undefined ? undefined : entries[partitionKey(search.prefix, index)]
+          if (entry && entry[1] >= gen! && entry[0] > 0) keep.add(index)
+        }
+      }
+      return all.filter((p) => keep.has(p))
+    },
+
     async count(names, subjects) {
       const unique = [...new Set(subjects)]
       const out: Counted = new Map(unique.map((s) => [s, Object.fromEntries(names.map((n) => [n, 0])) as Record<CountName, number>]))

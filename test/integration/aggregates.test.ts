@@ -175,6 +175,37 @@ describe('counts through the rollup', () => {
       const got = servedProfiles.get(did)!
       assert.deepEqual({ followers: got.followers, follows: got.follows, posts: got.posts }, want, `${what}: profile counts of ${did}`)
     }
+    await assertViewerState(what)
+  }
+
+  /**
+   * The viewer state read from the partitions the aggregates say can hold it (rolled-counts.ts
+   * `holding`) must be what the stream holds: each viewer's like and repost of every post, and
+   * follows both ways with every other account.
+   */
+  async function assertViewerState(what: string): Promise<void> {
+    const uris = posts.map(uriOf)
+    const live = [...stream.live.values()]
+    const mine = (did: string, collection: string, subject: string) =>
+      live.filter((r) => r.did === did && r.collection === collection && subjectOf(r) === subject).map(uriOf)
+    for (const viewer of dids.slice(0, 8)) {
+      const [interactions, relationships] = await Promise.all([dataplane.getInteractionsBy(viewer, uris), dataplane.getRelationships(viewer, dids)])
+      for (const uri of uris) {
+        const got = interactions.get(uri) ?? {}
+        for (const [key, collection] of [['like', LIKE], ['repost', REPOST]] as const) {
+          const want = mine(viewer, collection, uri)
+          if (want.length === 0) assert.equal(got[key], undefined, `${what}: ${viewer} has no ${key} of ${uri}`)
+          else assert.ok(want.includes(got[key]!), `${what}: ${viewer}'s ${key} of ${uri} is one of ${want.join(', ')}, got ${got[key]}`)
+        }
+      }
+      for (const other of dids.filter((d) => d !== viewer)) {
+        const rel = relationships.get(other)!
+        for (const [key, wanted] of [['following', mine(viewer, FOLLOW, other)], ['followedBy', mine(other, FOLLOW, viewer)]] as const) {
+          if (wanted.length === 0) assert.equal(rel[key], undefined, `${what}: ${key} between ${viewer} and ${other}`)
+          else assert.ok(wanted.includes(rel[key]!), `${what}: ${key} between ${viewer} and ${other} is one of ${wanted.join(', ')}, got ${rel[key]}`)
+        }
+      }
+    }
   }
 
   before(async () => {
@@ -256,6 +287,37 @@ describe('counts through the rollup', () => {
     await assertExact('settled')
   })
 
+  test("once settled, a viewer's likes of a post are searched for only in the months holding likes of it", async () => {
+    let searched: string[] = []
+    const watching = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'msearch') {
+          return (params: { body: object[] }, ...rest: unknown[]) => {
+            params.body.forEach((line, i) => i % 2 === 0 && searched.push(...String((line as { index: string }).index).split(',')))
+            return (target.msearch as any)(params, ...rest)
+          }
+        }
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    const plane = createDataPlane({ client: watching, prefix, cacheTtlMs: 0 })
+    const thisMonthKey = `${thisMonth[0]}.${String(thisMonth[1]).padStart(2, '0')}`
+    let prunedSome = false
+    for (const post of posts.slice(0, 30)) {
+      searched = []
+      await plane.getInteractionsBy(dids[0]!, [uriOf(post)])
+      const likeMonths = new Set(
+        [...stream.live.values()].filter((r) => r.collection === LIKE && subjectOf(r) === uriOf(post)).map((r) => familyIndex(prefix, r)),
+      )
+      const want = new Set([`${prefix}likes-${thisMonthKey}`, ...likeMonths])
+      const got = new Set(searched.filter((index) => index.startsWith(`${prefix}likes-`)))
+      for (const index of likeMonths) assert.ok(got.has(index), `${index} holds a like of ${uriOf(post)} and was searched`)
+      for (const index of got) assert.ok(want.has(index), `${index} holds no like of ${uriOf(post)} but was searched`)
+      if (got.size < OLD.length + 1) prunedSome = true
+    }
+    assert.ok(prunedSome, 'some settled month was left out for some post')
+  })
+
   test('writes into a live month are counted at once, without a rollup pass', async () => {
     const target = posts[0]!
     const fresh: Rec[] = dids.slice(0, 5).map((did) => ({
@@ -316,6 +378,11 @@ describe('counts through the rollup', () => {
     await assertExact('after the restarted rollup')
   })
 })
+
+function subjectOf(rec: Rec): string | undefined {
+  const subject = (rec.record as { subject?: unknown }).subject
+  return typeof subject === 'string' ? subject : (subject as { uri?: string } | undefined)?.uri
+}
 
 function familyIndex(prefix: string, rec: Rec): string {
   const month = new Date(Math.floor(TID.fromStr(rec.rkey).timestamp() / 1000)).toISOString().slice(0, 7).replace('-', '.')
