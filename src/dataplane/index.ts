@@ -14,6 +14,7 @@ import {
   type Relationship,
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/search.js'
+import { createFollowEdges } from '#/dataplane/follow-edges.js'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
@@ -275,6 +276,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs } })
   const ttlMs = opts.cacheTtlMs ?? 5_000
   const rolled = createRolledCounts(search, { ttlMs })
+  const followEdges = createFollowEdges(search, rolled)
   const counts = createCounts(search, rolled, { ttlMs })
   const followed = new LRUCache<string, string[]>({ max: 10_000, ttl: Math.max(ttlMs, 1) })
   const postCounts = createPostCounts(search, rolled, { ttlMs })
@@ -297,7 +299,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getProfileCounts: (dids) => counts.profileCounts(dids),
     getListItemCounts: (uris) => counts.listItemCounts(uris),
     getStarterPackJoins: (uris) => counts.starterPackJoins(uris),
-    getRelationships: (viewer, dids) => getRelationships(search, rolled, viewer, dids),
+    getRelationships: (viewer, dids) => getRelationships(search, followEdges, viewer, dids),
     getBlockedPairs: (pairs) => getBlockedPairs(search, pairs),
     getFollowedDids: followedDids,
     async getKnownFollowers(viewer, subjects, sampleSize = 5) {

@@ -1,4 +1,4 @@
-import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
+import type { FollowEdgesReader } from '#/dataplane/follow-edges.js'
 import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
 
 /**
@@ -48,22 +48,22 @@ const subjectOf = (hit: Hit) => hit._source?.record?.subject as string | undefin
 const onlyValues = (...fields: string[]) => ({ _source: false, stored_fields: ['_none_'], docvalue_fields: fields })
 const valueOf = (hit: Hit, field: string) => hit.fields?.[field]?.[0] as string | undefined
 
-export async function getRelationships(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, viewer: string, dids: string[]): Promise<Map<string, Relationship>> {
+export async function getRelationships(search: Searcher, follows: Pick<FollowEdgesReader, 'between'>, viewer: string, dids: string[]): Promise<Map<string, Relationship>> {
   const targets = [...new Set(dids)].filter((did) => did !== viewer)
   const out = new Map<string, Relationship>(targets.map((did) => [did, {}]))
   if (targets.length === 0) return out
   const n = targets.length
-  const [byViewer, ofViewer] = await Promise.all([followsBetween(rolled, [viewer], targets), followsBetween(rolled, targets, [viewer])])
-  const [following, followedBy, blocking, blockedBy, viewerListblocks, targetListblocks] = await search.many([
-    { index: 'follows', partitions: byViewer, body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
-    { index: 'follows', partitions: ofViewer, body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
-    { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
-    { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
-    listblocksOf([viewer]),
-    listblocksOf(targets),
+  const [edges, [blocking, blockedBy, viewerListblocks, targetListblocks]] = await Promise.all([
+    follows.between(viewer, targets),
+    search.many([
+      { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
+      { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
+      listblocksOf([viewer]),
+      listblocksOf(targets),
+    ]),
   ])
-  for (const hit of following!.hits) set(out, subjectOf(hit), 'following', hit._id)
-  for (const hit of followedBy!.hits) set(out, hit._source?.did, 'followedBy', hit._id)
+  for (const [did, uri] of edges.following) set(out, did, 'following', uri)
+  for (const [did, uri] of edges.followedBy) set(out, did, 'followedBy', uri)
   for (const hit of blocking!.hits) set(out, subjectOf(hit), 'blocking', hit._id)
   for (const hit of blockedBy!.hits) set(out, hit._source?.did, 'blockedBy', hit._id)
 

@@ -24,6 +24,11 @@ export interface RolledCounts {
    * a settled month is seen once a rollup pass has recounted it.
    */
   holding(name: CountName, subjects: string[]): Promise<string[] | undefined>
+  /**
+   * A family's partitions, which of them are settled, and a key naming the settled ones at their
+   * generations: what was read from those alone stays true while the key is the same.
+   */
+  settledOf(family: PartitionedFamily): Promise<{ all: string[]; settled: Set<string>; key: string }>
 }
 
 /**
@@ -82,6 +87,13 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
   }
 
   return {
+    async settledOf(family) {
+      const { partitions, settled } = await view()
+      const all = partitions.get(family)!
+      const mine = all.filter((p) => settled.has(p))
+      return { all, settled: new Set(mine), key: mine.map((p) => `${p}:${settled.get(p)}`).sort().join(',') }
+    },
+
     async holding(name, subjects) {
       const unique = [...new Set(subjects)]
       const spec = COUNT_SPEC.get(name)!

@@ -287,7 +287,7 @@ describe('counts through the rollup', () => {
     await assertExact('settled')
   })
 
-  test("once settled, a viewer's likes of a post are searched for only in the months holding likes of it", async () => {
+  test("once settled, a viewer's likes of a post are searched for only in the months holding likes of it, and follows in settled months once", async () => {
     let searched: string[] = []
     const watching = new Proxy(client, {
       get(target, prop, receiver) {
@@ -316,6 +316,16 @@ describe('counts through the rollup', () => {
       if (got.size < OLD.length + 1) prunedSome = true
     }
     assert.ok(prunedSome, 'some settled month was left out for some post')
+
+    // Follows both ways: the settled months' answer for a pair is read once, then kept.
+    searched = []
+    const first = await plane.getRelationships(dids[1]!, dids)
+    assert.ok(searched.some((index) => index.startsWith(`${prefix}follows-`) && !index.endsWith(thisMonthKey)), 'settled months searched the first time')
+    searched = []
+    const again = await plane.getRelationships(dids[1]!, dids)
+    const follows = searched.filter((index) => index.startsWith(`${prefix}follows`))
+    assert.deepEqual(follows, [`${prefix}follows-${thisMonthKey}`, `${prefix}follows-${thisMonthKey}`], 'only the live month, each way, the second time')
+    assert.deepEqual(again, first)
   })
 
   test('writes into a live month are counted at once, without a rollup pass', async () => {
