@@ -32,7 +32,8 @@ export function cursorFromKey(key: SortKey | undefined): string | undefined {
 export interface FillPageOptions<O extends { cursor?: string }> {
   cursor: string | undefined
   limit: number
-  fetch(page: { cursor: string | undefined; limit: number }): Promise<O>
+  /** `refill`: a later fetch of the same page, after the rules thinned the ones before. */
+  fetch(page: { cursor: string | undefined; limit: number; refill: boolean }): Promise<O>
   items(output: O): unknown[]
   /** Most fetches per request. Default 10. */
   maxRequests?: number
@@ -44,18 +45,59 @@ export interface FillPageOptions<O extends { cursor?: string }> {
  * fetches are appended to the first answer, whose other fields stand.
  */
 export async function fillPage<O extends { cursor?: string }>(opts: FillPageOptions<O>): Promise<O> {
-  const maxRequests = opts.maxRequests ?? 10
+  const maxRequests = opts.maxRequests ?? MAX_FETCHES
   const enough = Math.ceil(opts.limit / 2)
-  const first = await opts.fetch({ cursor: opts.cursor, limit: opts.limit })
+  const first = await opts.fetch({ cursor: opts.cursor, limit: opts.limit, refill: false })
   const items = opts.items(first)
   let cursor = first.cursor
-  for (let requests = 1; requests < maxRequests && cursor && items.length < enough; requests++) {
+  for (let requests = fetchesOf(first); requests < maxRequests && cursor && items.length < enough; requests++) {
     const previous = cursor
-    const page = await opts.fetch({ cursor, limit: opts.limit - items.length })
+    const page = await opts.fetch({ cursor, limit: opts.limit - items.length, refill: true })
     items.push(...opts.items(page))
     cursor = page.cursor === previous ? undefined : page.cursor
   }
   return { ...first, cursor }
+}
+
+/** Most fetches `fillPage` makes for one page. */
+const MAX_FETCHES = 10
+
+/**
+ * On an answer that stands for several of `fillPage`'s fetches (`emulateFill`): how many. A
+ * symbol, so it never reaches the JSON a client reads.
+ */
+export const FETCHES = Symbol('fetches')
+
+function fetchesOf(output: object): number {
+  const n = (output as { [FETCHES]?: number })[FETCHES]
+  return typeof n === 'number' && n > 0 ? n : 1
+}
+
+/**
+ * `fillPage`'s fetches played over items read ahead at once: which of them (`kept`, in order) the
+ * rules leave, and whether the listing goes on after them. Answers how many leading items the
+ * fetches that fit in what was read consumed — the page is the kept ones among them, continuing
+ * after the last — and how many fetches that was. A peek (limit 1) whose first items are hidden
+ * then costs one hydration, not one per hidden item, and answers exactly what fetching one item
+ * at a time would.
+ */
+export function emulateFill(limit: number, kept: boolean[], more: boolean): { consumed: number; fetches: number } {
+  const enough = Math.ceil(limit / 2)
+  let consumed = 0
+  let have = 0
+  let fetches = 0
+  let want = limit
+  // A fetch that would need items past those read ahead is left to fillPage.
+  while (fetches < MAX_FETCHES && (consumed + want <= kept.length || !more)) {
+    const end = Math.min(consumed + want, kept.length)
+    for (let i = consumed; i < end; i++) if (kept[i]) have++
+    consumed = end
+    fetches++
+    const goesOn = consumed < kept.length || more
+    if (!goesOn || have >= enough) break
+    want = limit - have
+  }
+  return { consumed, fetches }
 }
 
 /**

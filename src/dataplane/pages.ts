@@ -19,6 +19,8 @@ export interface Page<T> {
   items: T[]
   /** Where the next page starts; undefined when this page is the last. */
   next?: SortKey
+  /** Each item's own sort key, where the listing gives them: a page that ends after item i continues from `keys[i]`. */
+  keys?: SortKey[]
 }
 
 /** A graph record as listings need it. */

@@ -92,7 +92,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
       page = page.sort((a, b) => compareKeys(a.key, b.key)).slice(0, want)
     }
     const items = page.slice(0, limit)
-    return { items: items.map((c) => c.item), next: page.length > limit ? items.at(-1)?.key : undefined }
+    return { items: items.map((c) => c.item), next: page.length > limit ? items.at(-1)?.key : undefined, keys: items.map((c) => c.key) }
   }
 }
 

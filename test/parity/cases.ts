@@ -76,6 +76,9 @@ for (const nsid of ['app.bsky.actor.searchActors', 'app.bsky.actor.searchActorsT
 const TIMELINE = 'app.bsky.feed.getTimeline'
 add(TIMELINE, 'home', ['alice', 'bob', 'carol', 'dan', 'eve', 'gina', 'labby'], () => ({}))
 add(TIMELINE, 'home, 3 pages of 4', ['bob'], () => ({ limit: 4 }), 3)
+// The app's poll for new posts (limit 1), and small pages: read ahead and refilled in one hydration.
+add(TIMELINE, "home, the app's peek, 6 pages of 1", ['alice', 'bob', 'carol', 'dan', 'eve', 'gina'], () => ({ limit: 1 }), 6)
+add(TIMELINE, 'home, 4 pages of 3', ['alice', 'carol', 'eve'], () => ({ limit: 3 }), 4)
 add(TIMELINE, 'home, anonymous', [null], () => ({}))
 
 const AUTHOR_FEED = 'app.bsky.feed.getAuthorFeed'
