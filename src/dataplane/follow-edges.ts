@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
+import { distinctDids, MAX_FOLLOWED } from '#/dataplane/relationships.js'
 import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
 
 /**
@@ -29,10 +30,16 @@ const DEFAULT_MAX_PAIRS = 200_000
 
 export interface FollowEdgesReader {
   between(viewer: string, targets: string[]): Promise<FollowEdges>
+  /** The accounts `viewer` follows of `targets` (its follow's URI each): one direction of `between`. */
+  following(viewer: string, targets: string[]): Promise<Map<string, string>>
+  /** Everyone `did` follows (distinct, at most MAX_FOLLOWED, in DID order), as getFollowedDids. */
+  followed(did: string): Promise<string[]>
 }
 
 export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, opts: { maxPairs?: number } = {}): FollowEdgesReader {
   const settledAnswers = new LRUCache<string, Newest | 'none'>({ max: opts.maxPairs ?? DEFAULT_MAX_PAIRS })
+  // Whom an account follows in the settled months, under their key (a few hundred kB at most each).
+  const settledFollowed = new LRUCache<string, string[]>({ maxSize: FOLLOWED_BYTES, sizeCalculation: (dids) => 64 + dids.length * 40 })
 
   async function edges(viewer: string, targets: string[], direction: Direction): Promise<Map<string, string>> {
     const outward = direction === 'following'
@@ -70,13 +77,33 @@ export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, '
   }
 
   return {
-    async between(viewer: string, targets: string[]): Promise<FollowEdges> {
+    async between(viewer, targets) {
       if (targets.length === 0) return { following: new Map(), followedBy: new Map() }
       const [following, followedBy] = await Promise.all([edges(viewer, targets, 'following'), edges(viewer, targets, 'followedBy')])
       return { following, followedBy }
     },
+
+    following: (viewer, targets) => (targets.length === 0 ? Promise.resolve(new Map()) : edges(viewer, targets, 'following')),
+
+    async followed(did) {
+      const clause = { term: { did } }
+      const [holding, { all, settled, key }] = await Promise.all([rolled.holding('follows', [did]), rolled.settledOf('follows')])
+      const partitions = holding ?? all
+      if (all.length === 0) return distinctDids(search, 'follows', clause, 'subjectDid')
+      const old = partitions.filter((p) => settled.has(p))
+      const cacheKey = `${did}\u0000${key}`
+      const [fresh, kept] = await Promise.all([
+        distinctDids(search, 'follows', clause, 'subjectDid', partitions.filter((p) => !settled.has(p))),
+        old.length === 0 ? [] : (settledFollowed.get(cacheKey) ?? distinctDids(search, 'follows', clause, 'subjectDid', old)),
+      ])
+      if (old.length > 0) settledFollowed.set(cacheKey, kept)
+      if (kept.length === 0) return fresh
+      return [...new Set([...kept, ...fresh])].sort().slice(0, MAX_FOLLOWED)
+    },
   }
 }
+
+const FOLLOWED_BYTES = 64 * 1024 * 1024
 
 /** One hit per target, the newest (clients do write a follow twice), with its sort time. */
 function newestPer(viewer: string, targets: string[], outward: boolean) {

@@ -1,4 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
+import type { FollowEdgesReader } from '#/dataplane/follow-edges.js'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { Searcher } from '#/dataplane/search.js'
 
@@ -14,11 +15,31 @@ const MAX_HITS = 10_000
 export const pairKey = (a: string, b: string) => `${a} ${b}`
 
 /** The [follower, subject] pairs, of those given, where the follow exists. */
-export async function getFollowPairs(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, pairs: [string, string][]): Promise<Set<string>> {
+export async function getFollowPairs(
+  search: Searcher,
+  rolled: Pick<RolledCounts, 'holding'>,
+  edges: Pick<FollowEdgesReader, 'following'>,
+  pairs: [string, string][],
+): Promise<Set<string>> {
+  const byFollower = new Map<string, Set<string>>()
+  for (const [a, b] of pairs) byFollower.set(a, (byFollower.get(a) ?? new Set()).add(b))
+  // A page's gates name a few thread authors again and again: their follows are kept (follow-edges.ts).
+  if (byFollower.size <= FEW_FOLLOWERS) {
+    const found = new Set<string>()
+    await Promise.all(
+      [...byFollower].map(async ([a, bs]) => {
+        for (const b of (await edges.following(a, [...bs])).keys()) found.add(pairKey(a, b))
+      }),
+    )
+    return found
+  }
   return existingPairs(search, pairs, 'follows', 'did', 'subjectDid', (source) => [source?.did, source?.record?.subject], (lefts, rights) =>
     followsBetween(rolled, lefts, rights),
   )
 }
+
+/** Up to this many distinct followers, pairs are asked one follower at a time through the kept answers. */
+const FEW_FOLLOWERS = 4
 
 /** The [list, member] pairs, of those given, where the member is on the list. */
 export async function getListMemberships(search: Searcher, pairs: [string, string][]): Promise<Set<string>> {

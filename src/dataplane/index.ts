@@ -5,7 +5,6 @@ import { createCounts, type ProfileCounts, type StarterPackJoins } from '#/datap
 import { getRecords, type StoredRecord } from '#/dataplane/records.js'
 import {
   getBlockedPairs,
-  getFollowedDids,
   getKnownFollowers,
   getListMemberDids,
   getListBlocksBy,
@@ -287,7 +286,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   async function followedDids(did: string): Promise<string[]> {
     const hit = ttlMs > 0 ? followed.get(did) : undefined
     if (hit) return hit
-    const dids = await getFollowedDids(search, did)
+    const dids = await followEdges.followed(did)
     if (ttlMs > 0) followed.set(did, dids)
     return dids
   }
@@ -328,7 +327,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getMutedActorsPage: (viewer, page) => pageMutedActors(search, viewer, page),
     getPostCounts: postCounts,
     getInteractionsBy: (actor, subjects) => getInteractionsBy(search, rolled, actor, subjects),
-    getKnownLikers: (viewer, subjects, limit) => getKnownLikers(search, rolled, viewer, subjects, limit),
+    getKnownLikers: (viewer, subjects, limit) => getKnownLikers(search, rolled, followEdges, viewer, subjects, limit),
     getLikesBySubject: (uri, page) => getLikesBySubject(search, uri, page),
     getRepostsBySubject: (uri, page) => getRepostsBySubject(search, uri, page),
     getQuotes: (uri, page) => getQuotes(search, uri, page),
@@ -342,7 +341,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     },
     getThread: (uri, reach) => getThread(search, uri, reach),
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, rolled, parents),
-    getFollowPairs: (pairs) => getFollowPairs(search, rolled, pairs),
+    getFollowPairs: (pairs) => getFollowPairs(search, rolled, followEdges, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),
     getNotificationCandidates: (q, page) => getNotificationCandidates(walk, q, page),
     countNotificationCandidates: (q) => countNotificationCandidates(search, q),

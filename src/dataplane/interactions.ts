@@ -1,3 +1,4 @@
+import type { FollowEdgesReader } from '#/dataplane/follow-edges.js'
 import { getFollowPairs, pairKey } from '#/dataplane/gate-checks.js'
 import { live, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
@@ -84,6 +85,7 @@ const RECENT_LIKES = 500
 export async function getKnownLikers(
   search: Searcher,
   rolled: Pick<RolledCounts, 'holding'>,
+  edges: Pick<FollowEdgesReader, 'following'>,
   viewer: string,
   subjects: string[],
   limit: number,
@@ -111,7 +113,7 @@ export async function getKnownLikers(
     const did = hit.fields?.did?.[0]
     return typeof did === 'string' ? [did] : []
   }))
-  const followed = await getFollowPairs(search, rolled, [...new Set(likers.flat())].map((did): [string, string] => [viewer, did]))
+  const followed = await getFollowPairs(search, rolled, edges, [...new Set(likers.flat())].map((did): [string, string] => [viewer, did]))
   unique.forEach((subject, i) => {
     const known = likers[i]!.filter((did) => followed.has(pairKey(viewer, did)))
     if (known.length > 0) out.set(subject, { count: known.length, dids: known.slice(0, limit) })

@@ -28,7 +28,7 @@ const MAX_LISTBLOCKS = 1000
  * The most follows read to learn whom a viewer follows: OpenSearch's default limit on the terms
  * of one `terms` query (index.max_terms_count), which the answer is fed back into.
  */
-const MAX_FOLLOWED = 65_536
+export const MAX_FOLLOWED = 65_536
 
 const live = (...filter: object[]) => ({ bool: { filter, must_not: [NOT_DELETED] } })
 
@@ -146,11 +146,6 @@ export async function getBlockedPairs(search: Searcher, pairs: [string, string][
 
 const pairKey = (a: unknown, b: unknown) => `${String(a)} ${String(b)}`
 
-/** Every account `did` follows (deduplicated), up to a bound no real account reaches. */
-export function getFollowedDids(search: Searcher, did: string): Promise<string[]> {
-  return distinctDids(search, 'follows', { term: { did } }, 'subjectDid')
-}
-
 /** Everyone on the list (its live listitems' subjects). */
 export function getListMemberDids(search: Searcher, listUri: string): Promise<string[]> {
   return distinctDids(search, 'listitems', { term: { listUri } }, 'subjectDid')
@@ -161,25 +156,29 @@ export function getListMemberDids(search: Searcher, listUri: string): Promise<st
  * them: the answer is fed back into a `terms` query. A composite aggregation rather than hits,
  * since duplicates (clients retry writes) would otherwise count against the limit.
  */
-async function distinctDids(search: Searcher, index: 'follows' | 'listitems', clause: object, field: string): Promise<string[]> {
+export async function distinctDids(search: Searcher, index: 'follows' | 'listitems', clause: object, field: string, partitions?: string[]): Promise<string[]> {
   const found: string[] = []
   let after: Record<string, unknown> | undefined
   for (;;) {
     const { aggregations } = await search.one({
       index,
+      partitions,
       body: {
         size: 0,
         track_total_hits: false,
         query: live(clause),
-        aggs: { subjects: { composite: { size: 10_000, sources: [{ did: { terms: { field } } }], ...(after ? { after } : {}) } } },
+        aggs: { subjects: { composite: { size: COMPOSITE_PAGE, sources: [{ did: { terms: { field } } }], ...(after ? { after } : {}) } } },
       },
     })
     const buckets = (aggregations?.subjects?.buckets ?? []) as { key: { did: string } }[]
     for (const b of buckets) found.push(b.key.did)
     after = aggregations?.subjects?.after_key
-    if (!after || buckets.length === 0 || found.length >= MAX_FOLLOWED) return found.slice(0, MAX_FOLLOWED)
+    // A page short of full was the last: asking after it would only answer nothing.
+    if (!after || buckets.length < COMPOSITE_PAGE || found.length >= MAX_FOLLOWED) return found.slice(0, MAX_FOLLOWED)
   }
 }
+
+const COMPOSITE_PAGE = 10_000
 
 export interface KnownFollowers {
   /** How many accounts the viewer follows also follow the subject. */

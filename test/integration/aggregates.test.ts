@@ -198,6 +198,14 @@ describe('counts through the rollup', () => {
           else assert.ok(want.includes(got[key]!), `${what}: ${viewer}'s ${key} of ${uri} is one of ${want.join(', ')}, got ${got[key]}`)
         }
       }
+      const followsOf = (did: string) => [...new Set(live.filter((r) => r.did === did && r.collection === FOLLOW).map((r) => subjectOf(r)!))].sort()
+      assert.deepEqual(await dataplane.getFollowedDids(viewer), followsOf(viewer), `${what}: whom ${viewer} follows`)
+      const pairs = dids.flatMap((a) => dids.slice(0, 3).map((b): [string, string] => [a, b]))
+      for (const chunk of [pairs.slice(0, 9), pairs]) {
+        const followed = await dataplane.getFollowPairs(chunk)
+        const want = chunk.filter(([a, b]) => followsOf(a).includes(b)).map(([a, b]) => `${a} ${b}`)
+        assert.deepEqual([...followed].sort(), want.sort(), `${what}: follow pairs among ${chunk.length}`)
+      }
       for (const other of dids.filter((d) => d !== viewer)) {
         const rel = relationships.get(other)!
         for (const [key, wanted] of [['following', mine(viewer, FOLLOW, other)], ['followedBy', mine(other, FOLLOW, viewer)]] as const) {
