@@ -26,6 +26,17 @@ export interface ServerDeps {
 /** Browsers call AppViews from any origin; preflights are cached for a day (as Bluesky's AppView does). */
 const CORS_MAX_AGE_SEC = 86_400
 
+/** Response headers a web client's script may read: labelers applied, repo rev, and rate limits (as the reference services expose them). */
+const EXPOSED_HEADERS = [
+  'atproto-content-labelers',
+  'atproto-repo-rev',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'Retry-After',
+]
+
 /** The HTTP surface: XRPC methods, the service DID document, health, metrics, the search page and its status feed. */
 export function createApp(deps: ServerDeps): Koa {
   const app = new Koa()
@@ -69,8 +80,7 @@ export function createApp(deps: ServerDeps): Koa {
 
   const xrpc = createXrpcRouter(deps.xrpc)
 
-  // Browsers let scripts read only the response headers named here.
-  app.use(cors({ maxAge: CORS_MAX_AGE_SEC, exposeHeaders: ['atproto-content-labelers', 'atproto-repo-rev'] }))
+  app.use(cors({ maxAge: CORS_MAX_AGE_SEC, exposeHeaders: EXPOSED_HEADERS }))
   app.use(async (ctx, next) => {
     const started = performance.now()
     try {
