@@ -21,6 +21,8 @@ export interface ServerDeps {
   signingKey: string
   /** The XRPC methods and what they need (see createReadApi). */
   xrpc: XrpcServerOptions
+  /** MAGPIE_ADMIN_TOKEN: the full /status for whoever sends it. */
+  adminToken?: string
 }
 
 /** Browsers call AppViews from any origin; preflights are cached for a day (as Bluesky's AppView does). */
@@ -94,7 +96,7 @@ export function createApp(deps: ServerDeps): Koa {
   })
   app.use(xrpc.routes())
   app.use(router.routes()).use(router.allowedMethods())
-  const web = createWebRouter(deps.client, deps.indexPrefix)
+  const web = createWebRouter(deps.client, deps.indexPrefix, { adminToken: deps.adminToken })
   app.use(web.routes()).use(web.allowedMethods())
   return app
 }
