@@ -108,6 +108,8 @@ export function definePagedQuery<S extends z.ZodType<{ cursor?: string; limit: n
   nsid: string
   params: S
   auth: AuthMode
+  /** See MethodBase.expensive. */
+  expensive?: boolean
   run: Pipeline<z.output<S>, O>
   items(output: O): unknown[]
 }): QueryMethod<S, O> {
@@ -115,6 +117,7 @@ export function definePagedQuery<S extends z.ZodType<{ cursor?: string; limit: n
     nsid: def.nsid,
     params: def.params,
     auth: def.auth,
+    expensive: def.expensive,
     handler({ params, viewer, ctx }) {
       const hydrateCtx = ctx.hydrator.createContext({ viewer })
       return fillPage({

@@ -66,6 +66,7 @@ type FeedGenOutput = { feeds: AppBskyFeedDefs.GeneratorView[]; cursor?: string }
 export function rankedFeedGensQuery(def: {
   nsid: string
   ranked(ctx: ApiContext, params: FeedGenParams, viewer: string | null): Promise<Ranked[]>
+  expensive?: boolean
 }) {
   const run = pipeline<FeedGenParams, { uris: string[]; cursor?: string }, FeedGenOutput>({
     async skeleton({ params, ctx, hydrateCtx }) {
@@ -82,5 +83,5 @@ export function rankedFeedGensQuery(def: {
     }),
     present: ({ skeleton, state }) => ({ feeds: skeleton.uris.flatMap((uri) => generatorView(uri, state) ?? []), cursor: skeleton.cursor }),
   })
-  return definePagedQuery({ nsid: def.nsid, params: feedGenParams, auth: 'optional', run, items: (out) => out.feeds })
+  return definePagedQuery({ nsid: def.nsid, params: feedGenParams, auth: 'optional', expensive: def.expensive, run, items: (out) => out.feeds })
 }

@@ -96,6 +96,31 @@ export const configSchema = z.object({
   TRENDING_BACKGROUND_HOURS: z.coerce.number().int().positive().max(90 * 24).default(7 * 24),
   /** Trending topics: the fewest distinct accounts posting a tag or word for it to trend. */
   TRENDING_MIN_AUTHORS: z.coerce.number().int().positive().default(3),
+  /** How long one OpenSearch search of the read path may run, in ms (its HTTP request gets 1 s more); past it, a 503. 0: unbounded. */
+  SEARCH_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
+  /** XRPC requests doing work at once; 0: no limit. Sized for two cores, where most of a request's time is spent waiting on OpenSearch. */
+  MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(32),
+  /** Requests waiting for a slot; more are answered 503 at once. */
+  MAX_QUEUED: z.coerce.number().int().min(0).default(128),
+  /** Longest a request waits for a slot, in ms, before a 503. */
+  MAX_QUEUE_WAIT_MS: z.coerce.number().int().positive().max(60_000).default(2_000),
+  /** Rate limits, in requests a minute (token buckets: a burst of that many, refilled over a minute); 0 turns one off. Anonymous callers, per address: */
+  RATE_LIMIT_ANON_PER_MIN: z.coerce.number().int().min(0).default(300),
+  /** …and their searches and aggregations (methods marked `expensive`). */
+  RATE_LIMIT_ANON_EXPENSIVE_PER_MIN: z.coerce.number().int().min(0).default(30),
+  /** Callers with a verified service token, per account (whatever the address: a PDS carries many accounts). */
+  RATE_LIMIT_ACCOUNT_PER_MIN: z.coerce.number().int().min(0).default(3_000),
+  RATE_LIMIT_ACCOUNT_EXPENSIVE_PER_MIN: z.coerce.number().int().min(0).default(300),
+  /** Limit anonymous callers on loopback too (by default they are not: local tools, tests, or a proxy not in TRUSTED_PROXIES). */
+  RATE_LIMIT_LOOPBACK: bool.default('false'),
+  /** Addresses of reverse proxies whose X-Forwarded-For names the client, comma-separated; other peers' header is ignored. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.string().ip())),
+  /** Bearer token for the full /status (errors, private families, per-index figures); unset: only the public status. */
+  MAGPIE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -269,10 +269,12 @@ export interface DataPlaneOptions {
   discovery?: Partial<DiscoveryOptions>
   /** Documents read by id, shared with the other API processes (REDIS_URL); see cached-reads.ts. */
   sharedDocs?: SharedDocs
+  /** Bound on each search's run time, in ms (SEARCH_TIMEOUT_MS); 0 or absent: none. */
+  searchTimeoutMs?: number
 }
 
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
-  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs } })
+  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs }, searchTimeoutMs: opts.searchTimeoutMs })
   const ttlMs = opts.cacheTtlMs ?? 5_000
   const rolled = createRolledCounts(search, { ttlMs })
   const followEdges = createFollowEdges(search, rolled)

@@ -85,6 +85,24 @@ export interface SearcherOptions {
   schedule?: (flush: () => void) => void
   /** Where documents read by id are kept for `getCached` (cached-reads.ts). */
   cache?: CachedReadsOptions
+  /**
+   * How long one search may run in OpenSearch (its `timeout`), in ms; the HTTP request is given
+   * up a little after (see readDeadline). 0 or absent: no bound.
+   */
+  searchTimeoutMs?: number
+}
+
+/**
+ * The HTTP request carrying a search waits this much longer than the search's own timeout: the
+ * query phase is what `timeout` bounds, but a search also waits in the node's queue and fetches
+ * documents afterwards. Past it the request is abandoned, and OpenSearch cancels the search
+ * when its connection closes.
+ */
+const DEADLINE_GRACE_MS = 1000
+
+/** Client options for one read: a deadline, and no resending (see msearch). */
+function readOptions(searchTimeoutMs: number): { requestTimeout?: number; maxRetries: number } {
+  return searchTimeoutMs > 0 ? { requestTimeout: searchTimeoutMs + DEADLINE_GRACE_MS, maxRetries: 0 } : { maxRetries: 0 }
 }
 
 export interface DocRef {
@@ -103,12 +121,14 @@ export class Searcher {
   private readonly searches
   private readonly gets
   private readonly cached: CachedReads
+  private readonly timeoutMs: number
 
   constructor(
     readonly client: Client,
     readonly prefix: string,
     opts: SearcherOptions = {},
   ) {
+    this.timeoutMs = opts.searchTimeoutMs ?? 0
     this.searches = createCoalescer<SearchRequest, any>((requests) => this.msearch(requests), {
       maxItems: MAX_SEARCHES_PER_CALL,
       schedule: opts.schedule,
@@ -143,7 +163,7 @@ export class Searcher {
     if (requests.length === 0) return []
     return withShardRetries(async () => {
       const responses = await this.searches.load(requests).catch((err) => {
-        if (!isBadRequest(err)) throw asUnavailable(err) ?? err
+        if (!isBadRequest(err)) throw asUnavailable(err, this.timeoutMs) ?? err
         const body = (err as { meta?: { body?: { error?: OpenSearchError } } }).meta?.body
         throw new QueryRejectedError(body?.error ?? { reason: String((err as Error).message) })
       })
@@ -153,6 +173,9 @@ export class Searcher {
         // Its queue is full: asking again at once only adds to the load. (A 503 here is usually a
         // partition whose shards are not assigned yet, which the retries below wait out.)
         if (r.error && r.status === 429) throw new StoreUnavailableError(`search of ${requests[i]!.index} failed: ${describe(r.error)}`)
+        // Some shard stopped at the timeout: its hits and counts are partial, and a partial count
+        // served as the count is wrong without saying so. Not retried: it would time out again.
+        if (r.timed_out) throw new SearchTimeoutError(`search of ${requests[i]!.index} timed out`, this.timeoutMs)
         const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
         if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`, r.status === 503 || UNAVAILABLE_TYPES.has(failure.type))
         return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
@@ -171,7 +194,7 @@ export class Searcher {
     return withShardRetries(async () => {
       const found = new Map<string, Hit>()
       const answers = await this.gets.load(docs).catch((err) => {
-        throw asUnavailable(err) ?? err
+        throw asUnavailable(err, this.timeoutMs) ?? err
       })
       for (const doc of answers) {
         if (doc.found) found.set(doc._id, doc)
@@ -190,19 +213,25 @@ export class Searcher {
 
   private async msearch(requests: SearchRequest[]): Promise<any[]> {
     const body: Record<string, unknown>[] = []
+    const timeout = this.timeoutMs > 0 ? { timeout: `${this.timeoutMs}ms` } : {}
     for (const req of requests) {
       const index = req.partitions?.length ? req.partitions.join(',') : this.alias(req.index)
       body.push({ index, ignore_unavailable: true, allow_no_indices: true, ...(req.requestCache ? { request_cache: true } : {}) })
-      body.push(req.body)
+      body.push({ ...req.body, ...timeout })
     }
     // By default a node runs only a few of one msearch's searches at a time; these used to be
     // separate calls, all running at once, and a wave should not take longer for being one call.
-    const res = await this.client.msearch({ body: body as any, max_concurrent_searches: requests.length } as any)
+    // Not resent by the client: after a deadline that only doubles the work of a node already
+    // slow, and the caller is told to come back (503, Retry-After) anyway.
+    const res = await this.client.msearch({ body: body as any, max_concurrent_searches: requests.length } as any, readOptions(this.timeoutMs))
     return (res.body as any).responses as any[]
   }
 
   private async mget(docs: DocRef[]): Promise<any[]> {
-    const res = await this.client.mget({ body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id, ...(d.versionOnly ? { _source: false } : {}) })) } })
+    const res = await this.client.mget(
+      { body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id, ...(d.versionOnly ? { _source: false } : {}) })) } },
+      readOptions(this.timeoutMs),
+    )
     return (res.body as any).docs as any[]
   }
 }
@@ -253,13 +282,26 @@ export class QueryRejectedError extends Error {
  */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
+  /** What the caller is told (the message itself, with index names and hosts, stays in the log). */
+  readonly publicMessage: string = 'Magpie is overloaded or its index store is unavailable; try again shortly'
+}
+
+/** A read did not finish in time (SEARCH_TIMEOUT_MS): answered like other overload, saying so. */
+export class SearchTimeoutError extends StoreUnavailableError {
+  override name = 'SearchTimeoutError'
+  override readonly publicMessage: string
+  constructor(message: string, timeoutMs: number) {
+    super(message)
+    this.publicMessage = `A search took longer than ${timeoutMs} ms and was stopped; try again shortly`
+  }
 }
 
 const OVERLOAD_STATUSES = new Set([429, 503])
 const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError'])
 
-function asUnavailable(err: unknown): StoreUnavailableError | undefined {
+function asUnavailable(err: unknown, timeoutMs: number): StoreUnavailableError | undefined {
   const e = err as { name?: string; message?: string; meta?: { statusCode?: number } } | undefined
+  if (e?.name === 'TimeoutError' && timeoutMs > 0) return new SearchTimeoutError(`a read passed its deadline: ${e.message}`, timeoutMs)
   if (OVERLOAD_STATUSES.has(e?.meta?.statusCode ?? 0) || UNREACHABLE.has(e?.name ?? '')) {
     return new StoreUnavailableError(`the index store is unavailable: ${String(e?.message ?? e?.name).slice(0, MAX_REASON_LENGTH)}`)
   }

@@ -60,7 +60,10 @@ export function createRemoteFeeds(deps: {
   signer: ServiceSigner
   timeoutMs: number
   log: Logger
+  /** Runs the wait for the generator's answer (the XRPC gate's `outside`: no slot held meanwhile). */
+  waitOutside?: <T>(wait: () => Promise<T>) => Promise<T>
 }): RemoteFeeds {
+  const waitOutside = deps.waitOutside ?? ((wait) => wait())
   return {
     async getSkeleton(req) {
       const endpoint = await feedGenEndpoint(deps.identity, req.serviceDid)
@@ -73,11 +76,13 @@ export function createRemoteFeeds(deps: {
       const authorization = req.passthroughAuthorization ?? `Bearer ${await deps.signer.sign(req.serviceDid, ids.AppBskyFeedGetFeedSkeleton)}`
       let res
       try {
-        res = await deps.fetch(url, {
-          headers: { ...req.headers, accept: 'application/json', authorization },
-          timeoutMs: deps.timeoutMs,
-          maxBytes: MAX_SKELETON_BYTES,
-        })
+        res = await waitOutside(() =>
+          deps.fetch(url, {
+            headers: { ...req.headers, accept: 'application/json', authorization },
+            timeoutMs: deps.timeoutMs,
+            maxBytes: MAX_SKELETON_BYTES,
+          }),
+        )
       } catch (err) {
         deps.log.info({ err, feed: req.feed, serviceDid: req.serviceDid }, 'feed generator request failed')
         if (err instanceof OutboundRequestError && err.reason === 'too-large') {

@@ -11,6 +11,9 @@ import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { createSafeFetch } from '#/identity/safe-fetch.js'
 import type { Logger } from '#/log.js'
 import { createSharedDocs } from '#/store/shared-docs.js'
+import { createGate } from '#/server/limits/gate.js'
+import { normalizeIp } from '#/server/limits/client-ip.js'
+import { createRateLimiter } from '#/server/limits/rate-limit.js'
 import type { XrpcServerOptions } from '#/server/xrpc/server.js'
 import { imageUrlBuilder } from '#/views/images.js'
 import { videoUrlBuilder } from '#/views/videos.js'
@@ -30,6 +33,7 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
     prefix: config.INDEX_PREFIX,
     sharedDocs,
     cacheTtlMs: config.READ_CACHE_MS,
+    searchTimeoutMs: config.SEARCH_TIMEOUT_MS,
     discovery: {
       cacheTtlMs: config.DISCOVERY_CACHE_MS,
       trending: {
@@ -43,15 +47,36 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
     labelers: configuredLabelers(config),
     modService: config.MOD_SERVICE_DID,
   })
+  const gate = createGate({ maxInFlight: config.MAX_IN_FLIGHT, maxQueued: config.MAX_QUEUED, maxWaitMs: config.MAX_QUEUE_WAIT_MS })
+  const rateLimiter = createRateLimiter({
+    anonPerMinute: config.RATE_LIMIT_ANON_PER_MIN,
+    anonExpensivePerMinute: config.RATE_LIMIT_ANON_EXPENSIVE_PER_MIN,
+    accountPerMinute: config.RATE_LIMIT_ACCOUNT_PER_MIN,
+    accountExpensivePerMinute: config.RATE_LIMIT_ACCOUNT_EXPENSIVE_PER_MIN,
+    limitLoopback: config.RATE_LIMIT_LOOPBACK,
+  })
   const auth = createServiceAuthVerifier({ serviceDid, signingKey: signingKeysFromIdentity(identity) })
   // Feed generators are other people's servers: their own connection pool, bounded like every outbound request.
   const generatorFetch = createSafeFetch({ allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK, timeoutMs: config.FEEDGEN_TIMEOUT_MS, userAgent: 'magpie-appview' })
   const feeds = {
     builtin: createBuiltinFeeds(dataplane, { serviceDid, cacheMs: config.FEED_CACHE_MS }),
-    remote: createRemoteFeeds({ identity, fetch: generatorFetch, signer, timeoutMs: config.FEEDGEN_TIMEOUT_MS, log: log.child({ component: 'feeds' }) }),
+    remote: createRemoteFeeds({
+      identity,
+      fetch: generatorFetch,
+      signer,
+      timeoutMs: config.FEEDGEN_TIMEOUT_MS,
+      log: log.child({ component: 'feeds' }),
+      // A request waiting on someone else's feed generator gives its slot up meanwhile.
+      waitOutside: gate.outside,
+    }),
   }
   return {
-    xrpc: { methods, auth, log, ctx: { dataplane, hydrator, log, serviceDid, identity, feeds } },
+    xrpc: {
+      methods,
+      auth,
+      log,
+      limits: { gate, rateLimiter, trustedProxies: new Set(config.TRUSTED_PROXIES.map(normalizeIp)) },
+      ctx: { dataplane, hydrator, log, serviceDid, identity, feeds } },
     close: async () => {
       await Promise.all([identity.close(), generatorFetch.close(), sharedDocs?.close()])
     },

@@ -21,10 +21,23 @@ export interface ServerDeps {
   signingKey: string
   /** The XRPC methods and what they need (see createReadApi). */
   xrpc: XrpcServerOptions
+  /** MAGPIE_ADMIN_TOKEN: the full /status for whoever sends it. */
+  adminToken?: string
 }
 
 /** Browsers call AppViews from any origin; preflights are cached for a day (as Bluesky's AppView does). */
 const CORS_MAX_AGE_SEC = 86_400
+
+/** Response headers a web client's script may read: labelers applied, repo rev, and rate limits (as the reference services expose them). */
+const EXPOSED_HEADERS = [
+  'atproto-content-labelers',
+  'atproto-repo-rev',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'RateLimit-Policy',
+  'Retry-After',
+]
 
 /** The HTTP surface: XRPC methods, the service DID document, health, metrics, the search page and its status feed. */
 export function createApp(deps: ServerDeps): Koa {
@@ -69,8 +82,7 @@ export function createApp(deps: ServerDeps): Koa {
 
   const xrpc = createXrpcRouter(deps.xrpc)
 
-  // Browsers let scripts read only the response headers named here.
-  app.use(cors({ maxAge: CORS_MAX_AGE_SEC, exposeHeaders: ['atproto-content-labelers', 'atproto-repo-rev'] }))
+  app.use(cors({ maxAge: CORS_MAX_AGE_SEC, exposeHeaders: EXPOSED_HEADERS }))
   app.use(async (ctx, next) => {
     const started = performance.now()
     try {
@@ -84,7 +96,7 @@ export function createApp(deps: ServerDeps): Koa {
   })
   app.use(xrpc.routes())
   app.use(router.routes()).use(router.allowedMethods())
-  const web = createWebRouter(deps.client, deps.indexPrefix)
+  const web = createWebRouter(deps.client, deps.indexPrefix, { adminToken: deps.adminToken })
   app.use(web.routes()).use(web.allowedMethods())
   return app
 }

@@ -5,8 +5,14 @@ import { firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordO
 import { TEMPLATE_DIR } from '#/store/setup.js'
 
 /**
- * GET /status: what the search page's ingest panel shows, as JSON. Everything in it is already
- * public elsewhere (/metrics, index names and sizes); no DIDs, no record content, no config.
+ * GET /status: what the search page's ingest panel shows, as JSON. The public answer is what a
+ * visitor needs — whether the index store answers, ingest progress and lag, how many records
+ * each public family holds, the version — and nothing else: no error text (it names hosts and
+ * ports), no count of what only their owners see (mutes, bookmarks, notification state), no
+ * per-index sizes. With the admin token (MAGPIE_ADMIN_TOKEN) it has all of those.
+ *
+ * The cluster's figures are asked for at most once per cache period, however many ask
+ * meanwhile: a page open in many tabs, or polling fast, costs OpenSearch nothing more.
  *
  * Rates come from this process's metrics registry, so they are this process's ingest: `magpie up`
  * runs ingest and server together; a bare `magpie serve` reports zero events and no lag.
@@ -22,6 +28,9 @@ export interface IndexFamilyStatus {
 
 export interface Status {
   time: string
+  version: string
+  /** The index store answered (within the cache period). */
+  healthy: boolean
   ingest: {
     events: number
     eventsPerSecond: number
@@ -34,8 +43,37 @@ export interface Status {
     /** How long after its own time stamp the last event was handled. */
     lagSeconds: number | null
   }
-  indices: { families: IndexFamilyStatus[]; totalDocs: number; totalBytes: number } | { error: string }
+  indices: IndexStats | PublicIndexStats | { error: string }
 }
+
+export interface IndexStats {
+  families: IndexFamilyStatus[]
+  totalDocs: number
+  totalBytes: number
+}
+
+/** Records per public family only. */
+export interface PublicIndexStats {
+  families: { family: string; docs: number }[]
+  totalDocs: number
+}
+
+/**
+ * Families of public records (what any repo or labeler publishes) and the accounts built from
+ * them. Named rather than inferred: a family added later stays out of the public status until
+ * someone decides it belongs (mutes, bookmarks and notification state are private; the counts
+ * rollup is internal).
+ */
+export const PUBLIC_FAMILIES: ReadonlySet<string> = new Set([
+  'actors', 'posts', 'likes', 'reposts', 'follows', 'blocks', 'lists', 'listitems', 'listblocks', 'listoptouts',
+  'profiles', 'feedgens', 'threadgates', 'postgates', 'starterpacks', 'labelers', 'verifications', 'statuses',
+  'notif-declarations', 'chat-declarations', 'labels', 'records',
+])
+
+/** How long the cluster's figures are reused. */
+const STATS_CACHE_MS = 5_000
+
+const VERSION = process.env.npm_package_version ?? '0.1.0'
 
 /** Rates are averaged over about this long: short enough to show a burst, long enough not to flicker. */
 const RATE_WINDOW_MS = 60_000
@@ -104,7 +142,7 @@ function families(): string[] {
  * covers) and `_cat/indices` (their counts and bytes). Matching aliases exactly keeps a prefix
  * like `magpie-` from counting another deployment's `magpie-demo-…` indices.
  */
-export async function indexFamilyStats(client: Client, prefix: string): Promise<Status['indices']> {
+export async function indexFamilyStats(client: Client, prefix: string): Promise<IndexStats> {
   const known = new Set(families())
   const [aliases, indices] = await Promise.all([
     client.cat.aliases({ name: `${prefix}*`, format: 'json' }, { ignore: [404] }),
@@ -134,28 +172,66 @@ export async function indexFamilyStats(client: Client, prefix: string): Promise<
   }
 }
 
-/** A status reader for one server: its own rate window, the cluster's numbers asked for each time. */
-export function createStatusReader(client: Client, prefix: string): () => Promise<Status> {
+/** What the public may see of the index figures. */
+export function publicIndexStats(stats: IndexStats): PublicIndexStats {
+  const families = stats.families.filter((f) => PUBLIC_FAMILIES.has(f.family)).map(({ family, docs }) => ({ family, docs }))
+  return { families, totalDocs: families.reduce((n, f) => n + f.docs, 0) }
+}
+
+type Stats = { ok: true; stats: IndexStats } | { ok: false; error: string }
+
+/**
+ * `read()` answers the figures of at most `ttlMs` ago; callers arriving while they are being
+ * fetched wait for that one fetch. A failure is kept as long, so a cluster that does not answer
+ * is not asked again by every request.
+ */
+export function cachedStats(fetch: () => Promise<IndexStats>, ttlMs = STATS_CACHE_MS, now = Date.now): () => Promise<Stats> {
+  let kept: { at: number; value: Promise<Stats> } | undefined
+  return () => {
+    if (kept && now() - kept.at < ttlMs) return kept.value
+    const value = fetch().then(
+      (stats): Stats => ({ ok: true, stats }),
+      (err): Stats => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+    )
+    kept = { at: now(), value }
+    // The period starts when the answer came, so a slow cluster is not asked again at once.
+    void value.then(() => {
+      if (kept?.value === value) kept.at = now()
+    })
+    return value
+  }
+}
+
+export interface StatusReaderOptions {
+  /** How long the cluster's figures are reused, in ms. */
+  cacheMs?: number
+}
+
+/** A status reader for one server: its own rate window; the cluster's figures cached (cachedStats). */
+export function createStatusReader(client: Client, prefix: string, opts: StatusReaderOptions = {}): (view: { admin: boolean }) => Promise<Status> {
   const window = new RateWindow()
-  return async () => {
+  const stats = cachedStats(() => indexFamilyStats(client, prefix), opts.cacheMs)
+  return async ({ admin }) => {
     const now = Date.now()
-    const [events, ops, cursor, eventTime, lag] = await Promise.all([
+    const [events, ops, cursor, eventTime, lag, indexStats] = await Promise.all([
       counterTotal(firehoseEvents),
       counterTotal(recordOps),
       gaugeValue(firehoseCursor),
       gaugeValue(firehoseEventTime),
       gaugeValue(firehoseLag),
+      stats(),
     ])
     const rates = window.add({ at: now, events, ops })
-    let indices: Status['indices']
-    try {
-      indices = await indexFamilyStats(client, prefix)
-    } catch (err) {
-      // The ingest half is still worth showing when the cluster does not answer.
-      indices = { error: err instanceof Error ? err.message : String(err) }
-    }
+    // The ingest half is still worth showing when the cluster does not answer.
+    const indices: Status['indices'] = indexStats.ok
+      ? admin
+        ? indexStats.stats
+        : publicIndexStats(indexStats.stats)
+      : { error: admin ? indexStats.error : 'the index store is not answering' }
     return {
       time: new Date(now).toISOString(),
+      version: VERSION,
+      healthy: indexStats.ok,
       ingest: {
         events,
         recordOps: ops,

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Router from '@koa/router'
 import type { Client } from '@opensearch-project/opensearch'
+import { adminTokenChecker } from '#/server/admin-token.js'
 import { createStatusReader } from '#/server/status.js'
 
 const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web')
@@ -28,8 +29,15 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/search.js': { file: 'search.js', type: 'text/javascript; charset=utf-8' },
 }
 
+export interface WebRouterOptions {
+  /** MAGPIE_ADMIN_TOKEN: the full /status for whoever sends it as a bearer token. */
+  adminToken?: string
+  /** How long /status reuses the cluster's figures, in ms. */
+  statusCacheMs?: number
+}
+
 /** GET /search (a static page and its script, no build step) and GET /status (JSON it polls). */
-export function createWebRouter(client: Client, indexPrefix: string): Router {
+export function createWebRouter(client: Client, indexPrefix: string, opts: WebRouterOptions = {}): Router {
   const router = new Router()
   const cache = new Map<string, string>()
   for (const [route, { file, type }] of Object.entries(FILES)) {
@@ -45,10 +53,23 @@ export function createWebRouter(client: Client, indexPrefix: string): Router {
       ctx.body = body
     })
   }
-  const readStatus = createStatusReader(client, indexPrefix)
+  const readStatus = createStatusReader(client, indexPrefix, { cacheMs: opts.statusCacheMs })
+  const checkAdmin = adminTokenChecker(opts.adminToken)
   router.get('/status', async (ctx) => {
     ctx.set('cache-control', 'no-store')
-    ctx.body = await readStatus()
+    const check = checkAdmin(ctx.get('authorization') || undefined)
+    if (check === 'not-configured') {
+      ctx.status = 403
+      ctx.body = { error: 'AdminUnavailable', message: 'status details are not available: no admin token is configured (MAGPIE_ADMIN_TOKEN)' }
+      return
+    }
+    if (check === 'wrong-token') {
+      ctx.status = 401
+      ctx.set('www-authenticate', 'Bearer')
+      ctx.body = { error: 'AuthenticationRequired', message: 'wrong admin token' }
+      return
+    }
+    ctx.body = await readStatus({ admin: check === 'admin' })
   })
   return router
 }

@@ -32,7 +32,7 @@ export async function startServer(
   const { signer, generated } = await createServiceSigner(did, config.SERVICE_SIGNING_KEY)
   if (generated) log.warn('SERVICE_SIGNING_KEY is not set: signing with a key made for this run (feed generators that cached the old one re-resolve it)')
   const api = createReadApi(config, client, log, signer)
-  const app = createApp({ client, log, serviceDid: did, publicUrl: publicUrl(config), signingKey: signer.didKey, indexPrefix: config.INDEX_PREFIX, xrpc: api.xrpc })
+  const app = createApp({ client, log, serviceDid: did, publicUrl: publicUrl(config), signingKey: signer.didKey, indexPrefix: config.INDEX_PREFIX, xrpc: api.xrpc, adminToken: config.MAGPIE_ADMIN_TOKEN })
   const server = await listen(app, config.PORT, config.HOST)
   server.once('close', () => void api.close())
   const address = server.address()

@@ -44,6 +44,11 @@ interface MethodBase<S extends z.ZodTypeAny> {
    * the AppView to pass on.)
    */
   anyAudience?: boolean
+  /**
+   * Costly for the index store whatever its page size (full-text search, aggregations): such
+   * calls also spend from the callers' smaller buckets (RATE_LIMIT_*_EXPENSIVE_PER_MIN).
+   */
+  expensive?: boolean
 }
 
 export interface QueryMethod<S extends z.ZodTypeAny = z.ZodTypeAny, O = unknown> extends MethodBase<S> {

@@ -11,6 +11,9 @@ import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
 import { QueryRejectedError, StoreUnavailableError } from '#/dataplane/search.js'
+import { clientIp } from '#/server/limits/client-ip.js'
+import { GateFullError, type Gate } from '#/server/limits/gate.js'
+import { rateLimitHeaders, retryAfterSeconds, type RateLimiter } from '#/server/limits/rate-limit.js'
 import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
 import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
@@ -30,7 +33,19 @@ export interface XrpcServerOptions {
   log: Logger
   /** Largest procedure body accepted. Default 1 MiB. */
   maxBodyBytes?: number
+  /** Load bounds (src/server/limits/); absent: none. */
+  limits?: XrpcLimits
 }
+
+export interface XrpcLimits {
+  rateLimiter?: RateLimiter
+  /** Requests doing work at once, and the queue in front of them. */
+  gate?: Gate
+  /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
+  trustedProxies?: ReadonlySet<string>
+}
+
+const NO_PROXIES: ReadonlySet<string> = new Set()
 
 export function createXrpcRouter(opts: XrpcServerOptions): Router {
   const byNsid = new Map<string, XrpcMethod>()
@@ -64,11 +79,13 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
         err instanceof QueryRejectedError
           ? new InvalidRequestError(err.message)
           : err instanceof StoreUnavailableError
-            ? new XRPCError(ResponseType.NotEnoughResources, 'Magpie is overloaded or its index store is unavailable; try again shortly', 'ServiceUnavailable')
-            : XRPCError.fromError(err)
-      if (err instanceof StoreUnavailableError) {
+            ? new XRPCError(ResponseType.NotEnoughResources, err.publicMessage, 'ServiceUnavailable')
+            : err instanceof GateFullError
+              ? new XRPCError(ResponseType.NotEnoughResources, 'Magpie is overloaded; try again shortly', 'ServiceUnavailable')
+              : XRPCError.fromError(err)
+      if (err instanceof StoreUnavailableError || err instanceof GateFullError) {
         ctx.set('Retry-After', '1')
-        log.warn({ nsid, viewer, reason: err.message }, 'index store unavailable')
+        log.warn({ nsid, viewer, reason: err.message }, err instanceof GateFullError ? 'overloaded: request turned away' : 'index store unavailable')
       }
       // A 502 is another service failing (a feed generator): worth a warning, not an error of ours.
       else if (xrpcErr.statusCode === 502) log.warn({ nsid, viewer, error: xrpcErr.error, message: xrpcErr.message }, 'upstream service failed')
@@ -91,6 +108,7 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
     const params = parseParams(method.params, queryValues(ctx.URL.searchParams))
     const auth = await authenticate(method, ctx.get('authorization'))
     if (auth?.viewer) onViewer(auth.viewer)
+    limitRate(method, ctx, auth)
     const input = method.type === 'procedure' && method.input ? parseInput(method.input, await readJson(ctx)) : undefined
     const req: XrpcRequest<unknown, unknown> = {
       params,
@@ -105,10 +123,25 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
     // (An empty header is a request for no labelers but the moderation service; an absent one for the defaults.)
     const accept = ctx.headers['atproto-accept-labelers']
     const labelers: LabelerScope = { header: Array.isArray(accept) ? accept.join(',') : accept }
-    const body = await runInLabelerScope(labelers, () => method.handler(req as never))
+    const work = () => runInLabelerScope(labelers, () => method.handler(req as never))
+    const body = await (opts.limits?.gate ? opts.limits.gate.run(work) : work())
     for (const [name, value] of req.responseHeaders) ctx.set(name, value)
     if (labelers.applied) ctx.set('atproto-content-labelers', formatLabelerHeader(labelers.applied))
     return body
+  }
+
+  /** Spend the caller's points, answering RateLimit-* headers; a 429 with Retry-After when they are spent. */
+  function limitRate(method: XrpcMethod, ctx: Koa.Context, auth: ServiceAuth | null): void {
+    const limiter = opts.limits?.rateLimiter
+    if (!limiter) return
+    const ip = clientIp(ctx.req.socket.remoteAddress, ctx.headers['x-forwarded-for'], opts.limits?.trustedProxies ?? NO_PROXIES)
+    const decision = limiter.take({ ip, account: auth?.iss ?? null }, method.expensive === true)
+    if (!decision) return
+    ctx.set(rateLimitHeaders(decision.status))
+    if (decision.allowed) return
+    ctx.set('Retry-After', retryAfterSeconds(decision.status))
+    const { limit } = decision.status
+    throw new XRPCError(ResponseType.RateLimitExceeded, `Rate limit exceeded (${limit} a minute); try again in ${retryAfterSeconds(decision.status)} s`, 'RateLimitExceeded')
   }
 
   async function authenticate(method: XrpcMethod, authorization: string): Promise<ServiceAuth | null> {

@@ -42,6 +42,7 @@ export default definePagedQuery({
   nsid: ids.AppBskyActorGetSuggestions,
   params,
   auth: 'optional',
+  expensive: true,
   run: getSuggestions,
   items: (out) => out.actors,
 })

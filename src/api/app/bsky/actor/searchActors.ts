@@ -60,6 +60,7 @@ export default defineQuery({
   nsid: ids.AppBskyActorSearchActors,
   params,
   auth: 'optional',
+  expensive: true,
   handler({ params, viewer, ctx }) {
     const hydrateCtx = ctx.hydrator.createContext({ viewer })
     return fillPage({

@@ -55,6 +55,7 @@ export default definePagedQuery({
   nsid: ids.AppBskyFeedSearchPosts,
   params,
   auth: 'optional',
+  expensive: true,
   run: searchPosts,
   items: (out) => out.posts,
 })

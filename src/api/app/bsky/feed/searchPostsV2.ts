@@ -85,6 +85,7 @@ export default definePagedQuery({
   nsid: ids.AppBskyFeedSearchPostsV2,
   params,
   auth: 'optional',
+  expensive: true,
   run: searchPostsV2,
   items: (out) => out.posts,
 })

@@ -50,5 +50,6 @@ export default defineQuery({
   nsid: ids.AppBskyGraphGetSuggestedFollowsByActor,
   params,
   auth: 'optional',
+  expensive: true,
   handler: ({ params, viewer, ctx }) => getSuggestedFollowsByActor(params, ctx, ctx.hydrator.createContext({ viewer })),
 })

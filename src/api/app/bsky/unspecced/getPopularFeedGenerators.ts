@@ -8,4 +8,6 @@ import { rankedFeedGensQuery } from '#/api/ranked.js'
 export default rankedFeedGensQuery({
   nsid: ids.AppBskyUnspeccedGetPopularFeedGenerators,
   ranked: (ctx, params) => ctx.dataplane.getPopularFeedGens(params.query),
+  // With a query it is a full-text search, cached per query only.
+  expensive: true,
 })

@@ -92,6 +92,7 @@ export default definePagedQuery({
   nsid: NSID,
   params,
   auth: 'optional',
+  expensive: true,
   run: searchPostsFaceted,
   items: (out) => out.posts,
 })
