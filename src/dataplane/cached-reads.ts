@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import type { IndexVersions } from '#/dataplane/index-versions.js'
 import type { DocRef, Hit } from '#/dataplane/search.js'
 import type { SharedDocs } from '#/store/shared-docs.js'
 
@@ -17,12 +18,25 @@ export interface CachedReadsOptions {
   /** Bytes of documents kept in this process. */
   localBytes?: number
   shared?: SharedDocs
+  /**
+   * Versions of whole indices (index-versions.ts): what was read — found or missing — at an
+   * index's current version is served without a read, and only the documents of indices
+   * written to since are checked one by one.
+   */
+  indexVersions?: IndexVersions
 }
 
 /** A hit as read, with the version it was read at. */
 interface Held {
   version: string
   hit: Hit
+}
+
+/** What this process keeps: a hit (or, under an index version, the knowledge that there is none). */
+interface Kept {
+  held?: Held
+  /** The version of the whole index when this was known to be so. */
+  indexVersion?: string
 }
 
 export interface CachedReads {
@@ -32,23 +46,36 @@ export interface CachedReads {
 const DEFAULT_LOCAL_BYTES = 256 * 1024 * 1024
 
 export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Map<string, Hit>> }, opts: CachedReadsOptions = {}): CachedReads {
-  const local = new LRUCache<string, Held>({ maxSize: opts.localBytes ?? DEFAULT_LOCAL_BYTES })
+  const local = new LRUCache<string, Kept>({ maxSize: opts.localBytes ?? DEFAULT_LOCAL_BYTES })
   const shared = opts.shared
 
-  function keep(key: string, held: Held, json: string): void {
+  function keep(key: string, kept: Kept, json: string | undefined): void {
     // Frozen: a cached hit is shared by every later request, so nothing may change it in place.
-    local.set(key, { version: held.version, hit: deepFreeze(held.hit) }, { size: key.length + json.length })
+    if (kept.held) deepFreeze(kept.held.hit)
+    local.set(key, kept, { size: key.length + 64 + (json?.length ?? 0) })
   }
 
   return {
     async getByIds(docs) {
       // Answers are keyed by id (as `_mget`'s are), so one call asks for an id once.
       const byId = new Map(docs.map((d) => [d.id, d]))
-      const unique = [...byId.values()]
+      const out = new Map<string, Hit>()
+      // Read before the documents: a write after it changes the version the next read sees.
+      const indexVersions = opts.indexVersions ? await opts.indexVersions.of([...new Set(docs.map((d) => d.index))]) : new Map<string, string>()
+      const unique: DocRef[] = []
+      for (const doc of byId.values()) {
+        const kept = local.get(keyOf(doc))
+        const current = indexVersions.get(doc.index)
+        if (kept && current !== undefined && kept.indexVersion === current) {
+          if (kept.held) out.set(doc.id, kept.held.hit)
+        } else unique.push(doc)
+      }
+      if (unique.length === 0) return out
+
       const held = new Map<string, Held>()
       for (const doc of unique) {
-        const hit = local.get(keyOf(doc))
-        if (hit) held.set(keyOf(doc), hit)
+        const kept = local.get(keyOf(doc))?.held
+        if (kept) held.set(keyOf(doc), kept)
       }
       if (shared) {
         const missing = unique.filter((d) => !held.has(keyOf(d)))
@@ -63,7 +90,6 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
         search.getByIds(unique.filter((d) => !held.has(keyOf(d)))),
         search.getByIds(heldDocs.map((d) => ({ ...d, versionOnly: true }))),
       ])
-      const out = new Map<string, Hit>()
       const stale: DocRef[] = []
       for (const doc of heldDocs) {
         const current = versions.get(doc.id)
@@ -74,7 +100,7 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
           continue
         }
         out.set(doc.id, entry.hit)
-        if (!local.has(keyOf(doc))) keep(keyOf(doc), entry, JSON.stringify(entry.hit._source ?? null))
+        keep(keyOf(doc), { held: entry, indexVersion: indexVersions.get(doc.index) }, JSON.stringify(entry.hit._source ?? null))
       }
       const toShare: [string, string][] = []
       for (const [id, hit] of [...fetched, ...(await search.getByIds(stale))]) {
@@ -82,10 +108,15 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
         const version = versionOf(hit)
         if (!version) continue
         const entry: Held = { version, hit: { _index: hit._index, _id: hit._id, _source: hit._source } }
-        const key = keyOf(byId.get(id)!)
+        const doc = byId.get(id)!
         const json = JSON.stringify(entry)
-        keep(key, entry, json)
-        toShare.push([key, json])
+        keep(keyOf(doc), { held: entry, indexVersion: indexVersions.get(doc.index) }, json)
+        toShare.push([keyOf(doc), json])
+      }
+      // Not there at the index's version: not there until it is written to.
+      for (const doc of unique) {
+        const indexVersion = indexVersions.get(doc.index)
+        if (!out.has(doc.id) && indexVersion !== undefined) keep(keyOf(doc), { indexVersion }, undefined)
       }
       shared?.setMany(toShare)
       return out

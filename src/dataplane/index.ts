@@ -14,6 +14,7 @@ import {
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/search.js'
 import { createFollowEdges } from '#/dataplane/follow-edges.js'
+import { createIndexVersions } from '#/dataplane/index-versions.js'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
@@ -273,9 +274,14 @@ export interface DataPlaneOptions {
   searchTimeoutMs?: number
 }
 
+/** Within this, a write is seen by reads that take documents from what was read before (well inside the refresh interval a search has). */
+const INDEX_VERSION_REUSE_MS = 250
+
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
-  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs }, searchTimeoutMs: opts.searchTimeoutMs })
   const ttlMs = opts.cacheTtlMs ?? 5_000
+  // Whole-index versions are asked for again this often at most (with caching off: for every read).
+  const indexVersions = createIndexVersions(opts.client, { reuseMs: Math.min(ttlMs, INDEX_VERSION_REUSE_MS) })
+  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs, indexVersions }, searchTimeoutMs: opts.searchTimeoutMs })
   const rolled = createRolledCounts(search, { ttlMs })
   const followEdges = createFollowEdges(search, rolled)
   const counts = createCounts(search, rolled, { ttlMs })

@@ -32,13 +32,11 @@ export const MAX_FOLLOWED = 65_536
 
 const live = (...filter: object[]) => ({ bool: { filter, must_not: [NOT_DELETED] } })
 
-/** One hit per value of `field`: the newest record (duplicates happen: clients retry writes). */
+/** One hit per value of `field`: the newest record (duplicates happen: clients retry writes), with `field` and `did` from doc values. */
 function onePer(field: string, query: object, size: number) {
-  return { size, query, collapse: { field }, sort: [{ sortAt: 'desc' }], _source: ['did', 'record.subject'] }
+  // Not onlyValues: the hit's id (the record's URI) is part of the answer.
+  return { size, query, collapse: { field }, sort: [{ sortAt: 'desc' }], _source: false, docvalue_fields: ['did', field] }
 }
-
-/** The subject of a follow or block (a DID), or of a listblock (a list URI). */
-const subjectOf = (hit: Hit) => hit._source?.record?.subject as string | undefined
 
 /**
  * Hits carrying only these keyword fields, read from doc values: reading the stored (compressed)
@@ -64,8 +62,8 @@ export async function getRelationships(search: Searcher, follows: Pick<FollowEdg
   ])
   for (const [did, uri] of edges.following) set(out, did, 'following', uri)
   for (const [did, uri] of edges.followedBy) set(out, did, 'followedBy', uri)
-  for (const hit of blocking!.hits) set(out, subjectOf(hit), 'blocking', hit._id)
-  for (const hit of blockedBy!.hits) set(out, hit._source?.did, 'blockedBy', hit._id)
+  for (const hit of blocking!.hits) set(out, valueOf(hit, 'subjectDid'), 'blocking', hit._id)
+  for (const hit of blockedBy!.hits) set(out, valueOf(hit, 'did'), 'blockedBy', hit._id)
 
   const viewerLists = new Set(viewerListblocks!.hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))
   const listOwners = new Map<string, string[]>()
@@ -231,7 +229,7 @@ export async function getListBlocksBy(search: Searcher, viewer: string, listUris
     body: onePer('listUri', live({ term: { did: viewer } }, { terms: { listUri: listUris } }), listUris.length),
   })
   for (const hit of hits) {
-    const list = subjectOf(hit)
+    const list = valueOf(hit, 'listUri')
     if (list) out.set(list, hit._id)
   }
   return out

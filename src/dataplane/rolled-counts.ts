@@ -73,7 +73,7 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
     const aliases = ROLLED_FAMILIES.map((f) => search.alias(f))
     const [res, state] = await Promise.all([
       search.client.indices.getAlias({ name: aliases.join(',') }, { ignore: [404] }),
-      search.getByIds([{ index: aggIndex, id: ROLLUP_STATE_ID }]),
+      search.getCached([{ index: aggIndex, id: ROLLUP_STATE_ID }]),
     ])
     const partitions = new Map<PartitionedFamily, string[]>(ROLLED_FAMILIES.map((f) => [f, []]))
     // A family nothing was written to yet has no alias: the answer is then a 404 that still lists the indices of the others.
@@ -102,7 +102,7 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
       // A subject too long for an id has no aggregate document: it may be anywhere.
       if (unique.length === 0 || !all.some((p) => settled.has(p)) || !unique.every(fitsAsId)) return undefined
       const keep = new Set(all.filter((p) => !settled.has(p)))
-      const docs = await search.getByIds(unique.map((id) => ({ index: aggIndex, id })))
+      const docs = await search.getCached(unique.map((id) => ({ index: aggIndex, id })))
       for (const doc of docs.values()) {
         const entries = (doc._source?.c as Record<string, Record<string, [number, number]> | undefined> | undefined)?.[name]
         if (!entries) continue
@@ -149,7 +149,7 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
         }
       }
       const [docs, results] = await Promise.all([
-        usesSettled ? search.getByIds(byId.map((id) => ({ index: aggIndex, id }))) : new Map(),
+        usesSettled ? search.getCached(byId.map((id) => ({ index: aggIndex, id }))) : new Map(),
         search.many(searches.map((s) => s.req)),
       ])
       searches.forEach(({ name }, i) => {

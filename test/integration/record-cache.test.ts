@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TID } from '@atproto/common-web'
 import type { Client } from '@opensearch-project/opensearch'
+import { createIndexVersions } from '#/dataplane/index-versions.js'
 import { getRecords } from '#/dataplane/records.js'
 import { Searcher } from '#/dataplane/search.js'
 import { familyForCollection } from '#/indexing/families.js'
@@ -79,17 +80,52 @@ test('cached records cannot be changed in place by a caller', async () => {
   assert.equal(one.record.displayName, 'Second')
 })
 
-/** A client of its own whose `_mget`s are recorded: which documents were read with their `_source`. */
-function recordingClient(): { client: Client; sourceReads: string[] } {
+/** A client of its own whose `_mget`s are recorded: which documents were read with their `_source`, and every document asked for. */
+function recordingClient(): { client: Client; sourceReads: string[]; asked: string[] } {
   const own = testClient()
   const sourceReads: string[] = []
+  const asked: string[] = []
   const mget = own.mget.bind(own) as (params: any) => Promise<any>
   ;(own as any).mget = (params: any) => {
     for (const doc of params.body.docs) if (doc._source !== false) sourceReads.push(doc._id)
+    for (const doc of params.body.docs) asked.push(doc._id)
     return mget(params)
   }
-  return { client: own, sourceReads }
+  return { client: own, sourceReads, asked }
 }
+
+test('documents and absences read at an index version are served again without a read until the index is written to', async () => {
+  const { client: own, asked } = recordingClient()
+  try {
+    const plane = new Searcher(own, prefix, { cache: { indexVersions: createIndexVersions(own, { reuseMs: 0 }) } })
+    const profileUri = `at://${DID}/${PROFILE}/self`
+    const rkey = TID.nextStr()
+    const postUri = `at://${DID}/${POST}/${rkey}`
+    await put(PROFILE, 'self', { $type: PROFILE, displayName: 'Versioned' })
+
+    const first = await getRecords(plane, [profileUri, postUri])
+    assert.equal(first.get(profileUri)?.record.displayName, 'Versioned')
+    assert.equal(first.has(postUri), false, 'no such post yet')
+    assert.ok(asked.length >= 2, 'the first read asks OpenSearch')
+    asked.length = 0
+    const again = await getRecords(plane, [profileUri, postUri])
+    assert.equal(again.get(profileUri)?.record.displayName, 'Versioned')
+    assert.equal(again.has(postUri), false)
+    assert.deepEqual(asked, [], 'nothing written since: no document read, not even its version')
+
+    // The post appears, the profile changes, both without a refresh: the next read sees both.
+    await put(POST, rkey, { $type: POST, text: 'now here', createdAt: new Date().toISOString() })
+    await put(PROFILE, 'self', { $type: PROFILE, displayName: 'Renamed' })
+    const now = await getRecords(plane, [profileUri, postUri])
+    assert.equal(now.get(profileUri)?.record.displayName, 'Renamed')
+    assert.equal(now.get(postUri)?.record.text, 'now here')
+
+    await write(recordDeleteOp(prefix, familyForCollection(POST), { did: DID, collection: POST, rkey }, ++version))
+    assert.equal((await getRecords(plane, [postUri])).has(postUri), false, 'the deleted post is gone at once')
+  } finally {
+    await own.close()
+  }
+})
 
 test('with Redis, a document one API process has read is served by another without reading its source, and only at its current version', async () => {
   const redis = await startRedis()
