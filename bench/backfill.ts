@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '#/config/env.js'
 import processRepo from '#/ingest/backfill/repo-worker.js'
+import { repoLimits } from '#/ingest/backfill/start.js'
 import { createLogger } from '#/log.js'
 import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
@@ -124,7 +125,7 @@ function ceilingBatches(prefix: string): { dir: string; files: string[]; docs: n
   const indexedAt = new Date().toISOString()
   for (const repo of manifest.repos) {
     const car = new Uint8Array(readFileSync(path.join(dir, repo.file)))
-    const r = processRepo({ did: repo.did, car, signingKey: repo.signingKey, prefix, indexedAt })
+    const r = processRepo({ did: repo.did, car, signingKey: repo.signingKey, prefix, indexedAt, limits: repoLimits(config) })
     if (!r.ok) throw new Error(`${repo.did}: ${r.reason}`)
     for (let i = 0; i < r.ids.length; i++) {
       lines.push(`{"index":{"_index":${JSON.stringify(r.indices[i])},"_id":${JSON.stringify(r.ids[i])},"version":${r.version},"version_type":"external"}}\n${r.bodies[i]}\n`)

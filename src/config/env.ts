@@ -85,6 +85,12 @@ export const configSchema = z.object({
   /** Worker threads parsing repos; 0 parses on the main thread. Default: one per core. */
   BACKFILL_THREADS: z.coerce.number().int().min(0).optional(),
   BACKFILL_MAX_REPO_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** MST entries a repo may hold; a bigger repo is refused with a reason (README, "Limits on what a repo costs"). */
+  BACKFILL_MAX_RECORDS: z.coerce.number().int().positive().default(1_000_000),
+  /** Blocks a repo CAR may hold (records, MST nodes, the commit); more is refused before decoding. Default: 3 × BACKFILL_MAX_RECORDS. */
+  BACKFILL_MAX_BLOCKS: z.coerce.number().int().positive().optional(),
+  /** Heap of each parsing worker thread, in MB; a repo that needs more is refused. Default: half the RAM shared among the workers, 512–4096 each. */
+  BACKFILL_WORKER_HEAP_MB: z.coerce.number().int().min(64).optional(),
   BACKFILL_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   /** Attempts per repo within one run for transient failures (timeouts, 5xx, 429). */
   BACKFILL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(4),

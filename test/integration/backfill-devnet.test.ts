@@ -9,7 +9,7 @@ import { createSafeFetch, type SafeFetch } from '#/identity/safe-fetch.js'
 import { runBackfill, type BackfillSummary } from '#/ingest/backfill/backfill.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
 import { RepoStateStore } from '#/ingest/backfill/repo-state.js'
-import { startBackfill } from '#/ingest/backfill/start.js'
+import { repoLimits, startBackfill } from '#/ingest/backfill/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
@@ -210,7 +210,7 @@ describe('live events racing a repo backfill', () => {
       { close: () => realFetch.close() },
     )
     const resolver = createIdentityResolver({ plcUrl: net.plcUrl, allowPrivateNetwork: true, handleMethods: ['xrpc'], handleResolverUrl: net.pdsUrl, log })
-    const processor = createRepoProcessor({ threads: 0 })
+    const processor = createRepoProcessor({ threads: 0, limits: repoLimits(config) })
     try {
       const summary = await runBackfill({
         client,

@@ -15,12 +15,14 @@ import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { repoCarsDir } from '../helpers/corpus.js'
 import { devnetConfig, devnetEnv } from '../helpers/devnet-env.js'
+import { cidMismatch, deepChain, memoryBomb, outOfOrderKeys, plainRepo, repeatedSubtrees, truncatedBlock, type CraftedRepo } from '../helpers/hostile-cars.js'
 import { dropPrefix, getDoc, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
  * Backfill from a local host serving the real repo CARs (test/fixtures/repo-cars) as a PDS and
  * a PLC: every record indexed with its CID; lying, truncated, rate-limited, failing and
- * taken-down repos each handled with a recorded reason without stopping the others; and a
+ * taken-down repos each handled with a recorded reason without stopping the others; repos
+ * crafted to exhaust memory refused the same way by a `magpie backfill` that keeps going; and a
  * SIGKILLed `magpie backfill` that resumes to the same state as an uninterrupted run.
  */
 
@@ -162,6 +164,66 @@ describe('backfill of the real repo CARs', () => {
       assert.equal((await indexedRecords(prefix, corrupt)).size, 8)
     } finally {
       for (const d of didOf.values()) host.setFault(d)
+    }
+  })
+})
+
+describe('hostile repos among honest ones', () => {
+  test('`magpie backfill` refuses each repo crafted to exhaust memory with its reason, indexes the real repos and ends normally', async () => {
+    const prefix = await freshPrefix('bf-hostile')
+    // Signed with their DIDs' own keys (the host's DID documents name them): only the shape gives them away.
+    const did = (name: string) => `did:plc:${name}${'a'.repeat(24)}`.slice(0, 32)
+    const hostile: [CraftedRepo, RegExp][] = [
+      [await repeatedSubtrees(did('shared'), 60), /reached twice: a tree that re-uses a subtree is not an MST/],
+      [await outOfOrderKeys(did('unordered')), /MST keys are out of order/],
+      [await plainRepo(did('fanout'), 301), /more than 300 records \(BACKFILL_MAX_RECORDS\)/],
+      [await deepChain(did('deep'), 129), /deeper than 129 levels/],
+      [await cidMismatch(did('mismatch')), /does not match its CID/],
+      [await truncatedBlock(did('truncated')), /truncated|Unexpected end/],
+      [await memoryBomb(did('bomb'), 16_000_000), /more than the worker's 64 MB heap \(BACKFILL_WORKER_HEAP_MB\)/],
+    ]
+    for (const [repo] of hostile) {
+      host.putRepo({ did: repo.did, rev: repo.rev, head: repo.commit.toString(), carBytes: repo.car, signingKey: repo.signingKey })
+    }
+    try {
+      const env = devnetEnv({ plcUrl: host.url }, prefix, {
+        BULK_FLUSH_MS: '50',
+        LOG_LEVEL: 'warn',
+        BACKFILL_THREADS: '1',
+        BACKFILL_WORKER_HEAP_MB: '64',
+        // Above every real CAR here (278 records at most).
+        BACKFILL_MAX_RECORDS: '300',
+      })
+      const run = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'backfill', '--pds', host.url, '--exit-when-done'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      let err = ''
+      run.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+      run.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+      const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => run.once('exit', (c, s) => resolve([c, s])))
+      // 1 is "some repo failed"; a crash would be a signal or another status.
+      assert.deepEqual([code, signal], [1, null], err.slice(-2000))
+      const summary = JSON.parse(out.trim().split('\n').pop()!)
+      assert.equal(summary.done, carFiles.length, JSON.stringify(summary))
+      assert.equal(summary.failed, hostile.length, JSON.stringify(summary))
+
+      const states = await new RepoStateStore(client, prefix).getMany([...didOf.values(), ...hostile.map(([r]) => r.did)])
+      for (const [repo, reason] of hostile) {
+        const state = states.get(repo.did)
+        assert.equal(state?.status, 'failed', `${repo.did}: ${JSON.stringify(state)}`)
+        assert.match(state!.reason!, reason, repo.did)
+        assert.equal((await indexedRecords(prefix, repo.did)).size, 0, `nothing of ${repo.did} is indexed`)
+      }
+      for (const file of carFiles) {
+        const truth = await carTruth(file)
+        const expected = new Map([...truth].filter(([, t]) => t.valid).map(([uri, t]) => [uri, t.cid]))
+        assert.deepEqual(await indexedRecords(prefix, didOf.get(path.basename(file))!), expected, path.basename(file))
+      }
+    } finally {
+      for (const [repo] of hostile) host.removeRepo(repo.did)
     }
   })
 })

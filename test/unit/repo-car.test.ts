@@ -6,7 +6,9 @@ import { MemoryBlockstore, Repo, WriteOpAction, getFullRepo, type RecordCreateOp
 import { TID } from '@atproto/common-web'
 import { CarBufferReader } from '@ipld/car/buffer-reader'
 import * as dagCbor from '@ipld/dag-cbor'
+import { loadConfig } from '#/config/env.js'
 import { readRepoCar, RepoCarError } from '#/ingest/backfill/repo-car.js'
+import { repoLimits } from '#/ingest/backfill/start.js'
 import { opsForSnapshot } from '#/ingest/backfill/snapshot-ops.js'
 import { repoCarsDir } from '../helpers/corpus.js'
 
@@ -17,6 +19,8 @@ import { repoCarsDir } from '../helpers/corpus.js'
  */
 
 const CARS = repoCarsDir()
+/** The defaults (config/env.ts), far above any of these repos. */
+const LIMITS = repoLimits(loadConfig({}))
 
 function commitOf(bytes: Uint8Array): { did: string; rev?: string; version: number } {
   const reader = CarBufferReader.fromBytes(bytes)
@@ -67,7 +71,7 @@ describe('readRepoCar', () => {
     assert.deepEqual(files.sort(), Object.keys(expected).sort())
     for (const file of files) {
       const bytes = readFileSync(`${CARS}/${file}`)
-      const snap = readRepoCar(bytes, { did: commitOf(bytes).did })
+      const snap = readRepoCar(bytes, { did: commitOf(bytes).did }, LIMITS)
       assert.equal(snap.records.length, expected[file], file)
       assert.deepEqual(snap.badKeys, [], file)
     }
@@ -75,7 +79,7 @@ describe('readRepoCar', () => {
 
   test('the legacy v2 repo has no rev and is written at the lowest version, so any later revision wins', () => {
     const bytes = readFileSync(`${CARS}/indigo_paul_staging.repo.car`)
-    const snap = readRepoCar(bytes, { did: commitOf(bytes).did })
+    const snap = readRepoCar(bytes, { did: commitOf(bytes).did }, LIMITS)
     assert.equal(snap.format, 2)
     assert.equal(snap.rev, undefined)
     const writes = opsForSnapshot('t-', snap, new Date().toISOString())
@@ -85,7 +89,7 @@ describe('readRepoCar', () => {
 
   test('a generated repo: signature checked with its key, every record path and CID as written', async () => {
     const { car, did, key, paths } = await generatedRepo(300)
-    const snap = readRepoCar(car, { did, signingKey: key.did() })
+    const snap = readRepoCar(car, { did, signingKey: key.did() }, LIMITS)
     assert.equal(snap.signatureChecked, true)
     assert.deepEqual(new Set(snap.records.map((r) => `${r.collection}/${r.rkey}`)), new Set(paths.keys()))
     const writes = opsForSnapshot('t-', snap, new Date().toISOString())
@@ -96,12 +100,12 @@ describe('readRepoCar', () => {
   test('a forged signature is refused', async () => {
     const { car, did } = await generatedRepo(10)
     const other = await Secp256k1Keypair.create()
-    assert.throws(() => readRepoCar(car, { did, signingKey: other.did() }), (err: Error) => err instanceof RepoCarError && /signature/.test(err.message))
+    assert.throws(() => readRepoCar(car, { did, signingKey: other.did() }, LIMITS), (err: Error) => err instanceof RepoCarError && /signature/.test(err.message))
   })
 
   test("another account's repo is refused", () => {
     const bytes = readFileSync(`${CARS}/repo-stream_tiny.car`)
-    assert.throws(() => readRepoCar(bytes, { did: 'did:plc:someoneelse' }), /not did:plc:someoneelse/)
+    assert.throws(() => readRepoCar(bytes, { did: 'did:plc:someoneelse' }, LIMITS), /not did:plc:someoneelse/)
   })
 
   test('a block whose bytes do not match its CID is refused, whatever block it is', () => {
@@ -111,7 +115,7 @@ describe('readRepoCar', () => {
     for (const at of [bytes.length - 20, Math.floor(bytes.length / 2)]) {
       const corrupt = new Uint8Array(bytes)
       corrupt[at] = corrupt[at]! ^ 0xff
-      assert.throws(() => readRepoCar(corrupt, { did }), (err: Error) => err instanceof RepoCarError && /CID|malformed|truncated/.test(err.message))
+      assert.throws(() => readRepoCar(corrupt, { did }, LIMITS), (err: Error) => err instanceof RepoCarError && /CID|malformed|truncated/.test(err.message))
     }
   })
 
@@ -120,7 +124,7 @@ describe('readRepoCar', () => {
     const did = commitOf(bytes).did
     for (const keep of [0.99, 0.5, 0.1]) {
       const cut = bytes.subarray(0, Math.floor(bytes.length * keep))
-      assert.throws(() => readRepoCar(cut, { did }), RepoCarError, `cut at ${keep}`)
+      assert.throws(() => readRepoCar(cut, { did }, LIMITS), RepoCarError, `cut at ${keep}`)
     }
   })
 })

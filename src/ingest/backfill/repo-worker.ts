@@ -6,7 +6,7 @@
  */
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import type { SkippedRecord } from '#/ingest/commit-ops.js'
-import { readRepoCar, RepoCarError } from '#/ingest/backfill/repo-car.js'
+import { readRepoCar, RepoCarError, type RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { opsForSnapshot } from '#/ingest/backfill/snapshot-ops.js'
 
 export interface RepoTask {
@@ -15,6 +15,7 @@ export interface RepoTask {
   signingKey?: string
   prefix: string
   indexedAt: string
+  limits: RepoLimits
 }
 
 export type RepoTaskResult =
@@ -37,7 +38,7 @@ export type RepoTaskResult =
 
 export default function processRepo(task: RepoTask): RepoTaskResult {
   try {
-    const snap = readRepoCar(task.car, { did: task.did, signingKey: task.signingKey })
+    const snap = readRepoCar(task.car, { did: task.did, signingKey: task.signingKey }, task.limits)
     const writes = opsForSnapshot(task.prefix, snap, task.indexedAt)
     const n = writes.ops.length
     const indices = new Array<string>(n)

@@ -8,6 +8,7 @@ import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
 import { runBackfill, type BackfillSummary } from '#/ingest/backfill/backfill.js'
 import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
+import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
 
 export interface BackfillRun {
@@ -38,7 +39,11 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
   const repoFetch = createSafeFetch({ allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK, timeoutMs: config.BACKFILL_TIMEOUT_MS, maxRedirects: 0 })
   // The hosts to list are the operator's own choice.
   const listFetch = createSafeFetch({ allowPrivateNetwork: true, timeoutMs: 30_000 })
-  const processor = createRepoProcessor({ threads: config.BACKFILL_THREADS })
+  const processor = createRepoProcessor({
+    threads: config.BACKFILL_THREADS,
+    workerHeapMb: config.BACKFILL_WORKER_HEAP_MB,
+    limits: repoLimits(config),
+  })
   const progress = new BackfillProgress()
   const stopProgress = reportProgress(progress, blog, { tty: run.tty })
   try {
@@ -73,4 +78,9 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
     await processor.close()
     await Promise.all([repoFetch.close(), listFetch.close(), resolver.close()])
   }
+}
+
+/** The bounds a repo is parsed within; blocks default to thrice the records (a repo's MST adds about a third). */
+export function repoLimits(config: Config): RepoLimits {
+  return { maxRecords: config.BACKFILL_MAX_RECORDS, maxBlocks: config.BACKFILL_MAX_BLOCKS ?? 3 * config.BACKFILL_MAX_RECORDS }
 }
