@@ -31,6 +31,10 @@ export const configSchema = z.object({
     .default('dns,https,xrpc')
     .transform((v) => v.split(',').map((m) => m.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['dns', 'https', 'xrpc'])).min(1)),
+  /** Identity verifications (DID document + handle, both ways) in flight at once, beside ingest and backfill. */
+  IDENTITY_CONCURRENCY: z.coerce.number().int().positive().max(1024).default(128),
+  /** Budget of one identity lookup (a DID document, a handle by DNS, HTTPS or XRPC), in ms. */
+  IDENTITY_TIMEOUT_MS: z.coerce.number().int().positive().max(120_000).default(5_000),
   REDIS_URL: z.string().url().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(2584),
   HOST: z.string().default('127.0.0.1'),

@@ -18,6 +18,8 @@ export interface ResolveHandleOptions {
 export interface HandleResolver {
   /** The DID the handle points at, or null (invalid handle, nothing found, or lookups failed). */
   resolve(handle: string, opts?: ResolveHandleOptions): Promise<string | null>
+  /** Cancel DNS lookups in flight (their answers are no longer wanted). */
+  close(): void
 }
 
 export interface HandleResolverOptions {
@@ -119,12 +121,23 @@ export function createHandleResolver(opts: HandleResolverOptions): HandleResolve
     }
   }
 
+  const methods = opts.methods ?? ['dns', 'https', 'xrpc']
+  const byName = { dns: viaDns, https: viaWellKnown, xrpc: viaXrpc }
+
+  /**
+   * Every method's answer, in the configured order of preference. DNS and HTTPS ask the handle's
+   * own domain, so they are asked together (a slow one does not add its time to the other's);
+   * the operator's XRPC service is a fallback, asked only when they found nothing.
+   */
+  async function* steps(handle: string): AsyncGenerator<Step> {
+    const early = new Map<HandleResolutionMethod, Promise<Step>>(methods.filter((m) => m !== 'xrpc').map((m) => [m, byName[m](handle)]))
+    for (const m of methods) yield await (early.get(m) ?? byName[m](handle))
+  }
+
   async function refresh(handle: string, previous: Entry | undefined): Promise<string | null> {
     const reasons: string[] = []
     let transient = false
-    const byName = { dns: viaDns, https: viaWellKnown, xrpc: viaXrpc }
-    for (const method of (opts.methods ?? ['dns', 'https', 'xrpc']).map((m) => byName[m])) {
-      const step = await method(handle)
+    for await (const step of steps(handle)) {
       if ('did' in step) {
         const now = Date.now()
         cache.set(handle, { did: step.did, fetchedAt: now, expiresAt: now + ttlMs })
@@ -158,6 +171,9 @@ export function createHandleResolver(opts: HandleResolverOptions): HandleResolve
         inFlight.set(handle, pending)
       }
       return pending
+    },
+    close() {
+      dns.cancel()
     },
   }
 }

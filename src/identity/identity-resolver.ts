@@ -54,18 +54,20 @@ export interface IdentityResolver {
   verifyIdentity(did: string, opts?: RefreshOptions): Promise<VerifiedIdentity | null>
   /** The address-checked fetch, for other callers of network-supplied URLs. */
   safeFetch: SafeFetch
+  /** Stop: lookups still in flight fail at once, so that nothing holds the process up. */
   close(): Promise<void>
 }
 
 export type { ResolvedDid }
 
-/** The resolver as configured (PLC_URL, HANDLE_RESOLVER_URL, HANDLE_RESOLUTION, ALLOW_PRIVATE_NETWORK). */
+/** The resolver as configured (PLC_URL, HANDLE_RESOLVER_URL, HANDLE_RESOLUTION, ALLOW_PRIVATE_NETWORK, IDENTITY_TIMEOUT_MS). */
 export function identityResolverFromConfig(config: Config, log: Logger): IdentityResolver {
   return createIdentityResolver({
     plcUrl: config.PLC_URL,
     handleResolverUrl: config.HANDLE_RESOLVER_URL,
     allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK,
     handleMethods: config.HANDLE_RESOLUTION,
+    timeoutMs: config.IDENTITY_TIMEOUT_MS,
     log,
   })
 }
@@ -129,7 +131,8 @@ export function createIdentityResolver(opts: IdentityResolverOptions): IdentityR
         }
       }),
     async close() {
-      await Promise.all([webFetch.close(), trustedFetch.close()])
+      handles.close()
+      await Promise.all([webFetch.destroy(), trustedFetch.destroy()])
     },
   }
 }

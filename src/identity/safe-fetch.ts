@@ -68,8 +68,10 @@ export interface SafeResponse {
 
 export interface SafeFetch {
   (url: string | URL, init?: SafeFetchInit): Promise<SafeResponse>
-  /** Close pooled connections. */
+  /** Close pooled connections, once the requests in flight have finished. */
   close(): Promise<void>
+  /** Close now: requests in flight fail at once (their caller is shutting down). */
+  destroy(): Promise<void>
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000
@@ -149,7 +151,7 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
     }
   }
 
-  return Object.assign(safeFetch, { close: () => dispatcher.close() })
+  return Object.assign(safeFetch, { close: () => dispatcher.close(), destroy: () => dispatcher.destroy() })
 }
 
 /** Headers that carry credentials (compared case-insensitively, as HTTP names are). */

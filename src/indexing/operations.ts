@@ -139,6 +139,26 @@ export function actorIdentityPendingOp(prefix: string, did: string, at: number):
   return actorUpdate(prefix, did, 'identityAt', at, { pendingIdentity: true }, true)
 }
 
+/**
+ * An account whose records are being indexed: its actor document exists from then on, so its
+ * posts and profile are served at once (as `handle.invalid` until its handle is verified, as
+ * Bluesky shows an unverified account). When no identity is known for it yet it is marked
+ * pending, so that a run stopping before the verification leaves it to the next. Never changes
+ * what an identity or account event wrote.
+ */
+export function actorSeenOp(prefix: string, did: string): BulkOp {
+  const script = {
+    lang: 'painless',
+    source:
+      "if (ctx._source.identityAt == null && ctx._source.pendingIdentity == null) { ctx._source.pendingIdentity = true } else { ctx.op = 'noop' }",
+  }
+  return {
+    action: { update: { _index: singleIndex(prefix, 'actors'), _id: did, retry_on_conflict: 5 } },
+    update: { script, scripted_upsert: true, upsert: {} },
+    ref: did,
+  }
+}
+
 /** Remembers that a repo's records must be re-read (a `#sync` event reset it). */
 export function repoResyncOp(prefix: string, did: string, rev: string): BulkOp {
   return {

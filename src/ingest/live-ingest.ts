@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { parseAccount, parseSync } from '@atproto/sync'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
-import { actorAccountOp, actorIdentityPendingOp, repoResyncOp } from '#/indexing/operations.js'
+import { actorAccountOp, actorIdentityPendingOp, actorSeenOp, repoResyncOp } from '#/indexing/operations.js'
 import { describe, readFirehose, type FirehoseMessage } from '#/ingest/firehose-reader.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
 import { readDeletedRecords } from '#/ingest/deleted-records.js'
@@ -131,7 +131,9 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
     if (!stop.signal.aborted) throw err
   } finally {
     clearTimeout(idleTimer)
-    await opts.identity.drain()
+    // Verifications still under way are not waited for: the content they concern is served
+    // already, and what is left undone stays marked pending for the next run.
+    await opts.identity.stop()
     await writer.close()
     await cursor.close()
   }
@@ -164,8 +166,9 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
         }
         const deleted = await readDeletedRecords(opts.client, prefix, result.ops, () => writer.flush(), log)
         const indexedAt = new Date().toISOString()
+        // Ahead of the records, so that they are never indexed for an account that is not there.
+        if (opts.identity.noticeDid(body.repo)) writer.add(actorSeenOp(prefix, body.repo))
         for (const op of opsForCommit(prefix, result.ops, indexedAt, log, deleted)) writer.add(op)
-        opts.identity.noticeDid(body.repo)
         return
       }
       case 'identity':

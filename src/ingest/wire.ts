@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch'
 import type { Config } from '#/config/env.js'
 import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { CommitVerifier, type SigningKeySource } from '#/ingest/commit-verifier.js'
-import { IdentityWorker } from '#/ingest/identity-worker.js'
+import { identityWorkerFromConfig } from '#/ingest/identity-worker.js'
 import { runLiveIngest, type LiveIngestSummary } from '#/ingest/live-ingest.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
@@ -45,12 +45,12 @@ export interface IngestRun {
 /** Live ingest with its collaborators built from configuration. */
 export async function startLiveIngest(config: Config, client: Client, log: Logger, run: IngestRun): Promise<LiveIngestSummary> {
   const resolver = identityResolverFromConfig(config, log.child({ component: 'identity' }))
-  const identity = new IdentityWorker({ verifier: resolver, prefix: config.INDEX_PREFIX, log: log.child({ component: 'identity' }) })
+  const identity = identityWorkerFromConfig(config, resolver, log)
   const keyCache = createSharedCache({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}signing-key:`, localMax: 500_000 })
   const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver, keyCache)) : undefined
-  const pending = await identity.resumePending(client)
-  if (pending > 0) log.info({ pending }, 'resuming identity verifications left by the previous run')
   try {
+    const pending = await identity.resumePending(client)
+    if (pending > 0) log.info({ pending }, 'resuming identity verifications left by the previous run')
     return await runLiveIngest({
     client,
     log: log.child({ component: 'ingest' }),
@@ -68,5 +68,6 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
     })
   } finally {
     await keyCache.close()
+    await resolver.close()
   }
 }

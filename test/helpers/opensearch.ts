@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Client } from '@opensearch-project/opensearch'
+import type { Logger } from '#/log.js'
 import { createOpenSearchClient } from '#/store/client.js'
+import { applySetup } from '#/store/setup.js'
 
 /** The node scripts/test started for this run (or the cluster OPENSEARCH_URL names). */
 export function testClient(): Client {
@@ -12,6 +14,14 @@ export function testClient(): Client {
 /** A fresh INDEX_PREFIX, so every test file has its own indices, templates and policies. */
 export function uniquePrefix(name: string): string {
   return `t-${name}-${randomBytes(3).toString('hex')}-`
+}
+
+/** A fresh prefix with Magpie's templates applied, added to `made` for the file to drop afterwards. */
+export async function setUpPrefix(client: Client, name: string, made: string[], log: Logger): Promise<string> {
+  const prefix = uniquePrefix(name)
+  made.push(prefix)
+  await applySetup(client, prefix, log)
+  return prefix
 }
 
 /** Remove everything a test created under its prefix. */

@@ -12,9 +12,8 @@ import { RepoStateStore } from '#/ingest/backfill/repo-state.js'
 import { repoLimits, startBackfill } from '#/ingest/backfill/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
-import { applySetup } from '#/store/setup.js'
 import { devnetConfig } from '../helpers/devnet-env.js'
-import { dropPrefix, eventually, getDoc, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import { dropPrefix, eventually, getDoc, testClient, setUpPrefix } from '../helpers/opensearch.js'
 
 /**
  * Backfill against a real PDS: the same activity, once read live from the firehose and once
@@ -33,12 +32,7 @@ function configFor(prefix: string): Config {
   return devnetConfig(net, prefix, { BULK_FLUSH_MS: '50', BACKFILL_THREADS: '2' })
 }
 
-async function freshPrefix(name: string): Promise<string> {
-  const prefix = uniquePrefix(name)
-  prefixes.push(prefix)
-  await applySetup(client, prefix, log)
-  return prefix
-}
+const freshPrefix = (name: string): Promise<string> => setUpPrefix(client, name, prefixes, log)
 
 before(async () => {
   net = await startDevNetwork()
@@ -207,7 +201,7 @@ describe('live events racing a repo backfill', () => {
         }
         return res
       },
-      { close: () => realFetch.close() },
+      { close: () => realFetch.close(), destroy: () => realFetch.destroy() },
     )
     const resolver = createIdentityResolver({ plcUrl: net.plcUrl, allowPrivateNetwork: true, handleMethods: ['xrpc'], handleResolverUrl: net.pdsUrl, log })
     const processor = createRepoProcessor({ threads: 0, limits: repoLimits(config) })

@@ -12,11 +12,10 @@ import { RepoStateStore } from '#/ingest/backfill/repo-state.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
 import { validateRecord } from '#/indexing/validate-record.js'
 import { createLogger } from '#/log.js'
-import { applySetup } from '#/store/setup.js'
 import { repoCarsDir } from '../helpers/corpus.js'
 import { devnetConfig, devnetEnv } from '../helpers/devnet-env.js'
 import { cidMismatch, deepChain, memoryBomb, outOfOrderKeys, plainRepo, repeatedSubtrees, truncatedBlock, type CraftedRepo } from '../helpers/hostile-cars.js'
-import { dropPrefix, getDoc, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import { dropPrefix, getDoc, setUpPrefix, testClient } from '../helpers/opensearch.js'
 
 /**
  * Backfill from a local host serving the real repo CARs (test/fixtures/repo-cars) as a PDS and
@@ -63,12 +62,7 @@ after(async () => {
   await client.close()
 })
 
-async function freshPrefix(name: string): Promise<string> {
-  const prefix = uniquePrefix(name)
-  prefixes.push(prefix)
-  await applySetup(client, prefix, log)
-  return prefix
-}
+const freshPrefix = (name: string): Promise<string> => setUpPrefix(client, name, prefixes, log)
 
 function config(prefix: string, extra: Record<string, string> = {}) {
   return devnetConfig({ plcUrl: host.url }, prefix, { BULK_FLUSH_MS: '50', BACKFILL_MAX_ATTEMPTS: '3', ...extra })

@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch'
 import PQueue from 'p-queue'
 import type { SafeFetch } from '#/identity/safe-fetch.js'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
-import { actorAccountOp } from '#/indexing/operations.js'
+import { actorAccountOp, actorSeenOp } from '#/indexing/operations.js'
 import { reportSkipped } from '#/ingest/commit-ops.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
@@ -176,6 +176,8 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     // Added in slices, each only when the writer has room (and live ingest is not held up):
     // sixteen large repos handed over at once would otherwise queue hundreds of MB.
     const ops = taskOps(result)
+    // The account exists from its first record on, verified or not (its handle is checked beside).
+    writer.add(actorSeenOp(prefix, did))
     for (let i = 0; i < ops.length || i === 0; i += ADD_SLICE) {
       for (let wait = writer.ready() ?? opts.priority?.liveBusy(); wait; wait = writer.ready() ?? opts.priority?.liveBusy()) await wait
       for (const op of ops.slice(i, i + ADD_SLICE)) writer.add(op)

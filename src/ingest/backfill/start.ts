@@ -3,7 +3,7 @@ import type { Config } from '#/config/env.js'
 import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { createSafeFetch } from '#/identity/safe-fetch.js'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
-import { IdentityWorker } from '#/ingest/identity-worker.js'
+import { identityWorkerFromConfig } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
 import { runBackfill, type BackfillSummary } from '#/ingest/backfill/backfill.js'
@@ -25,7 +25,7 @@ export interface BackfillRun {
 export async function startBackfill(config: Config, client: Client, log: Logger, run: BackfillRun): Promise<BackfillSummary> {
   const blog = log.child({ component: 'backfill' })
   const resolver = identityResolverFromConfig(config, blog)
-  const identity = new IdentityWorker({ verifier: resolver, prefix: config.INDEX_PREFIX, log: blog.child({ component: 'identity' }) })
+  const identity = identityWorkerFromConfig(config, resolver, blog)
   // Handles are verified beside the backfill and written through a writer of their own.
   const identityWriter = new BulkWriter<number>({
     client,
@@ -73,7 +73,8 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
     })
   } finally {
     stopProgress()
-    await identity.drain()
+    // As live ingest does: the repos' content is served already; what is left undone stays pending.
+    await identity.stop()
     await identityWriter.close()
     await processor.close()
     await Promise.all([repoFetch.close(), listFetch.close(), resolver.close()])
