@@ -353,7 +353,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getListMemberships: (pairs) => getListMemberships(search, pairs),
     getNotificationCandidates: (q, page) => getNotificationCandidates(walk, q, page),
     countNotificationCandidates: (q) => countNotificationCandidates(search, q),
-    getRecentReplyThreads: (did) => getRecentReplyThreads(search, did),
+    getRecentReplyThreads: (did) => getRecentReplyThreads(search, rolled, did),
     getNotifState: (did) => getNotifState(search, did),
     putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),
     putNotifSettings: (did, fields) => putNotifSettings(search, did, fields),

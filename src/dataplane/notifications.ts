@@ -2,6 +2,7 @@ import { live } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
+import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
 import { allFamilies } from '#/indexing/families.js'
 import { uriOfDeletionNotice } from '#/indexing/operations.js'
@@ -178,20 +179,24 @@ export async function countNotificationCandidates(search: Searcher, q: Notificat
 }
 
 /** Roots of the threads of the account's newest replies (at most `max`). */
-export async function getRecentReplyThreads(search: Searcher, did: string, max = 100): Promise<string[]> {
+export async function getRecentReplyThreads(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, did: string, max = 100): Promise<string[]> {
   const { hits } = await search.one({
     index: 'posts',
+    // Only the months the account posted in.
+    partitions: await rolled.holding('posts', [did]),
     body: {
       size: max,
       track_total_hits: false,
       query: live({ term: { did } }, { term: { isReply: true } }),
       collapse: { field: 'replyRoot' },
       sort: [{ sortAt: 'desc' }],
-      _source: ['record.reply.root.uri'],
+      // The root from the collapse's doc values: no stored document (nor id) read per reply.
+      _source: false,
+      stored_fields: ['_none_'],
     },
   })
   return hits.flatMap((hit) => {
-    const root = hit._source?.record?.reply?.root?.uri
+    const root = hit.fields?.replyRoot?.[0]
     return typeof root === 'string' ? [root] : []
   })
 }

@@ -200,6 +200,8 @@ describe('counts through the rollup', () => {
       }
       const followsOf = (did: string) => [...new Set(live.filter((r) => r.did === did && r.collection === FOLLOW).map((r) => subjectOf(r)!))].sort()
       assert.deepEqual(await dataplane.getFollowedDids(viewer), followsOf(viewer), `${what}: whom ${viewer} follows`)
+      const roots = live.filter((r) => r.did === viewer && r.collection === POST && (r.record as any).reply).map((r) => (r.record as any).reply.root.uri as string)
+      assert.deepEqual((await dataplane.getRecentReplyThreads(viewer)).sort(), [...new Set(roots)].sort(), `${what}: threads ${viewer} replied in`)
       const pairs = dids.flatMap((a) => dids.slice(0, 3).map((b): [string, string] => [a, b]))
       for (const chunk of [pairs.slice(0, 9), pairs]) {
         const followed = await dataplane.getFollowPairs(chunk)
