@@ -50,8 +50,8 @@ const getTimeline: Pipeline<Params & { refill?: boolean }, AppBskyFeedGetTimelin
   if (!ahead.keys) return page(params, ctx, hydrateCtx)
   const all: Skeleton = { items: ahead.items }
   const state = await steps.hydrate({ params, ctx, hydrateCtx, skeleton: all })
-  const shown = steps.rules({ params, skeleton: all, state }).items
-  const kept = ahead.items.map((item) => shown.includes(item) && feedViewPost(item, state) !== undefined)
+  const shown = new Set(steps.rules({ params, skeleton: all, state }).items)
+  const kept = ahead.items.map((item) => shown.has(item) && feedViewPost(item, state) !== undefined)
   const { consumed, fetches } = emulateFill(params.limit, kept, ahead.next !== undefined)
   const goesOn = consumed < ahead.items.length || ahead.next !== undefined
   const skeleton = { items: ahead.items.slice(0, consumed).filter((_, i) => kept[i]), cursor: goesOn ? cursorFromKey(ahead.keys[consumed - 1]) : undefined }
