@@ -57,6 +57,10 @@ import getSuggestedFollowsByActor from '#/api/app/bsky/graph/getSuggestedFollows
 import getPopularFeedGenerators from '#/api/app/bsky/unspecced/getPopularFeedGenerators.js'
 import getTrendingTopics from '#/api/app/bsky/unspecced/getTrendingTopics.js'
 import getRecord from '#/api/com/atproto/repo/getRecord.js'
+import getListsWithMembership from '#/api/app/bsky/graph/getListsWithMembership.js'
+import getStarterPacksWithMembership from '#/api/app/bsky/graph/getStarterPacksWithMembership.js'
+import searchStarterPacks from '#/api/app/bsky/graph/searchStarterPacks.js'
+import searchStarterPacksV2 from '#/api/app/bsky/graph/searchStarterPacksV2.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -123,4 +127,8 @@ export const methods: readonly XrpcMethod[] = [
   getPopularFeedGenerators,
   getTrendingTopics,
   getRecord,
+  getListsWithMembership,
+  getStarterPacksWithMembership,
+  searchStarterPacks,
+  searchStarterPacksV2,
 ]

@@ -48,6 +48,16 @@ export const configSchema = z.object({
    * Labeler services whose labels are ingested (com.atproto.label.subscribeLabels), comma-separated
    * DIDs; they are also the labelers applied when a request names none (atproto-accept-labelers).
    */
+  /**
+   * Trusted verifiers, comma-separated DIDs (default: none): only their app.bsky.graph.verification
+   * records give profiles a `verification` state (the app's blue check), and they are shown as
+   * verifiers themselves.
+   */
+  TRUSTED_VERIFIERS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
+    .pipe(z.array(did)),
   LABELER_DIDS: z
     .string()
     .default('')

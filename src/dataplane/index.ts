@@ -94,6 +94,9 @@ import { createDiscovery, type DiscoveryOptions, type Suggestions } from '#/data
 import type { Ranked } from '#/dataplane/ranked.js'
 import type { TopicStat, TrendingTopics } from '#/dataplane/trending.js'
 import type { SharedDocs } from '#/store/shared-docs.js'
+import { getListItemsOf } from '#/dataplane/list-membership.js'
+import { searchStarterPacks } from '#/dataplane/starterpack-search.js'
+import { getVerificationsOf, type VerificationRef } from '#/dataplane/verifications.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -106,6 +109,7 @@ export type { Label }
 export type { ActorSearchPage, ActorSearchRequest }
 export type { HotCandidate, HotQuery, PostFilter, RecentLikes, SimilarPostsQuery }
 export type { DiscoveryOptions, Ranked, Suggestions, TopicStat, TrendingTopics }
+export type { VerificationRef }
 
 /**
  * The one interface between the read API and storage: every OpenSearch query a read endpoint
@@ -258,6 +262,14 @@ export interface DataPlane {
   getFollowSuggestions(viewer: string | null): Promise<Suggestions>
   /** DIDs the followers of `actor` follow more than everyone does (not the actor, the viewer, nor whom it follows). */
   getCoFollowSuggestions(actor: string, viewer: string | null): Promise<Suggestions>
+
+  // Membership dialogs, starter-pack search, verification
+  /** Of the lists given, those `subject` is on, each with the listitem record that puts it there. */
+  getListItemsOf(subject: string, listUris: string[]): Promise<Map<string, string>>
+  /** Starter packs whose name holds every word of `text`, newest first. */
+  searchStarterPacks(text: string, page: PageRequest): Promise<Page<RecordRef>>
+  /** Per subject: its live verifications by any of `issuers`, one per issuer. */
+  getVerificationsOf(subjects: string[], issuers: readonly string[]): Promise<Map<string, VerificationRef[]>>
 }
 
 export interface DataPlaneOptions {
@@ -375,5 +387,8 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getSuggestedFeedGens: (viewer) => discovery.suggestedFeedGens(viewer),
     getFollowSuggestions: (viewer) => discovery.followSuggestions(viewer),
     getCoFollowSuggestions: (actor, viewer) => discovery.coFollowSuggestions(actor, viewer),
+    getListItemsOf: (subject, listUris) => getListItemsOf(search, subject, listUris),
+    searchStarterPacks: (text, page) => searchStarterPacks(search, text, page),
+    getVerificationsOf: (subjects, issuers) => getVerificationsOf(search, subjects, issuers),
   }
 }

@@ -32,7 +32,13 @@ export class Hydrator {
     private readonly videos?: VideoUrls,
     /** Whose labels Magpie holds and applies by default, and its moderation service. */
     private readonly labelerPolicy: LabelerPolicy = { labelers: [] },
-  ) {}
+    /** TRUSTED_VERIFIERS: the accounts whose app.bsky.graph.verification records profile views show. */
+    trustedVerifiers: readonly string[] = [],
+  ) {
+    this.trustedVerifiers = new Set(trustedVerifiers)
+  }
+
+  private readonly trustedVerifiers: ReadonlySet<string>
 
   /** Posts, feed items, threads, likes and reposts (hydration/posts.ts). */
   readonly posts: PostHydrator = new PostHydrator(this)
@@ -42,7 +48,14 @@ export class Hydrator {
     const scope = currentLabelerScope()
     const labelers = acceptLabelers(scope?.header, this.labelerPolicy)
     if (scope) scope.applied = labelers
-    return { viewer: opts.viewer, includeTakedowns: opts.includeTakedowns ?? false, labelers, images: this.images, videos: this.videos }
+    return {
+      viewer: opts.viewer,
+      includeTakedowns: opts.includeTakedowns ?? false,
+      labelers,
+      images: this.images,
+      videos: this.videos,
+      trustedVerifiers: this.trustedVerifiers,
+    }
   }
 
   /** Handles or DIDs → DIDs, in order; undefined where a handle is unknown. */
@@ -57,15 +70,24 @@ export class Hydrator {
     const override = new Set(opts.includeTakedownsFor ?? [])
     const overridden = dids.filter((did) => override.has(did))
     const others = dids.filter((did) => !override.has(did))
-    const [actors, extraActors, viewerState, labels] = await Promise.all([
+    const [actors, extraActors, viewerState, labels, verifications] = await Promise.all([
       getActorInfos(this.dataplane, others, { includeTakedowns: ctx.includeTakedowns }),
       getActorInfos(this.dataplane, overridden, { includeTakedowns: true }),
       this.hydrateRelationships(dids, ctx),
       hydrateLabels(this.dataplane, labelSubjectsOfActors(new Set(dids)), ctx),
+      this.hydrateVerifications(dids),
     ])
     hideTakendown(actors, others, labels, ctx)
     // The accounts asked for win over list owners hydrated for the viewer state.
-    return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]), labels })
+    return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]), labels }, verifications)
+  }
+
+  /** The accounts' verifications by the trusted verifiers, and those verifiers' accounts (their names are shown). */
+  private async hydrateVerifications(dids: string[]): Promise<Partial<HydrationState>> {
+    if (this.trustedVerifiers.size === 0 || dids.length === 0) return {}
+    const verifications = await this.dataplane.getVerificationsOf([...new Set(dids)], [...this.trustedVerifiers])
+    const issuers = [...new Set([...verifications.values()].flatMap((refs) => refs.map((v) => v.issuer)))]
+    return { verifications, verifiers: await getActorInfos(this.dataplane, issuers, { includeTakedowns: false }) }
   }
 
   /**

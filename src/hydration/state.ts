@@ -1,4 +1,4 @@
-import type { ActorMuteState, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord } from '#/dataplane/index.js'
+import type { ActorMuteState, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord, VerificationRef } from '#/dataplane/index.js'
 import type { AcceptedLabelers } from '#/hydration/accepted-labelers.js'
 import type { SubjectLabels } from '#/hydration/labels.js'
 import type { PostHydrationState } from '#/hydration/post-state.js'
@@ -22,6 +22,8 @@ export interface HydrateCtx {
   images: ImageUrls
   /** Video playlist and thumbnail URLs (Bluesky's video CDN when not configured). */
   videos?: VideoUrls
+  /** TRUSTED_VERIFIERS: whose verification records count, and who is shown as a verifier. */
+  trustedVerifiers?: ReadonlySet<string>
 }
 
 /** An account as views need it: identity, status and its singleton records. */
@@ -88,6 +90,12 @@ export interface HydrationState extends PostHydrationState {
   labels?: Map<string, SubjectLabels>
   /** For a full starter pack view: the members sampled from its list (listitem URI and member). */
   starterPackSamples?: Map<string, { uri: string; subject: string; optedOut?: boolean }[]>
+  /** For the membership dialogs: the listitem putting the one account asked about on each list it is on. */
+  listItemsOf?: Map<string, string>
+  /** Per account: its verifications by the trusted verifiers (see views/verification.ts). */
+  verifications?: Map<string, VerificationRef[]>
+  /** The trusted verifiers' own accounts, for the issuer names a verification shows. */
+  verifiers?: Map<string, ActorInfo | null>
 }
 
 /** Combine states gathered separately; later maps add to (and override entries of) earlier ones. */

@@ -59,16 +59,22 @@ export interface ActorQueryOptions {
 export function buildActorQueries(term: string, opts: ActorQueryOptions): ActorQueries {
   // Handles are made of letters, digits, dots and hyphens: the rest cannot match them, and a
   // space-separated query ("alice smith") is matched word by word on the handle's parts.
-  const handleText = term.replace(/[^a-z0-9.\-\s]/g, ' ').trim()
+  // Accents are folded first, as display names are: "müller" is the handle part "muller" (or,
+  // the German way, "mueller"), an exact match, not a near miss to be ranked with "miller".
+  const handleText = handleChars(foldAccents(term))
+  const transliterated = handleChars(foldAccents(germanTransliteration(term)))
   // Near misses are looked for in the name part only: the domain part of a handle
   // (`.bsky.social`) is shared by so many that its trigrams would match everyone.
   const namePart = handleText.split('.')[0]!.trim()
   const handleClauses: Record<string, unknown>[] = [constant(TIERS.exactHandle, { term: { handle: term } })]
   if (handleText) {
     handleClauses.push(
-      constant(TIERS.handlePrefix, { match: { 'handle.prefix': { query: term } } }),
+      constant(TIERS.handlePrefix, { match: { 'handle.prefix': { query: foldAccents(term) } } }),
       constant(TIERS.handlePartPrefix, { match: { 'handle.parts_prefix': { query: handleText, operator: 'and' } } }),
     )
+    if (transliterated !== handleText) {
+      handleClauses.push(constant(TIERS.handlePartPrefix, { match: { 'handle.parts_prefix': { query: transliterated, operator: 'and' } } }))
+    }
   }
   if (namePart) {
     if (fewWords(namePart)) {
@@ -108,6 +114,21 @@ export function buildActorQueries(term: string, opts: ActorQueryOptions): ActorQ
     },
   }
   return { actors, profiles }
+}
+
+/** What a handle can hold: letters, digits, dots, hyphens; anything else separates words. */
+function handleChars(text: string): string {
+  return text.replace(/[^a-z0-9.\-\s]/g, ' ').trim()
+}
+
+/** Accents off (NFD, then combining marks dropped), as the names' icu_folding does. */
+function foldAccents(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/ß/g, 'ss')
+}
+
+/** The German spelling of umlauts without them (ü → ue), as people write them in handles. */
+function germanTransliteration(text: string): string {
+  return text.replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss')
 }
 
 /** Words as the analyzers roughly split them (spaces, dots, hyphens; CJK runs count as one, which the bound tolerates). */

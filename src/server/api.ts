@@ -46,7 +46,7 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
   const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log.child({ component: 'hydration' }), videoUrlBuilder(config.VIDEO_CDN_URL), {
     labelers: configuredLabelers(config),
     modService: config.MOD_SERVICE_DID,
-  })
+  }, config.TRUSTED_VERIFIERS)
   const gate = createGate({ maxInFlight: config.MAX_IN_FLIGHT, maxQueued: config.MAX_QUEUED, maxWaitMs: config.MAX_QUEUE_WAIT_MS })
   const rateLimiter = createRateLimiter({
     anonPerMinute: config.RATE_LIMIT_ANON_PER_MIN,

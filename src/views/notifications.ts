@@ -1,4 +1,5 @@
 import type { AppBskyNotificationListNotifications } from '@atproto/api'
+import { timeFieldOf } from '#/dataplane/notifications.js'
 import type { HydrationState } from '#/hydration/state.js'
 import type { NotificationItem } from '#/rules/notifications.js'
 import { labelsOn, selfLabels } from '#/views/labels.js'
@@ -33,10 +34,8 @@ export function notificationView(item: NotificationItem, lastSeen: string | unde
   }
 }
 
-/**
- * When a notification happened: its record's time, which is also what notifications are sorted
- * by (the reference dates a starter pack join by when it indexed the profile instead).
- */
+/** When a notification happened, as notifications are sorted (see timeFieldOf). */
 export function notificationTime(item: NotificationItem): string {
-  return item.candidate.record.sortedAt
+  const { family, record } = item.candidate
+  return timeFieldOf(family) === 'indexedAt' ? record.indexedAt : record.sortedAt
 }

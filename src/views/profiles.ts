@@ -7,6 +7,7 @@ import { labelsOn, selfLabels } from '#/views/labels.js'
 import { listViewBasic } from '#/views/lists.js'
 import { starterPackViewBasic } from '#/views/starterpacks.js'
 import { statusView } from '#/views/status.js'
+import { verificationState } from '#/views/verification.js'
 
 /**
  * The three profile views of app.bsky.actor.defs, each built on the smaller one. A view is
@@ -33,6 +34,7 @@ export function profileViewBasic(did: string, state: HydrationState): Un$Typed<A
     labels: [...labelsOn(did, state), ...labelsOn(`at://${did}/app.bsky.actor.profile/self`, state), ...selfLabels(actor.profile)],
     createdAt: actor.profile?.createdAt,
     status: statusView(did, state),
+    verification: verificationState(did, state),
   }
 }
 

@@ -28,6 +28,14 @@ describe('buildActorQueries', () => {
     assert.ok(json(actors).includes('"handle.trigrams":{"query":"zoe"'))
   })
 
+  test('accents are folded before handles are matched: "müller" is the handle muller (or mueller) exactly, not a near miss like miller', () => {
+    const { actors } = buildActorQueries('müller', { description: false })
+    assert.ok(json(actors).includes(json({ constant_score: { filter: { match: { 'handle.prefix': { query: 'muller' } } }, boost: TIERS.handlePrefix } })), json(actors))
+    for (const query of ['muller', 'mueller']) {
+      assert.ok(json(actors).includes(json({ constant_score: { filter: { match: { 'handle.parts_prefix': { query, operator: 'and' } } }, boost: TIERS.handlePartPrefix } })), query)
+    }
+  })
+
   test('descriptions only when asked', () => {
     assert.ok(json(buildActorQueries('paint', { description: true }).profiles).includes('description.words'))
     assert.ok(!json(buildActorQueries('paint', { description: false }).profiles).includes('description'))

@@ -30,7 +30,7 @@ function transformPost(input: RecordInput): RecordDocument {
 
   const facets = readFacets(record.facets)
   const embed = summarizeEmbed(record.embed)
-  const links = unique([...facets.links, ...legacyEntityLinks(record.entities), ...embed.links])
+  const links = unique([...facets.links, ...legacyEntityLinks(record.entities), ...embed.links, ...textLinks(record.text)])
   put(doc, 'tags', unique([...facets.tags, ...strings(record.tags)].map(normalizeTag).filter((t) => t !== '')))
   put(doc, 'mentions', unique(facets.mentions))
   put(doc, 'links', links)
@@ -71,6 +71,17 @@ function readFacets(value: unknown): { mentions: string[], links: string[], tags
     }
   }
   return found
+}
+
+/**
+ * Links written out in the text. A client makes a link facet only for a URL set off by a space,
+ * so one glued to CJK text (`詳しくはhttps://example.com`) has none; it is still a link to
+ * whoever reads the post and searches by its domain. It ends at the first character no URL
+ * holds unescaped (the CJK text that follows), less trailing punctuation.
+ */
+function textLinks(text: unknown): string[] {
+  if (typeof text !== 'string') return []
+  return [...text.matchAll(/https?:\/\/[\x21-\x7e]+/gi)].map((m) => m[0].replace(/[.,;:!?)\]}'"]+$/, ''))
 }
 
 // Posts from before facets (late 2022) carry links as `entities`; they are still served.

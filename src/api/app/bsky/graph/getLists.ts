@@ -2,6 +2,7 @@ import { ids, type AppBskyGraphGetLists } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { acceptedPurposes } from '#/api/list-purposes.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { param } from '#/server/xrpc/params.js'
 import { listView } from '#/views/lists.js'
@@ -14,22 +15,6 @@ const params = z.object({
 })
 
 type Params = z.output<typeof params>
-
-const MODLIST = 'app.bsky.graph.defs#modlist'
-const CURATELIST = 'app.bsky.graph.defs#curatelist'
-
-/**
- * The purposes asked for, as stored: short (`modlist`) or full names of the two kinds of list
- * this method lists. Without a filter both are listed (reference lists are not), as in the
- * reference AppView; unknown names match nothing.
- */
-function acceptedPurposes(purposes: string[] | undefined): string[] {
-  const asked = purposes ?? ['modlist', 'curatelist']
-  const accepted: string[] = []
-  if (asked.includes('modlist') || asked.includes(MODLIST)) accepted.push(MODLIST)
-  if (asked.includes('curatelist') || asked.includes(CURATELIST)) accepted.push(CURATELIST)
-  return accepted
-}
 
 interface Skeleton {
   lists: string[]

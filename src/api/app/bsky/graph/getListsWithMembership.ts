@@ -1,0 +1,65 @@
+import { ids, type AppBskyGraphGetListsWithMembership } from '@atproto/api'
+import { InvalidRequestError } from '@atproto/xrpc-server'
+import { z } from 'zod'
+import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { acceptedPurposes } from '#/api/list-purposes.js'
+import { noRules, pipeline } from '#/api/pipeline.js'
+import { mergeStates } from '#/hydration/state.js'
+import { param } from '#/server/xrpc/params.js'
+import { listItemView, listView } from '#/views/lists.js'
+
+const params = z.object({
+  actor: param.atIdentifier(),
+  limit: param.limit({ maximum: 100, default: 50 }),
+  cursor: param.cursor().optional(),
+  purposes: param.array(param.string()).optional(),
+})
+
+type Params = z.output<typeof params>
+
+interface Skeleton {
+  actor: string
+  lists: string[]
+  /** List URI → the listitem putting the actor on it. */
+  items: Map<string, string>
+  cursor?: string
+}
+
+/** The add-to-list dialog: the viewer's own lists, newest first, each saying whether `actor` is on it. */
+const getListsWithMembership = pipeline<Params, Skeleton, AppBskyGraphGetListsWithMembership.OutputSchema>({
+  async skeleton({ params, ctx, hydrateCtx }) {
+    const [actor] = await ctx.hydrator.resolveActors([params.actor])
+    if (!actor) throw new InvalidRequestError('Profile not found')
+    const page = await ctx.dataplane.getListsPage(hydrateCtx.viewer!, acceptedPurposes(params.purposes), {
+      after: keyFromCursor(params.cursor, 3),
+      limit: params.limit,
+    })
+    const lists = page.items.map((l) => l.uri)
+    return { actor, lists, items: await ctx.dataplane.getListItemsOf(actor, lists), cursor: cursorFromKey(page.next) }
+  },
+  async hydrate({ ctx, hydrateCtx, skeleton }) {
+    const [lists, actor] = await Promise.all([
+      ctx.hydrator.hydrateLists(skeleton.lists, hydrateCtx),
+      ctx.hydrator.hydrateProfiles([skeleton.actor], hydrateCtx),
+    ])
+    return mergeStates(lists, actor)
+  },
+  rules: noRules,
+  present: ({ skeleton, state }) => ({
+    listsWithMembership: skeleton.lists.flatMap((uri) => {
+      const list = listView(uri, state)
+      if (!list) return []
+      const item = skeleton.items.get(uri)
+      return [{ list, listItem: item ? listItemView(item, skeleton.actor, state) : undefined }]
+    }),
+    cursor: skeleton.cursor,
+  }),
+})
+
+export default definePagedQuery({
+  nsid: ids.AppBskyGraphGetListsWithMembership,
+  params,
+  auth: 'required',
+  run: getListsWithMembership,
+  items: (out) => out.listsWithMembership,
+})
