@@ -146,7 +146,7 @@ async function main() {
     })
     const hydrator = new Hydrator(dataplane, imageUrlBuilder(config.IMAGE_CDN_URL), log)
     // Neither method resolves DIDs or serves feeds.
-    const ctx: ApiContext = { dataplane, hydrator, log, serviceDid: 'did:web:bench.magpie.test', identity: {} as ApiContext['identity'], feeds: {} as ApiContext['feeds'] }
+    const ctx: ApiContext = { dataplane, hydrator, log, serviceDid: 'did:web:bench.magpie.test', identity: {} as ApiContext['identity'], feeds: {} as ApiContext['feeds'], accounts: {} as ApiContext['accounts'] }
     const call = async (m: QueryMethod, raw: Record<string, string>, viewer: string | null) => {
       const start = performance.now()
       const out = (await m.handler({ params: m.params.parse(raw), input: undefined, viewer, auth: null, ctx, headers: {}, responseHeaders: new Map() })) as any

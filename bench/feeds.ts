@@ -24,6 +24,7 @@ import { createDataPlane, type DataPlane, type StoredRecord } from '#/dataplane/
 import { createBuiltinFeeds } from '#/feeds/builtin.js'
 import { Hydrator } from '#/hydration/hydrator.js'
 import { createLogger } from '#/log.js'
+import { ageAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
 import { createApp, listen } from '#/server/app.js'
 import { createOpenSearchClient } from '#/store/client.js'
 import { imageUrlBuilder } from '#/views/images.js'
@@ -148,7 +149,7 @@ async function startServer(feedCacheMs: number): Promise<{ base: string; close()
   const builtin = createBuiltinFeeds(dataplane, { serviceDid: SERVICE_DID, cacheMs: feedCacheMs, now })
   const { signer } = await createServiceSigner(SERVICE_DID, undefined)
   const unused = () => Promise.reject(new Error('not in this benchmark'))
-  const ctx = { dataplane, hydrator, log, serviceDid: SERVICE_DID, identity: { resolveDid: unused }, feeds: { builtin, remote: { getSkeleton: unused } } }
+  const ctx = { dataplane, hydrator, log, serviceDid: SERVICE_DID, identity: { resolveDid: unused }, feeds: { builtin, remote: { getSkeleton: unused } }, accounts: { draftsLimit: 500, ageAssurance: ageAssurancePolicy([]) } }
   const auth = { verify: async (jwt: string) => ({ iss: jwt, viewer: jwt, aud: SERVICE_DID }) }
   const app = createApp({ client, log, serviceDid: SERVICE_DID, publicUrl: 'http://127.0.0.1', signingKey: signer.didKey, indexPrefix: prefix, xrpc: { methods, ctx, auth, log } })
   const server = await listen(app, 0, '127.0.0.1')

@@ -1,3 +1,4 @@
+import type { AgeAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
 import type { DataPlane } from '#/dataplane/index.js'
 import type { BuiltinFeeds } from '#/feeds/builtin.js'
 import type { RemoteFeeds } from '#/feeds/remote.js'
@@ -16,4 +17,6 @@ export interface ApiContext {
   identity: Pick<IdentityResolver, 'resolveDid'>
   /** Feeds Magpie generates itself, and the client for feed generators elsewhere. */
   feeds: { builtin: BuiltinFeeds; remote: RemoteFeeds }
+  /** What this AppView allows accounts (their drafts) and asks of them (age assurance). */
+  accounts: { draftsLimit: number; ageAssurance: AgeAssurancePolicy }
 }

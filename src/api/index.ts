@@ -61,6 +61,27 @@ import getListsWithMembership from '#/api/app/bsky/graph/getListsWithMembership.
 import getStarterPacksWithMembership from '#/api/app/bsky/graph/getStarterPacksWithMembership.js'
 import searchStarterPacks from '#/api/app/bsky/graph/searchStarterPacks.js'
 import searchStarterPacksV2 from '#/api/app/bsky/graph/searchStarterPacksV2.js'
+import listActivitySubscriptions from '#/api/app/bsky/notification/listActivitySubscriptions.js'
+import putActivitySubscription from '#/api/app/bsky/notification/putActivitySubscription.js'
+import registerPush from '#/api/app/bsky/notification/registerPush.js'
+import unregisterPush from '#/api/app/bsky/notification/unregisterPush.js'
+import createDraft from '#/api/app/bsky/draft/createDraft.js'
+import deleteDraft from '#/api/app/bsky/draft/deleteDraft.js'
+import getDrafts from '#/api/app/bsky/draft/getDrafts.js'
+import updateDraft from '#/api/app/bsky/draft/updateDraft.js'
+import getAgeAssuranceConfig from '#/api/app/bsky/ageassurance/getConfig.js'
+import getAgeAssuranceStateV2 from '#/api/app/bsky/ageassurance/getState.js'
+import beginAgeAssurance from '#/api/app/bsky/ageassurance/begin.js'
+import getAgeAssuranceState from '#/api/app/bsky/unspecced/getAgeAssuranceState.js'
+import initAgeAssurance from '#/api/app/bsky/unspecced/initAgeAssurance.js'
+import contactDismissMatch from '#/api/app/bsky/contact/dismissMatch.js'
+import contactGetMatches from '#/api/app/bsky/contact/getMatches.js'
+import contactGetSyncStatus from '#/api/app/bsky/contact/getSyncStatus.js'
+import contactImportContacts from '#/api/app/bsky/contact/importContacts.js'
+import contactRemoveData from '#/api/app/bsky/contact/removeData.js'
+import contactSendNotification from '#/api/app/bsky/contact/sendNotification.js'
+import contactStartPhoneVerification from '#/api/app/bsky/contact/startPhoneVerification.js'
+import contactVerifyPhone from '#/api/app/bsky/contact/verifyPhone.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -131,4 +152,25 @@ export const methods: readonly XrpcMethod[] = [
   getStarterPacksWithMembership,
   searchStarterPacks,
   searchStarterPacksV2,
+  listActivitySubscriptions,
+  putActivitySubscription,
+  registerPush,
+  unregisterPush,
+  createDraft,
+  deleteDraft,
+  getDrafts,
+  updateDraft,
+  getAgeAssuranceConfig,
+  getAgeAssuranceStateV2,
+  beginAgeAssurance,
+  getAgeAssuranceState,
+  initAgeAssurance,
+  contactDismissMatch,
+  contactGetMatches,
+  contactGetSyncStatus,
+  contactImportContacts,
+  contactRemoveData,
+  contactSendNotification,
+  contactStartPhoneVerification,
+  contactVerifyPhone,
 ]

@@ -139,6 +139,25 @@ export const configSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
     .pipe(z.array(z.string().ip())),
+  /** Drafts an account may keep (app.bsky.draft.createDraft answers DraftLimitReached past it), as the reference AppView's default. */
+  DRAFTS_LIMIT: z.coerce.number().int().positive().max(10_000).default(500),
+  /**
+   * Age assurance policy (README, "Age assurance"): a JSON array of app.bsky.ageassurance.defs#configRegion,
+   * the regions where the app should apply age rules. Empty (the default): not required anywhere,
+   * and every account is served as assured.
+   */
+  AGE_ASSURANCE_REGIONS: z
+    .string()
+    .default('[]')
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown
+      } catch {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a JSON array of age assurance regions' })
+        return z.NEVER
+      }
+    })
+    .pipe(z.array(z.record(z.unknown())).max(500)),
   /** Bearer token for the full /status (errors, private families, per-index figures); unset: only the public status. */
   MAGPIE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 })

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { singleIndex } from '#/indexing/route.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/search.js'
+import { pageOfViewer } from '#/dataplane/viewer-pages.js'
 
 /**
  * Bookmarks: private state Magpie keeps for each account (no repo holds them). One document per
@@ -50,21 +51,7 @@ export async function getBookmarkedBy(search: Searcher, viewer: string, subjects
 }
 
 /** The viewer's bookmarks, newest first. Sort key: [createdAt, subject]. */
-export async function pageBookmarks(search: Searcher, viewer: string, page: PageRequest): Promise<Page<Bookmark>> {
-  const { hits } = await search.one({
-    index: 'bookmarks',
-    body: {
-      size: page.limit + 1,
-      track_total_hits: false,
-      query: { term: { viewer } },
-      sort: [{ createdAt: 'desc' }, { subject: 'desc' }],
-      _source: ['subject', 'subjectCid', 'createdAt'],
-      ...(page.after ? { search_after: page.after } : {}),
-    },
-  })
-  const items = hits.slice(0, page.limit)
-  return {
-    items: items.map((hit) => ({ subject: String(hit._source?.subject), subjectCid: String(hit._source?.subjectCid), createdAt: String(hit._source?.createdAt) })),
-    next: hits.length > page.limit ? (items.at(-1)?.sort as Page<Bookmark>['next']) : undefined,
-  }
+export function pageBookmarks(search: Searcher, viewer: string, page: PageRequest): Promise<Page<Bookmark>> {
+  const item = (hit: Hit): Bookmark => ({ subject: String(hit._source?.subject), subjectCid: String(hit._source?.subjectCid), createdAt: String(hit._source?.createdAt) })
+  return pageOfViewer(search, 'bookmarks', viewer, { sort: ['createdAt', 'subject'], source: ['subject', 'subjectCid', 'createdAt'], item }, page)
 }

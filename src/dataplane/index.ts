@@ -72,6 +72,15 @@ import {
   type NotificationReason,
 } from '#/dataplane/notifications.js'
 import { deleteBookmark, getBookmarkedBy, pageBookmarks, putBookmark, type Bookmark } from '#/dataplane/bookmarks.js'
+import {
+  getActivitySubscriptionsOf,
+  getAllActivitySubscriptions,
+  pageActivitySubscriptions,
+  putActivitySubscription,
+  type ActivitySubscription,
+} from '#/dataplane/activity-subscriptions.js'
+import { countDrafts, createDraft, deleteDraft, pageDrafts, updateDraft, type Draft } from '#/dataplane/drafts.js'
+import { deletePushRegistration, putPushRegistration, type PushRegistration } from '#/dataplane/push-registrations.js'
 import { getListOptOutDids, getListOptOutsBy } from '#/dataplane/list-opt-outs.js'
 import { getNotifState, putNotifSettings, putSeenAt, type NotifState } from '#/dataplane/notif-state.js'
 import { postFacets, searchPosts, type PostFacets, type PostSearchPage, type PostSearchRequest } from '#/dataplane/post-search.js'
@@ -103,6 +112,7 @@ export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef,
 export type { AuthorFeedFilter, FeedItemRef, GatedReplies, Interactions, KnownLikers, PostCounts }
 export type { NotificationCandidate, NotificationQuery, NotificationReason, NotifState }
 export type { Bookmark }
+export type { ActivitySubscription, Draft, PushRegistration }
 export type { ThreadReach, ThreadReads }
 export type { PostFacets, PostSearchPage, PostSearchRequest }
 export type { Label }
@@ -229,6 +239,29 @@ export interface DataPlane {
   getBookmarkedBy(viewer: string, subjects: string[]): Promise<Set<string>>
   /** The viewer's bookmarks, newest first (sort key: [createdAt, subject]). */
   getBookmarksPage(viewer: string, page: PageRequest): Promise<Page<Bookmark>>
+
+  // Activity subscriptions: private to `viewer` (the subscriber)
+  /** Subscribe, change, or (neither posts nor replies) unsubscribe. */
+  putActivitySubscription(viewer: string, subject: string, wants: { post: boolean; reply: boolean }): Promise<void>
+  /** Of `subjects`, those the viewer subscribes to. */
+  getActivitySubscriptionsOf(viewer: string, subjects: string[]): Promise<Map<string, ActivitySubscription>>
+  /** Every subscription of the viewer (bounded), for its notifications. */
+  getAllActivitySubscriptions(viewer: string): Promise<Map<string, ActivitySubscription>>
+  /** Accounts the viewer subscribes to, newest first (sort key: [createdAt, did]). */
+  getActivitySubscriptionsPage(viewer: string, page: PageRequest): Promise<Page<string>>
+
+  // Drafts: private to `viewer`
+  countDrafts(viewer: string): Promise<number>
+  createDraft(viewer: string, draftId: string, draft: Record<string, unknown>): Promise<void>
+  /** False when the viewer has no such draft (nothing is created). */
+  updateDraft(viewer: string, draftId: string, draft: Record<string, unknown>): Promise<boolean>
+  deleteDraft(viewer: string, draftId: string): Promise<void>
+  /** The viewer's drafts, last updated first (sort key: [updatedAt, id]). */
+  getDraftsPage(viewer: string, page: PageRequest): Promise<Page<Draft>>
+
+  // Push registrations: private to `viewer`, stored only (Magpie sends no pushes)
+  putPushRegistration(viewer: string, registration: PushRegistration): Promise<void>
+  deletePushRegistration(viewer: string, registration: PushRegistration): Promise<void>
 
   // Search (src/search/ builds the query from the user's text and filters)
   /** Live posts matching the search, newest first (`latest`) or best first (`top`). */
@@ -373,6 +406,17 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     deleteBookmark: (viewer, subject) => deleteBookmark(search, viewer, subject),
     getBookmarkedBy: (viewer, subjects) => getBookmarkedBy(search, viewer, subjects),
     getBookmarksPage: (viewer, page) => pageBookmarks(search, viewer, page),
+    putActivitySubscription: (viewer, subject, wants) => putActivitySubscription(search, viewer, subject, wants),
+    getActivitySubscriptionsOf: (viewer, subjects) => getActivitySubscriptionsOf(search, viewer, subjects),
+    getAllActivitySubscriptions: (viewer) => getAllActivitySubscriptions(search, viewer),
+    getActivitySubscriptionsPage: (viewer, page) => pageActivitySubscriptions(search, viewer, page),
+    countDrafts: (viewer) => countDrafts(search, viewer),
+    createDraft: (viewer, id, draft) => createDraft(search, viewer, id, draft),
+    updateDraft: (viewer, id, draft) => updateDraft(search, viewer, id, draft),
+    deleteDraft: (viewer, id) => deleteDraft(search, viewer, id),
+    getDraftsPage: (viewer, page) => pageDrafts(search, viewer, page),
+    putPushRegistration: (viewer, registration) => putPushRegistration(search, viewer, registration),
+    deletePushRegistration: (viewer, registration) => deletePushRegistration(search, viewer, registration),
     searchPosts: (req) => searchPosts(search, walk, postCounts, req),
     getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
     getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),

@@ -1,3 +1,4 @@
+import type { ActivitySubscription } from '#/dataplane/activity-subscriptions.js'
 import { live } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk, TimeField } from '#/dataplane/partition-walk.js'
@@ -27,6 +28,7 @@ export type NotificationReason =
   | 'repost-via-repost'
   | 'verified'
   | 'unverified'
+  | 'subscribed-post'
 
 export const NOTIFICATION_REASONS: readonly NotificationReason[] = [
   'like',
@@ -40,6 +42,7 @@ export const NOTIFICATION_REASONS: readonly NotificationReason[] = [
   'repost-via-repost',
   'verified',
   'unverified',
+  'subscribed-post',
 ]
 
 export interface NotificationQuery {
@@ -53,6 +56,12 @@ export interface NotificationQuery {
    * levels down, which no field of the new reply names.
    */
   threads: string[]
+  /**
+   * The recipient's activity subscriptions by subject (`subscribed-post`): a subject's posts (or
+   * replies) made since it subscribed notify it. The lexicon has no `subscribed-reply`: a reply
+   * it asked to hear of is a `subscribed-post` too, as in the reference AppView.
+   */
+  subscriptions?: ReadonlyMap<string, ActivitySubscription>
   /** Authors never shown (blocks either way, mutes): left out of counts. */
   hiddenAuthors?: string[]
   /** Only notifications after this time (unread counts). */
@@ -117,7 +126,21 @@ function reasonClause(reason: NotificationReason, q: NotificationQuery): { famil
       return { family: 'verifications', clause: { bool: { filter: [{ term: { subjectDid: me } }], must_not: [{ term: { notifies: 'unverified' } }] } } }
     case 'unverified':
       return { family: 'verifications', clause: { bool: { filter: [{ term: { subjectDid: me } }, { term: { notifies: 'unverified' } }] } } }
+    case 'subscribed-post':
+      return { family: 'posts', clause: subscribedPostsClause(q.subscriptions) }
   }
+}
+
+/**
+ * Posts by the subjects since the oldest subscription: one clause however many subscriptions
+ * there are. Which of them notify (each subject's own start, posts or replies) is decided on the
+ * page (rules/notifications.ts), as for the other reasons.
+ */
+function subscribedPostsClause(subscriptions: ReadonlyMap<string, ActivitySubscription> | undefined): object {
+  const subjects = [...(subscriptions?.keys() ?? [])]
+  if (subjects.length === 0) return { bool: { must_not: [{ match_all: {} }] } }
+  const since = [...subscriptions!.values()].reduce((min, s) => (s.since < min ? s.since : min), subscriptions!.values().next().value!.since)
+  return { bool: { filter: [{ terms: { did: subjects } }, { range: { sortAt: { gte: since } } }] } }
 }
 
 /** Families where the reference AppView never notifies an account of its own records. */

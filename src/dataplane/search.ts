@@ -35,6 +35,9 @@ export type FamilyIndex =
   | 'mutes'
   | 'notif-state'
   | 'bookmarks'
+  | 'activity-subscriptions'
+  | 'drafts'
+  | 'push-registrations'
   | 'labels'
   | 'aggregates'
 

@@ -112,13 +112,24 @@ export class Hydrator {
 
   /** For detailed profile views: counts, known followers and the starter pack each joined through. */
   async hydrateProfilesDetailed(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
-    const [state, profileCounts] = await Promise.all([this.hydrateProfilesKnownFollowers(dids, ctx, opts), this.dataplane.getProfileCounts(dids)])
+    const [state, profileCounts, subscriptions] = await Promise.all([
+      this.hydrateProfilesKnownFollowers(dids, ctx, opts),
+      this.dataplane.getProfileCounts(dids),
+      this.hydrateActivitySubscriptions(dids, ctx),
+    ])
     const packUris = dids.flatMap((did) => {
       const via = state.actors?.get(did)?.profile?.record.joinedViaStarterPack as { uri?: unknown } | undefined
       return typeof via?.uri === 'string' ? [via.uri] : []
     })
     const packs = await this.hydrateStarterPacksBasic(packUris, ctx)
-    return mergeStates(packs, state, { profileCounts })
+    return mergeStates(packs, state, { profileCounts }, subscriptions)
+  }
+
+  /** The viewer's activity subscriptions to these accounts (detailed profiles and the subscription listing show them). */
+  async hydrateActivitySubscriptions(dids: string[], ctx: HydrateCtx): Promise<Partial<HydrationState>> {
+    if (!ctx.viewer || dids.length === 0) return {}
+    const found = await this.dataplane.getActivitySubscriptionsOf(ctx.viewer, dids)
+    return { activitySubscriptions: new Map([...found].map(([did, s]) => [did, { post: s.post, reply: s.reply }])) }
   }
 
   /** What decides each notification candidate's reasons (hydration/notifications.ts). */

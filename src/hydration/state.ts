@@ -71,6 +71,8 @@ export interface HydrationState extends PostHydrationState {
   blocksWith?: Map<string, Set<string>>
   /** The viewer's mutes of each account (private: only ever the requester's own). */
   actorMutes?: Map<string, ActorMuteState>
+  /** The viewer's activity subscription to each account it subscribes to (private: only ever the requester's own). */
+  activitySubscriptions?: Map<string, { post: boolean; reply: boolean }>
   /** Lists the viewer mutes (true), of those hydrated. */
   listMutes?: Map<string, boolean>
   feedgens?: Map<string, StoredRecord | null>

@@ -1,6 +1,8 @@
+import type { ActivitySubscription } from '#/dataplane/activity-subscriptions.js'
 import type { NotificationCandidate, NotificationReason } from '#/dataplane/notifications.js'
+import { activitySubscriptionRefusal } from '#/rules/activity-subscriptions.js'
 import type { StoredRecord } from '#/dataplane/records.js'
-import { replyRootOf } from '#/dataplane/posts.js'
+import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { didOfUri, embeddedRecordUri, isPostUri, mentionedDids } from '#/rules/gates.js'
@@ -31,7 +33,12 @@ export interface PostContext {
 /** Ancestors this many levels up (the parent is 1) or closer hear of a reply, as in the reference. */
 export const REPLY_NOTIFY_HEIGHT = 4
 
-export function notificationsOf(recipient: string, candidate: NotificationCandidate, post?: PostContext): NotificationOf[] {
+export function notificationsOf(
+  recipient: string,
+  candidate: NotificationCandidate,
+  post?: PostContext,
+  subscriptions?: ReadonlyMap<string, ActivitySubscription>,
+): NotificationOf[] {
   const { record } = candidate
   const value = record.record as Record<string, any>
   switch (candidate.family) {
@@ -50,7 +57,7 @@ export function notificationsOf(recipient: string, candidate: NotificationCandid
       if (candidate.withdrawn) return [{ reason: candidate.withdrawn }]
       return value.subject === recipient ? [{ reason: 'verified' }] : []
     case 'posts':
-      return post ? postNotification(recipient, record, post) : []
+      return post ? postNotification(recipient, record, post, subscriptions?.get(record.did)) : []
     default:
       return []
   }
@@ -72,21 +79,28 @@ function interactionNotifications(recipient: string, kind: 'like' | 'repost', re
 
 /**
  * A post notifies each account once, the first reason winning: a mention, then a quote, then a
- * reply to one of its posts up the thread.
+ * reply to one of its posts up the thread, then the recipient's subscription to its author.
  */
-function postNotification(recipient: string, post: StoredRecord, ctx: PostContext): NotificationOf[] {
+function postNotification(recipient: string, post: StoredRecord, ctx: PostContext, subscription?: ActivitySubscription): NotificationOf[] {
   if (post.did === recipient) return []
   if (mentionedDids(post).has(recipient)) return [{ reason: 'mention' }]
   const quoted = embeddedRecordUri(post)
   if (!ctx.violatesEmbeddingRules && quoted && isPostUri(quoted) && didOfUri(quoted) === recipient) {
     return [{ reason: 'quote', reasonSubject: quoted }]
   }
-  if (ctx.violatesThreadGate) return []
-  for (const ancestor of ctx.ancestors.slice(0, REPLY_NOTIFY_HEIGHT)) {
-    if (didOfUri(ancestor) === recipient) return [{ reason: 'reply', reasonSubject: ancestor }]
-    if (ctx.hiddenReplies.has(ancestor)) break
+  if (!ctx.violatesThreadGate) {
+    for (const ancestor of ctx.ancestors.slice(0, REPLY_NOTIFY_HEIGHT)) {
+      if (didOfUri(ancestor) === recipient) return [{ reason: 'reply', reasonSubject: ancestor }]
+      if (ctx.hiddenReplies.has(ancestor)) break
+    }
   }
-  return []
+  return subscribedTo(post, subscription) ? [{ reason: 'subscribed-post' }] : []
+}
+
+/** A post the subscription asked for (a reply only if it wants replies) made since it began. */
+function subscribedTo(post: StoredRecord, subscription: ActivitySubscription | undefined): boolean {
+  if (!subscription || post.sortedAt < subscription.since) return false
+  return replyParentOf(post) ? subscription.reply : subscription.post
 }
 
 /** A notification: the record that notifies, and why. */
@@ -105,11 +119,11 @@ export function derivedNotifications(
   candidates: NotificationCandidate[],
   reasons: readonly NotificationReason[],
   state: HydrationState,
-  opts: { liveSubjects: boolean },
+  opts: { liveSubjects: boolean; subscriptions?: ReadonlyMap<string, ActivitySubscription> },
 ): NotificationItem[] {
   const wanted = new Set(reasons)
   return candidates.flatMap((candidate) =>
-    notificationsOf(viewer, candidate, state.notificationPosts?.get(candidate.record.uri))
+    notificationsOf(viewer, candidate, state.notificationPosts?.get(candidate.record.uri), opts.subscriptions)
       .filter(({ reason, reasonSubject }) => {
         if (!wanted.has(reason)) return false
         if (!reasonSubject) return true
@@ -130,6 +144,8 @@ export function visibleNotifications(viewer: string, items: NotificationItem[], 
     // Unknown, deactivated and taken-down accounts were hydrated as null.
     if (!state.actors?.get(author)) return false
     if (author !== viewer && (viewerBlockExists(author, state) || viewerMuteExists(author, state))) return false
+    // The author's declaration (or the follow it asks for) as it is now: a subscription it no longer allows is silent.
+    if (reason === 'subscribed-post') return !activitySubscriptionRefusal(author, state)
     if (reason !== 'reply') return true
     const root = replyRootOf(candidate.record)
     const hidden = state.notificationPosts?.get(candidate.record.uri)?.hiddenReplies

@@ -7,6 +7,7 @@ import { createDataPlane } from '#/dataplane/index.js'
 import { createBuiltinFeeds } from '#/feeds/builtin.js'
 import { createRemoteFeeds } from '#/feeds/remote.js'
 import { Hydrator } from '#/hydration/hydrator.js'
+import { ageAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
 import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { createSafeFetch } from '#/identity/safe-fetch.js'
 import type { Logger } from '#/log.js'
@@ -70,13 +71,14 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
       waitOutside: gate.outside,
     }),
   }
+  const accounts = { draftsLimit: config.DRAFTS_LIMIT, ageAssurance: ageAssurancePolicy(config.AGE_ASSURANCE_REGIONS) }
   return {
     xrpc: {
       methods,
       auth,
       log,
       limits: { gate, rateLimiter, trustedProxies: new Set(config.TRUSTED_PROXIES.map(normalizeIp)) },
-      ctx: { dataplane, hydrator, log, serviceDid, identity, feeds } },
+      ctx: { dataplane, hydrator, log, serviceDid, identity, feeds, accounts } },
     close: async () => {
       await Promise.all([identity.close(), generatorFetch.close(), sharedDocs?.close()])
     },

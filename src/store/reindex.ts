@@ -47,7 +47,7 @@ export interface ReindexOptions {
 }
 
 /** Indices whose documents are deleted in place (private state): copied whole under the write block. */
-const DELETED_IN_PLACE = new Set(['mutes', 'bookmarks', 'notif-state', 'state'])
+const DELETED_IN_PLACE = new Set(['mutes', 'bookmarks', 'notif-state', 'activity-subscriptions', 'drafts', 'push-registrations', 'state'])
 
 /** `base` is the template's file name (index-templates/<base>.json), which is also its index base name. */
 export async function reindexFamily(client: Client, prefix: string, base: string, log: Logger, opts: ReindexOptions = {}): Promise<ReindexReport> {

@@ -1,6 +1,7 @@
 import type { AppBskyActorDefs, ComAtprotoRepoStrongRef, Un$Typed } from '@atproto/api'
 import { INVALID_HANDLE, isValidAtUri } from '@atproto/syntax'
 import type { HydrationState } from '#/hydration/state.js'
+import { activitySubscriptionRefusal } from '#/rules/activity-subscriptions.js'
 import { activeModList, actorIsNotHosted, mutingModList, viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { imageUrl } from '#/views/images.js'
 import { labelsOn, selfLabels } from '#/views/labels.js'
@@ -114,6 +115,7 @@ export function viewerState(did: string, state: HydrationState): AppBskyActorDef
     blockingByList: blockingByList ? listViewBasic(blockingByList, state) : undefined,
     following: blocked ? undefined : rel.following,
     followedBy: blocked ? undefined : rel.followedBy,
+    activitySubscription: activitySubscriptionRefusal(did, state) ? undefined : state.activitySubscriptions?.get(did),
   }
 }
 

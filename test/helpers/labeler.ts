@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import { MessageFrame } from '@atproto/xrpc-server'
+import { createServiceJwt, MessageFrame } from '@atproto/xrpc-server'
 import * as dagCbor from '@ipld/dag-cbor'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Label } from '#/dataplane/index.js'
@@ -23,6 +23,8 @@ export interface TestLabeler {
   cursors: (number | undefined)[]
   /** Subscribers connected now. */
   readonly connected: number
+  /** A service token as the labeler service (`did#atproto_labeler`), signed with its label key. */
+  serviceToken(aud: string, lxm: string): Promise<string>
   close(): Promise<void>
 }
 
@@ -88,6 +90,7 @@ export async function startTestLabeler(): Promise<TestLabeler> {
       return publish(new MessageFrame({ seq: events.length + 1, labels } as never, { type: '#labels' }).toBytes())
     },
     emitRaw: publish,
+    serviceToken: (aud, lxm) => createServiceJwt({ iss: `${did}#atproto_labeler`, aud, lxm, keypair: key }),
     async close() {
       for (const socket of sockets) socket.terminate()
       await new Promise<void>((resolve) => wss.close(() => resolve()))

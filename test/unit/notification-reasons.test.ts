@@ -71,6 +71,25 @@ describe('posts', () => {
   })
 })
 
+describe('posts of an account I subscribe to (sorted 2026-01-01)', () => {
+  const reply = { reply: { root: { uri: post(CAROL, 'r'), cid: 'bafy' }, parent: { uri: post(CAROL, 'r'), cid: 'bafy' } } }
+  const since = (at: string, post: boolean, reply: boolean) => new Map([[BOB, { post, reply, since: at }]])
+  const before = '2025-12-31T00:00:00.000Z'
+  const rows: [string, Record<string, unknown>, Map<string, { post: boolean; reply: boolean; since: string }> | undefined, PostContext, string[]][] = [
+    ['a post made since I subscribed', {}, since(before, true, false), ctx(), ['subscribed-post']],
+    ['a post made before I subscribed: nothing', {}, since('2026-01-02T00:00:00.000Z', true, true), ctx(), []],
+    ['a reply, subscribed to posts only: nothing', reply, since(before, true, false), ctx({ ancestors: [post(CAROL, 'r')] }), []],
+    ['a reply, subscribed to replies: the lexicon has no subscribed-reply', reply, since(before, false, true), ctx({ ancestors: [post(CAROL, 'r')] }), ['subscribed-post']],
+    ['a top-level post, subscribed to replies only: nothing', {}, since(before, false, true), ctx(), []],
+    ['a reply to my own post: the reply wins', reply, since(before, true, true), ctx({ ancestors: [post(ME, 'p')] }), ['reply']],
+    ['a mention: the mention wins', mention(ME), since(before, true, true), ctx(), ['mention']],
+    ['no subscription to its author: nothing', {}, undefined, ctx(), []],
+  ]
+  for (const [name, record, subscriptions, context, reasons] of rows) {
+    test(name, () => assert.deepEqual(notificationsOf(ME, candidate('posts', BOB, { text: '', ...record }), context, subscriptions).map((n) => n.reason), reasons))
+  }
+})
+
 test('follows, joins and verifications', () => {
   assert.deepEqual(notificationsOf(ME, candidate('follows', BOB, { subject: ME })), [{ reason: 'follow' }])
   const pack = `at://${ME}/app.bsky.graph.starterpack/s`

@@ -230,6 +230,28 @@ describe('index-templates/bookmarks.json', () => {
   })
 })
 
+describe('private state templates: activity subscriptions, drafts, push registrations', () => {
+  // Written by src/dataplane/{activity-subscriptions,drafts,push-registrations}.ts; every read filters on viewer.
+  const rows: [string, string[], string[]][] = [
+    ['activity-subscriptions', ['viewer', 'subject'], ['createdAt', 'updatedAt']],
+    ['drafts', ['viewer', 'draftId'], ['createdAt', 'updatedAt']],
+    ['push-registrations', ['viewer', 'serviceDid', 'platform', 'appId', 'token'], ['createdAt', 'updatedAt']],
+  ]
+  for (const [name, keywords, dates] of rows) {
+    test(name, () => {
+      const template = readTemplate(name)
+      checkCommon(template, name, name)
+      const { dynamic, properties } = template.template.mappings
+      assert.equal(dynamic, 'strict')
+      for (const field of keywords) assert.equal(properties[field]?.type, 'keyword', field)
+      for (const field of dates) assert.equal(properties[field]?.type, 'date', field)
+    })
+  }
+  test('a draft is kept as sent, never indexed', () => {
+    assert.deepEqual(readTemplate('drafts').template.mappings.properties.draft, { type: 'object', enabled: false })
+  })
+})
+
 describe('index-templates/posts.json analysis', () => {
   const template = readTemplate('posts')
   const { properties } = template.template.mappings

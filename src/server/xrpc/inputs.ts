@@ -1,4 +1,5 @@
-import { isDatetimeString, isValidAtIdentifier, isValidAtUri } from '@atproto/syntax'
+import { lexicons } from '@atproto/api'
+import { isDatetimeString, isValidAtIdentifier, isValidAtUri, isValidDid, isValidTid } from '@atproto/syntax'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 
@@ -20,6 +21,21 @@ export const input = {
         return false
       }
     }, 'must be a valid CID'),
+  did: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidDid, 'must be a valid DID'),
+  tid: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidTid, 'must be a valid TID'),
+  /** A string of at most `max` characters (every free-text field is bounded). */
+  string: (max: number) =>
+    z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).max(max, `must not be longer than ${max} characters`),
+  /**
+   * A value checked against a lexicon definition (`nsid#def`) with all its limits (lengths,
+   * graphemes, formats, unions), for nested objects a hand-written schema would only copy.
+   */
+  lexicon: (ref: string) =>
+    z.unknown().superRefine((value, ctx) => {
+      if (value === undefined) return ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is required' })
+      const checked = lexicons.validate(ref, value)
+      if (!checked.success) ctx.addIssue({ code: z.ZodIssueCode.custom, message: checked.error.message.replace(/^Object\b\/?/, '').trim() || 'is invalid' })
+    }) as z.ZodType<Record<string, unknown>>,
   datetime: () =>
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isDatetimeString, 'must be a valid datetime'),
 }

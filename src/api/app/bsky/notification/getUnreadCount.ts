@@ -36,6 +36,6 @@ export default defineQuery({
     // What the reference AppView counts: every notification it holds for the account whose record
     // still exists, including those its listing then hides (blocked or muted authors, subjects
     // that are gone).
-    return { count: derivedNotifications(me, page.items, query.reasons, hydrated, { liveSubjects: false }).length }
+    return { count: derivedNotifications(me, page.items, query.reasons, hydrated, { liveSubjects: false, subscriptions: query.subscriptions }).length }
   },
 })

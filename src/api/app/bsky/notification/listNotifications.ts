@@ -49,7 +49,7 @@ const listNotifications = pipeline<Params, Skeleton, Output>({
       const page = await ctx.dataplane.getNotificationCandidates(query, { after, limit: params.limit - items.length })
       const hydrated = await ctx.hydrator.hydrateNotificationReasons(page.items, hydrateCtx)
       state = mergeStates(state, hydrated)
-      items.push(...derivedNotifications(query.recipient, page.items, query.reasons, hydrated, { liveSubjects: true }))
+      items.push(...derivedNotifications(query.recipient, page.items, query.reasons, hydrated, { liveSubjects: true, subscriptions: query.subscriptions }))
       after = page.next
       if (!after) break
     }

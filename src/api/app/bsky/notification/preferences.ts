@@ -33,6 +33,7 @@ const PREFERENCE_OF: Record<NotificationReason, FilterableKey | PlainKey> = {
   'repost-via-repost': 'repostViaRepost',
   verified: 'verified',
   unverified: 'unverified',
+  'subscribed-post': 'subscribedPost',
 }
 
 /** Stored (or put) preferences completed with the lexicon's defaults: everything listed and pushed, from everyone. */
@@ -80,13 +81,16 @@ async function notificationQuery(
   const asked = opts.reasons ? new Set(opts.reasons) : undefined
   const reasons = NOTIFICATION_REASONS.filter((r) => (!asked || asked.has(r)) && prefs[PREFERENCE_OF[r]]!.list !== false)
   const followsOnly = (r: NotificationReason) => opts.priority || prefs[PREFERENCE_OF[r]]!.include === 'follows'
-  const [followed, threads] = await Promise.all([
+  const [followed, threads, subscriptions] = await Promise.all([
     reasons.some(followsOnly) ? ctx.dataplane.getFollowedDids(viewer) : undefined,
     reasons.includes('reply') ? ctx.dataplane.getRecentReplyThreads(viewer) : [],
+    reasons.includes('subscribed-post') ? ctx.dataplane.getAllActivitySubscriptions(viewer) : undefined,
   ])
   return {
     recipient: viewer,
-    reasons,
+    // Without a subscription, no post is a subscribed one: no query for them.
+    reasons: subscriptions?.size ? reasons : reasons.filter((r) => r !== 'subscribed-post'),
+    subscriptions,
     authorsFor: (r) => (followsOnly(r) ? followed : undefined),
     threads,
   }

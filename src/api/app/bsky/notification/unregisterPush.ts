@@ -1,0 +1,16 @@
+import { ids } from '@atproto/api'
+import { z } from 'zod'
+import { pushRegistrationInput } from '#/api/app/bsky/notification/push-registration.js'
+import { requester } from '#/api/uris.js'
+import { defineProcedure } from '#/server/xrpc/method.js'
+
+/** Forget a device registered with registerPush; one that is not registered is fine. */
+export default defineProcedure({
+  nsid: ids.AppBskyNotificationUnregisterPush,
+  params: z.object({}),
+  input: pushRegistrationInput,
+  auth: 'required',
+  async handler({ input, viewer, ctx }) {
+    await ctx.dataplane.deletePushRegistration(requester(viewer), input)
+  },
+})

@@ -1,0 +1,16 @@
+import { ids } from '@atproto/api'
+import { z } from 'zod'
+import { ageAssuranceState } from '#/api/app/bsky/ageassurance/policy.js'
+import { requester } from '#/api/uris.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+
+/** The older form of app.bsky.ageassurance.getState: the requester's status under this AppView's policy. */
+export default defineQuery({
+  nsid: ids.AppBskyUnspeccedGetAgeAssuranceState,
+  params: z.object({}),
+  auth: 'required',
+  async handler({ viewer, ctx }) {
+    requester(viewer)
+    return { status: ageAssuranceState(ctx.accounts.ageAssurance).status }
+  },
+})
