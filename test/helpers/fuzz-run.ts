@@ -39,6 +39,8 @@ export interface FuzzRun {
   concurrency?: number
   /** Stop early (the bench's clock). */
   signal?: AbortSignal
+  /** A request not answered by then is a finding (a hang is a defect too). Default 30 s. */
+  requestTimeoutMs?: number
 }
 
 export interface FuzzReport {
@@ -48,7 +50,7 @@ export interface FuzzReport {
   ms: number
 }
 
-export async function sendCase(base: string, c: FuzzCase, authorization: string | undefined): Promise<FuzzAnswer> {
+export async function sendCase(base: string, c: FuzzCase, authorization: string | undefined, timeoutMs = 30_000): Promise<FuzzAnswer> {
   const headers: Record<string, string> = {}
   if (authorization !== undefined) headers.authorization = authorization
   if (c.body?.contentType) headers['content-type'] = c.body.contentType
@@ -57,6 +59,7 @@ export async function sendCase(base: string, c: FuzzCase, authorization: string 
     method: c.httpMethod,
     headers,
     ...(c.body && c.httpMethod !== 'GET' ? { body: c.body.text } : {}),
+    signal: AbortSignal.timeout(timeoutMs),
   })
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() }
 }
@@ -119,7 +122,7 @@ export async function runFuzz(target: FuzzTarget, run: FuzzRun): Promise<FuzzRep
       let problem: string | undefined
       let answer: FuzzAnswer = { status: 0, contentType: '', text: '' }
       try {
-        answer = await sendCase(target.base, c, await target.tokens.header(c.auth, c.nsid))
+        answer = await sendCase(target.base, c, await target.tokens.header(c.auth, c.nsid), run.requestTimeoutMs)
         problem = judge(method, c, answer, target)
       } catch (err) {
         problem = `no answer: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as Error).cause)})` : ''}`
