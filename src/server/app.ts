@@ -4,6 +4,7 @@ import Router from '@koa/router'
 import Koa from 'koa'
 import type { Client } from '@opensearch-project/opensearch'
 import type { Logger } from '#/log.js'
+import { answerClientErrors } from '#/server/client-errors.js'
 import { listenOn } from '#/server/listen.js'
 import { registry } from '#/metrics.js'
 import { createWebRouter } from '#/server/web.js'
@@ -103,6 +104,7 @@ export function createApp(deps: ServerDeps): Koa {
 
 export async function listen(app: Koa, port: number, host: string): Promise<http.Server> {
   const server = http.createServer(app.callback())
+  answerClientErrors(server)
   await listenOn(server, port, host)
   return server
 }

@@ -15,6 +15,8 @@ import { listenOn } from '#/server/listen.js'
  */
 export interface TestLabeler {
   did: string
+  /** Its `#atproto_label` key: it signs labels, and the labeler's service-auth tokens. */
+  key: Secp256k1Keypair
   /** Signs and publishes labels (src = this labeler unless given) as one event; its seq. */
   emit(labels: Partial<Label>[], opts?: { signWith?: Secp256k1Keypair; unsigned?: boolean }): Promise<number>
   /** Sends bytes as they are to every subscriber (a malformed frame, say), as an event with a seq. */
@@ -74,6 +76,7 @@ export async function startTestLabeler(): Promise<TestLabeler> {
 
   return {
     did,
+    key,
     cursors,
     get connected() {
       return sockets.size

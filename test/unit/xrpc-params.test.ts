@@ -91,6 +91,10 @@ describe('bad parameters are 400 InvalidRequest naming the parameter', () => {
     ['handle where a DID is wanted', 'test.magpie.echo', `${ok}&did=alice.test`, /^did must be a valid DID$/],
     ['malformed AT URI', 'test.magpie.echo', `${ok}&uri=https://example.com/x`, /^uri must be a valid AT URI$/],
     ['AT URI with a bad collection', 'test.magpie.echo', `${ok}&uri=at://${DID}/not_a_nsid/abc`, /^uri must be a valid AT URI$/],
+    // Found by the XRPC fuzz: accepted here, then echoed into an answer the lexicon refuses.
+    ['AT URI with a trailing slash', 'test.magpie.echo', `${ok}&uri=at://${DID}/`, /^uri must be a valid AT URI$/],
+    ['AT URI with an empty record key', 'test.magpie.echo', `${ok}&uri=at://${DID}/app.bsky.feed.post/`, /^uri must be a valid AT URI$/],
+    ['AT URI with a query', 'test.magpie.echo', `${ok}&uri=at://${DID}/app.bsky.feed.post/3k2a%3Fq%3D1`, /^uri must be a valid AT URI$/],
     ['limit not a number', 'test.magpie.echo', `${ok}&limit=ten`, /^limit must be an integer$/],
     ['limit a fraction', 'test.magpie.echo', `${ok}&limit=1.5`, /^limit must be an integer$/],
     ['limit above the maximum', 'test.magpie.echo', `${ok}&limit=101`, /^limit can not be greater than 100$/],
@@ -161,6 +165,15 @@ describe('good parameters arrive typed', () => {
     const res = await call('test.magpie.paged', `cursor=${encodeCursor(after)}`)
     assert.equal(res.status, 200)
     assert.deepEqual(res.body.after, after)
+  })
+
+  // Found by the XRPC fuzz (test/integration/fuzz.test.ts): these names were a 500 on every method.
+  test('parameters named like an object\'s own properties are ignored like any unknown name', async () => {
+    for (const extra of ['__proto__=x', '%5F%5Fproto%5F%5F=x', 'constructor=y', 'toString=1&valueOf=2', 'hasOwnProperty=1&__defineGetter__=1', '__proto__=a&__proto__=b']) {
+      const res = await call('test.magpie.echo', `${ok}&${extra}`)
+      assert.equal(res.status, 200, `${extra}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body, { actor: DID, limit: 50 })
+    }
   })
 
   test('a single value of an array parameter is a one-item array', async () => {

@@ -1,5 +1,5 @@
 import { lexicons } from '@atproto/api'
-import { isDatetimeString, isValidAtIdentifier, isValidAtUri, isValidDid, isValidTid } from '@atproto/syntax'
+import { isAtUriString, isDatetimeString, isValidAtIdentifier, isValidDid, isValidTid } from '@atproto/syntax'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 
@@ -10,7 +10,7 @@ import { z } from 'zod'
 export const input = {
   atIdentifier: () =>
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtIdentifier, 'must be a valid handle or DID'),
-  atUri: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isValidAtUri, 'must be a valid AT URI'),
+  atUri: () => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine((v) => isAtUriString(v), 'must be a valid AT URI'),
   boolean: () => z.boolean({ invalid_type_error: 'must be a boolean' }),
   cid: () =>
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine((v) => {

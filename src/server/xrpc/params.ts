@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import {
+  isAtUriString,
   isValidAtIdentifier,
-  isValidAtUri,
   isValidDid,
   isValidHandle,
   isValidLanguage,
@@ -77,7 +77,9 @@ export const param = {
   did: () => formatted(isValidDid, 'a valid DID'),
   handle: () => formatted(isValidHandle, 'a valid handle'),
   atIdentifier: () => formatted(isValidAtIdentifier, 'a valid handle or DID'),
-  atUri: () => formatted(isValidAtUri, 'a valid AT URI'),
+  // The lexicon's own check (stricter than isValidAtUri: no empty segments, no query): what is
+  // accepted here can be echoed in an answer, which must pass it.
+  atUri: () => formatted(isAtUriString, 'a valid AT URI'),
   nsid: () => formatted(isValidNsid, 'a valid NSID'),
   recordKey: () => formatted(isValidRecordKey, 'a valid record key'),
   datetime: () => formatted(isDatetimeString, 'a valid datetime'),
@@ -99,9 +101,12 @@ export const param = {
   },
 }
 
-/** Query-string values by name: every occurrence, in order. */
+/**
+ * Query-string values by name: every occurrence, in order. The record has no prototype, so a
+ * parameter named `__proto__` or `constructor` is one more unknown name, not Object's own.
+ */
 export function queryValues(search: URLSearchParams): Record<string, string[]> {
-  const values: Record<string, string[]> = {}
+  const values: Record<string, string[]> = Object.create(null)
   for (const [key, value] of search) (values[key] ??= []).push(value)
   return values
 }

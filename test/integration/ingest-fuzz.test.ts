@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
+import { after, before, test } from 'node:test'
+import type { Client } from '@opensearch-project/opensearch'
+import { pino } from 'pino'
+import { makeRng } from '#/devnet/rng.js'
+import { CommitVerifier } from '#/ingest/commit-verifier.js'
+import { IdentityWorker } from '#/ingest/identity-worker.js'
+import { runLiveIngest } from '#/ingest/live-ingest.js'
+import { applySetup } from '#/store/setup.js'
+import { commitBody, commitPost, createAccount, frameBytes, hostileFrame, startFrameRelay, type Account, type HostileFrame } from '../helpers/firehose-fuzz.js'
+import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
+
+/**
+ * Live ingest fuzzed with hostile firehose frames, over a real websocket into the real
+ * OpenSearch node with commit verification on: between honest signed commits of one repo come
+ * frames mutated every way (bits flipped, cut short, fields of the wrong type, CIDs and paths
+ * that lie, blocks altered or missing, re-signed by another key, replays of earlier frames out
+ * of order). The stream must never stall or break, every honest commit after a hostile frame be
+ * indexed, nothing be indexed that the repo's key did not sign, and every commit whose proof no
+ * longer holds be refused with a logged reason. FUZZ_SEED picks another stream (printed).
+ */
+
+const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
+const ROUNDS = 60
+
+let client: Client
+let prefix: string
+
+before(async () => {
+  client = testClient()
+  prefix = uniquePrefix('ingest-fuzz')
+  await applySetup(client, prefix, pino({ level: 'silent' }))
+})
+
+after(async () => {
+  await dropPrefix(client, prefix)
+  await client.close()
+})
+
+interface Sent {
+  seq: number
+  hostile?: HostileFrame & { uri: string }
+}
+
+test(`hostile frames between honest commits: nothing unsigned indexed, the stream goes on (FUZZ_SEED=${seed})`, async () => {
+  const rng = makeRng(seed)
+  const alice: Account = await createAccount('did:plc:fuzzaliceaaaaaaaaaaaaaaa')
+  const mallory: Account = await createAccount('did:plc:fuzzmalloryaaaaaaaaaaaaa')
+  const uriOf = (path: string) => `at://${alice.did}/${path}`
+
+  // What the key signed: every post text by URI, honest or made into a hostile frame.
+  const signed = new Map<string, string>()
+  const honest: { uri: string; bytes: Uint8Array; seq: number }[] = []
+  const frames: Uint8Array[] = []
+  const sent: Sent[] = []
+  let seq = 0
+  for (let round = 0; round < ROUNDS; round++) {
+    const parts = await commitPost(alice, `honest ${round}`, true)
+    const bytes = frameBytes(await commitBody(alice, parts, ++seq))
+    signed.set(uriOf(parts.path), `honest ${round}`)
+    honest.push({ uri: uriOf(parts.path), bytes, seq })
+    frames.push(bytes)
+    sent.push({ seq })
+    for (let n = rng.range(1, 3); n > 0; n--) {
+      if (rng.chance(0.15)) {
+        // A replay of an earlier honest frame: an old seq, out of order.
+        const earlier = rng.pick(honest)
+        frames.push(earlier.bytes)
+        sent.push({ seq: earlier.seq })
+        continue
+      }
+      const target = await commitPost(alice, `hostile ${round}.${n}`, false)
+      signed.set(uriOf(target.path), `hostile ${round}.${n}`)
+      const hostile = await hostileFrame(rng, alice, target, ++seq, mallory)
+      frames.push(hostile.bytes)
+      sent.push({ seq, hostile: { ...hostile, uri: uriOf(target.path) } })
+    }
+  }
+  // The last frame is honest: once it is indexed, every frame before it was handled.
+  const marker = await commitPost(alice, 'the end', true)
+  frames.push(frameBytes(await commitBody(alice, marker, ++seq)))
+  signed.set(uriOf(marker.path), 'the end')
+
+  const warnings: { msg: string; seq?: number; reason?: string }[] = []
+  const log = pino(
+    { level: 'warn' },
+    new Writable({
+      write(line, _enc, done) {
+        warnings.push(JSON.parse(String(line)))
+        done()
+      },
+    }),
+  )
+  const keys = new Map([[alice.did, alice.keypair.did()], [mallory.did, mallory.keypair.did()]])
+  const relay = await startFrameRelay(frames)
+  const stop = new AbortController()
+  const ingest = runLiveIngest({
+    client,
+    log,
+    prefix,
+    service: relay.url,
+    signal: stop.signal,
+    identity: new IdentityWorker({
+      verifier: { verifyIdentity: async () => ({ handle: 'alice.test', handleValid: true, didDoc: {} }) },
+      prefix,
+      log,
+    }),
+    verifier: new CommitVerifier({ signingKey: async (did) => keys.get(did) }),
+    flushBytes: 1_000_000,
+    flushMs: 50,
+    maxInFlight: 2,
+  })
+  const started = Date.now()
+  try {
+    const indexedPosts = async () => {
+      const res = await client.search({
+        index: `${prefix}posts*`,
+        body: { query: { bool: { must_not: [{ term: { tomb: true } }] } }, size: 1000, _source: ['record.text'] },
+      })
+      return (res.body as any).hits.hits as { _id: string; _source: { record: { text: string } } }[]
+    }
+    await eventually('the last honest commit is indexed', async () => ((await indexedPosts()).some((h) => h._id === uriOf(marker.path)) ? true : undefined), 60_000)
+    console.log(`ingest fuzz: seed ${seed}, ${frames.length} frames (${sent.filter((s) => s.hostile).length} hostile) in ${Date.now() - started} ms`)
+    const indexed = await indexedPosts()
+    const problems: string[] = []
+
+    for (const hit of indexed) {
+      if (signed.get(hit._id) !== hit._source.record.text) problems.push(`indexed what was not signed: ${hit._id} "${hit._source.record.text}"`)
+    }
+    const ids = new Set(indexed.map((h) => h._id))
+    for (const h of honest) if (!ids.has(h.uri)) problems.push(`honest commit seq ${h.seq} (${h.uri}) not indexed`)
+    for (const { seq: s, hostile } of sent) {
+      if (!hostile) continue
+      if (hostile.mustNotIndex && ids.has(hostile.uri)) problems.push(`seq ${s}: ${hostile.mutation}: indexed`)
+      if (hostile.verifierRefuses && !warnings.some((w) => w.seq === s && w.reason && /refused|not indexed/.test(w.msg))) {
+        problems.push(`seq ${s}: ${hostile.mutation}: no warning with a reason`)
+      }
+    }
+    assert.deepEqual(problems, [], `FUZZ_SEED=${seed}`)
+    assert.equal(relay.connections, 1, 'the stream was never dropped and reconnected')
+  } finally {
+    stop.abort()
+    await ingest
+    await relay.close()
+  }
+})
