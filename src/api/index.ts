@@ -57,6 +57,17 @@ import getSuggestedFollowsByActor from '#/api/app/bsky/graph/getSuggestedFollows
 import getPopularFeedGenerators from '#/api/app/bsky/unspecced/getPopularFeedGenerators.js'
 import getTrendingTopics from '#/api/app/bsky/unspecced/getTrendingTopics.js'
 import getRecord from '#/api/com/atproto/repo/getRecord.js'
+import getConfig from '#/api/app/bsky/unspecced/getConfig.js'
+import getSuggestedUsers from '#/api/app/bsky/unspecced/getSuggestedUsers.js'
+import getSuggestedUsersForDiscover from '#/api/app/bsky/unspecced/getSuggestedUsersForDiscover.js'
+import getSuggestedUsersForExplore from '#/api/app/bsky/unspecced/getSuggestedUsersForExplore.js'
+import getSuggestedUsersForSeeMore from '#/api/app/bsky/unspecced/getSuggestedUsersForSeeMore.js'
+import getSuggestedOnboardingUsers from '#/api/app/bsky/unspecced/getSuggestedOnboardingUsers.js'
+import getSuggestedStarterPacks from '#/api/app/bsky/unspecced/getSuggestedStarterPacks.js'
+import getOnboardingSuggestedStarterPacks from '#/api/app/bsky/unspecced/getOnboardingSuggestedStarterPacks.js'
+import getTrends from '#/api/app/bsky/unspecced/getTrends.js'
+import getTaggedSuggestions from '#/api/app/bsky/unspecced/getTaggedSuggestions.js'
+import getUnspeccedSuggestedFeeds from '#/api/app/bsky/unspecced/getSuggestedFeeds.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -123,4 +134,15 @@ export const methods: readonly XrpcMethod[] = [
   getPopularFeedGenerators,
   getTrendingTopics,
   getRecord,
+  getConfig,
+  getSuggestedUsers,
+  getSuggestedUsersForDiscover,
+  getSuggestedUsersForExplore,
+  getSuggestedUsersForSeeMore,
+  getSuggestedOnboardingUsers,
+  getSuggestedStarterPacks,
+  getOnboardingSuggestedStarterPacks,
+  getTrends,
+  getTaggedSuggestions,
+  getUnspeccedSuggestedFeeds,
 ]
