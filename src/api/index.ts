@@ -82,6 +82,17 @@ import contactRemoveData from '#/api/app/bsky/contact/removeData.js'
 import contactSendNotification from '#/api/app/bsky/contact/sendNotification.js'
 import contactStartPhoneVerification from '#/api/app/bsky/contact/startPhoneVerification.js'
 import contactVerifyPhone from '#/api/app/bsky/contact/verifyPhone.js'
+import getConfig from '#/api/app/bsky/unspecced/getConfig.js'
+import getSuggestedUsers from '#/api/app/bsky/unspecced/getSuggestedUsers.js'
+import getSuggestedUsersForDiscover from '#/api/app/bsky/unspecced/getSuggestedUsersForDiscover.js'
+import getSuggestedUsersForExplore from '#/api/app/bsky/unspecced/getSuggestedUsersForExplore.js'
+import getSuggestedUsersForSeeMore from '#/api/app/bsky/unspecced/getSuggestedUsersForSeeMore.js'
+import getSuggestedOnboardingUsers from '#/api/app/bsky/unspecced/getSuggestedOnboardingUsers.js'
+import getSuggestedStarterPacks from '#/api/app/bsky/unspecced/getSuggestedStarterPacks.js'
+import getOnboardingSuggestedStarterPacks from '#/api/app/bsky/unspecced/getOnboardingSuggestedStarterPacks.js'
+import getTrends from '#/api/app/bsky/unspecced/getTrends.js'
+import getTaggedSuggestions from '#/api/app/bsky/unspecced/getTaggedSuggestions.js'
+import getUnspeccedSuggestedFeeds from '#/api/app/bsky/unspecced/getSuggestedFeeds.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -173,4 +184,15 @@ export const methods: readonly XrpcMethod[] = [
   contactSendNotification,
   contactStartPhoneVerification,
   contactVerifyPhone,
+  getConfig,
+  getSuggestedUsers,
+  getSuggestedUsersForDiscover,
+  getSuggestedUsersForExplore,
+  getSuggestedUsersForSeeMore,
+  getSuggestedOnboardingUsers,
+  getSuggestedStarterPacks,
+  getOnboardingSuggestedStarterPacks,
+  getTrends,
+  getTaggedSuggestions,
+  getUnspeccedSuggestedFeeds,
 ]

@@ -59,6 +59,27 @@ export async function fillPage<O extends { cursor?: string }>(opts: FillPageOpti
   return { ...first, cursor }
 }
 
+/**
+ * The first `limit` items of a paged pipeline, for methods that answer one list without a
+ * cursor (the suggestions the app shows in a row): pages are read on while the rules thinned
+ * them and there is more, at most MAX_FETCHES of them.
+ */
+export async function firstItems<O extends { cursor?: string }, T>(
+  limit: number,
+  fetch: (page: { cursor: string | undefined; limit: number }) => Promise<O>,
+  items: (output: O) => T[],
+): Promise<T[]> {
+  const out: T[] = []
+  let cursor: string | undefined
+  for (let fetches = 0; fetches < MAX_FETCHES && out.length < limit; fetches++) {
+    const page = await fetch({ cursor, limit: limit - out.length })
+    out.push(...items(page))
+    if (!page.cursor || page.cursor === cursor) break
+    cursor = page.cursor
+  }
+  return out.slice(0, limit)
+}
+
 /** Most fetches `fillPage` makes for one page. */
 const MAX_FETCHES = 10
 

@@ -5,7 +5,7 @@ import type { ApiContext } from '#/api/context.js'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Ranked } from '#/dataplane/index.js'
-import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
+import { actorHidesFromRecommendations, viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
 import { param } from '#/server/xrpc/params.js'
 import { generatorView } from '#/views/feedgens.js'
@@ -58,30 +58,36 @@ const feedGenParams = z.object({
 type FeedGenParams = z.output<typeof feedGenParams>
 type FeedGenOutput = { feeds: AppBskyFeedDefs.GeneratorView[]; cursor?: string }
 
+type RankFeedGens = (ctx: ApiContext, params: FeedGenParams, viewer: string | null) => Promise<Ranked[]>
+
 /**
- * getPopularFeedGenerators, getSuggestedFeeds: a ranked list of feed generators, page by page.
- * Generators whose creator the viewer has a block with or mutes are left out; those of accounts
- * not shown have no view.
+ * A page of a ranked list of feed generators. Generators whose creator the viewer has a block
+ * with or mutes are left out, and, unless the list answers a text query (a search, not a
+ * recommendation), those whose creator asked not to be recommended; those of accounts not
+ * shown have no view.
  */
-export function rankedFeedGensQuery(def: {
-  nsid: string
-  ranked(ctx: ApiContext, params: FeedGenParams, viewer: string | null): Promise<Ranked[]>
-  expensive?: boolean
-}) {
-  const run = pipeline<FeedGenParams, { uris: string[]; cursor?: string }, FeedGenOutput>({
+export function rankedFeedGensPage(ranked: RankFeedGens) {
+  return pipeline<FeedGenParams, { uris: string[]; cursor?: string }, FeedGenOutput>({
     async skeleton({ params, ctx, hydrateCtx }) {
-      const page = pageOfRanked(await def.ranked(ctx, params, hydrateCtx.viewer), params.cursor, params.limit)
+      const page = pageOfRanked(await ranked(ctx, params, hydrateCtx.viewer), params.cursor, params.limit)
       return { uris: page.keys, cursor: page.cursor }
     },
     hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateFeedGens(skeleton.uris, hydrateCtx),
-    rules: ({ skeleton, state }) => ({
+    rules: ({ params, skeleton, state }) => ({
       ...skeleton,
       uris: skeleton.uris.filter((uri) => {
         const creator = state.feedgens?.get(uri)?.did
-        return !creator || (!viewerBlockExists(creator, state) && !viewerMuteExists(creator, state))
+        if (!creator) return true
+        if (!params.query && actorHidesFromRecommendations(creator, state)) return false
+        return !viewerBlockExists(creator, state) && !viewerMuteExists(creator, state)
       }),
     }),
     present: ({ skeleton, state }) => ({ feeds: skeleton.uris.flatMap((uri) => generatorView(uri, state) ?? []), cursor: skeleton.cursor }),
   })
+}
+
+/** getPopularFeedGenerators, getSuggestedFeeds: a ranked list of feed generators, page by page. */
+export function rankedFeedGensQuery(def: { nsid: string; ranked: RankFeedGens; expensive?: boolean }) {
+  const run = rankedFeedGensPage(def.ranked)
   return definePagedQuery({ nsid: def.nsid, params: feedGenParams, auth: 'optional', expensive: def.expensive, run, items: (out) => out.feeds })
 }

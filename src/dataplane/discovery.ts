@@ -2,10 +2,12 @@ import { getCoFollowed, getFollowedByMany, getPopularActors } from '#/dataplane/
 import { getPopularFeedGens, likedFeedGens, searchFeedGens, viewerFeedGenLikes } from '#/dataplane/feed-suggestions.js'
 import { concatRanked, rankedCache, type Ranked } from '#/dataplane/ranked.js'
 import type { Searcher } from '#/dataplane/search.js'
+import { getPopularStarterPacks } from '#/dataplane/starter-pack-suggestions.js'
 import { getTrendingTopics, type TrendingOptions, type TrendingTopics } from '#/dataplane/trending.js'
+import { getTrends, type Trend } from '#/dataplane/trends.js'
 
 /**
- * Discovery: trending topics, feed generators and accounts to follow, each a ranked list
+ * Discovery: trending topics, feed generators, starter packs and accounts to follow, each a ranked list
  * computed by aggregations and reused for a while (dataplane/ranked.ts), since every page of
  * every viewer would otherwise aggregate again. The lists leave out what the aggregations can
  * (the viewer, whom it follows, feeds it likes); blocks, mutes and account status are the
@@ -40,6 +42,10 @@ export interface Suggestions {
 
 export interface Discovery {
   trendingTopics(): Promise<TrendingTopics>
+  /** The trending topics with their post counts, start times and most active accounts. */
+  trends(): Promise<Trend[]>
+  /** Starter packs by the accounts that joined through them, then the newest. */
+  popularStarterPacks(): Promise<Ranked[]>
   /** Feed generators by likes; with a query, of those whose name or description match it. */
   popularFeedGens(query?: string): Promise<Ranked[]>
   /** Feed generators liked by whom the viewer follows, then the popular ones; not the viewer's own or ones it likes. */
@@ -62,6 +68,8 @@ export function createDiscovery(
   const trending = rankedCache(() => getTrendingTopics(search, opts.trending, opts.now()), cache)
   const popularFeeds = rankedCache((query) => (query ? searchFeedGens(search, likeCounts, query) : getPopularFeedGens(search)), cache)
   const popularActors = rankedCache(() => getPopularActors(search, opts.now() - opts.popularActorsMs), cache)
+  const trends = rankedCache(async () => getTrends(search, (await trending('')).trending, opts.trending.windowMs, opts.now()), cache)
+  const popularPacks = rankedCache(() => getPopularStarterPacks(search), cache)
 
   const suggestedFeeds = rankedCache(async (viewer) => {
     if (!viewer) return popularFeeds('')
@@ -91,6 +99,8 @@ export function createDiscovery(
 
   return {
     trendingTopics: () => trending(''),
+    trends: () => trends(''),
+    popularStarterPacks: () => popularPacks(''),
     popularFeedGens: (query) => popularFeeds(normalizeQuery(query)),
     suggestedFeedGens: (viewer) => suggestedFeeds(viewer ?? ''),
     followSuggestions: (viewer) => follows(viewer ?? ''),

@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache'
 import { getActors, resolveHandles, type ActorDoc } from '#/dataplane/actors.js'
 import { createCounts, type ProfileCounts, type StarterPackJoins } from '#/dataplane/counts.js'
 import { getRecords, type StoredRecord } from '#/dataplane/records.js'
+import { recommendationOptOuts } from '#/dataplane/recommendation-opt-outs.js'
+import { getRecentlyLive } from '#/dataplane/live-statuses.js'
 import {
   getBlockedPairs,
   getKnownFollowers,
@@ -102,6 +104,7 @@ import {
 import { createDiscovery, type DiscoveryOptions, type Suggestions } from '#/dataplane/discovery.js'
 import type { Ranked } from '#/dataplane/ranked.js'
 import type { TopicStat, TrendingTopics } from '#/dataplane/trending.js'
+import type { Trend } from '#/dataplane/trends.js'
 import type { SharedDocs } from '#/store/shared-docs.js'
 import { getListItemsOf } from '#/dataplane/list-membership.js'
 import { searchStarterPacks } from '#/dataplane/starterpack-search.js'
@@ -118,7 +121,7 @@ export type { PostFacets, PostSearchPage, PostSearchRequest }
 export type { Label }
 export type { ActorSearchPage, ActorSearchRequest }
 export type { HotCandidate, HotQuery, PostFilter, RecentLikes, SimilarPostsQuery }
-export type { DiscoveryOptions, Ranked, Suggestions, TopicStat, TrendingTopics }
+export type { DiscoveryOptions, Ranked, Suggestions, TopicStat, Trend, TrendingTopics }
 export type { VerificationRef }
 
 /**
@@ -137,6 +140,8 @@ export interface DataPlane {
   // Records
   /** Live records by AT URI, any collection; deleted and unknown ones are absent. */
   getRecords(uris: string[]): Promise<Map<string, StoredRecord>>
+  /** Of `dids`, those whose contentVisibilityDeclaration hides them from algorithmic recommendations. */
+  getRecommendationOptOuts(dids: Iterable<string>): Promise<Set<string>>
 
   // Aggregates (exact, cached briefly)
   getProfileCounts(dids: string[]): Promise<Map<string, ProfileCounts>>
@@ -287,6 +292,12 @@ export interface DataPlane {
   // Discovery: ranked lists computed by aggregations and reused briefly (see dataplane/discovery.ts)
   /** Hashtags trending in the recent window, and the most used over the background window. */
   getTrendingTopics(): Promise<TrendingTopics>
+  /** The trending topics with post counts, start times and the accounts posting on each most. */
+  getTrends(): Promise<Trend[]>
+  /** Starter pack URIs by the accounts that joined through them, then the newest. */
+  getPopularStarterPacks(): Promise<Ranked[]>
+  /** Accounts whose "live" status was set within `withinMs` (the longest a status lasts), newest first. */
+  getRecentlyLive(withinMs: number): Promise<string[]>
   /** Feed generator URIs by likes; with a query, of those whose name or description match it. */
   getPopularFeedGens(query?: string): Promise<Ranked[]>
   /** Feed generator URIs liked by whom the viewer follows, then popular ones; not the viewer's own or liked ones. */
@@ -348,6 +359,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getActors: (dids) => getActors(search, dids),
     resolveHandles: (handles) => resolveHandles(search, handles),
     getRecords: (uris) => getRecords(search, uris),
+    getRecommendationOptOuts: (dids) => recommendationOptOuts((uris) => getRecords(search, uris), dids),
     getProfileCounts: (dids) => counts.profileCounts(dids),
     getListItemCounts: (uris) => counts.listItemCounts(uris),
     getStarterPackJoins: (uris) => counts.starterPackJoins(uris),
@@ -427,6 +439,9 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getFilteredPostsPage: (filter, page) => getFilteredPostsPage(walk, filter, page),
     getFeedGensByService: (serviceDid, limit) => getFeedGensByService(search, serviceDid, limit),
     getTrendingTopics: () => discovery.trendingTopics(),
+    getTrends: () => discovery.trends(),
+    getPopularStarterPacks: () => discovery.popularStarterPacks(),
+    getRecentlyLive: (withinMs) => getRecentlyLive(search, withinMs, Date.now()),
     getPopularFeedGens: (query) => discovery.popularFeedGens(query),
     getSuggestedFeedGens: (viewer) => discovery.suggestedFeedGens(viewer),
     getFollowSuggestions: (viewer) => discovery.followSuggestions(viewer),

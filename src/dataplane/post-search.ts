@@ -2,7 +2,10 @@ import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
 import type { SortKey } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import type { PostCounts, PostCountsReader } from '#/dataplane/posts.js'
+import { recommendationOptOuts } from '#/dataplane/recommendation-opt-outs.js'
+import { getRecords } from '#/dataplane/records.js'
 import type { Searcher } from '#/dataplane/search.js'
+import { didOfUri } from '#/rules/gates.js'
 import { postSearchQuery, type PostSearch } from '#/search/post-query.js'
 
 /**
@@ -77,9 +80,15 @@ async function topPage(search: Searcher, counts: PostCountsReader, query: object
       ...(after ? { search_after: after } : {}),
     },
   })
-  const engagement = await counts(hits.map((h) => h._id))
+  const uris = hits.map((h) => h._id)
+  // An author who asked not to be recommended is still found by its words, but not lifted by engagement.
+  const [engagement, optedOut] = await Promise.all([
+    counts(uris),
+    recommendationOptOuts((ids) => getRecords(search, ids), uris.map(didOfUri)),
+  ])
+  const boost = (uri: string) => (optedOut.has(didOfUri(uri)) ? 1 : engagementBoost(engagement.get(uri)))
   const ranked = hits
-    .map((hit, i) => ({ uri: hit._id, i, rank: Number(hit.sort?.[0] ?? 0) * engagementBoost(engagement.get(hit._id)) }))
+    .map((hit, i) => ({ uri: hit._id, i, rank: Number(hit.sort?.[0] ?? 0) * boost(hit._id) }))
     .sort((a, b) => b.rank - a.rank || a.i - b.i)
   const start = Number(offset)
   const served = ranked.slice(start, start + req.limit)

@@ -1,6 +1,7 @@
 import { AuthRequiredError } from '@atproto/xrpc-server'
 import type { DataPlane } from '#/dataplane/index.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
+import { recommendable } from '#/feeds/recommendable.js'
 import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor } from '#/feeds/ranked.js'
 
 /**
@@ -41,7 +42,7 @@ export function createMoreLikeLiked(dataplane: DataPlane, opts: { cacheMs: numbe
       since: now() - o.windowMs,
       size: o.candidates,
     })
-    return rankOnce(similar)
+    return rankOnce(await recommendable(dataplane, similar))
   })
 
   return async function moreLikeLiked(req: { viewer: string | null; limit: number; cursor?: string }): Promise<FeedSkeleton> {

@@ -1,5 +1,6 @@
 import type { DataPlane, HotCandidate } from '#/dataplane/index.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
+import { recommendable } from '#/feeds/recommendable.js'
 import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor, type Ranked } from '#/feeds/ranked.js'
 
 /**
@@ -43,7 +44,7 @@ export function createWhatsHot(dataplane: DataPlane, opts: { cacheMs: number; no
   const now = opts.now ?? Date.now
   const ranking = rankingCache<undefined>(opts.cacheMs, async () => {
     const candidates = await dataplane.getHotCandidates({ since: now() - o.windowMs, size: o.candidates })
-    return rankHot(candidates, o.halfLifeMs)
+    return rankHot(await recommendable(dataplane, candidates), o.halfLifeMs)
   })
 
   return async function whatsHot(req: { limit: number; cursor?: string }): Promise<FeedSkeleton> {

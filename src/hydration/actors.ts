@@ -1,4 +1,5 @@
 import type { DataPlane, StoredRecord } from '#/dataplane/index.js'
+import { CONTENT_VISIBILITY, hidesFromRecommendations } from '#/dataplane/recommendation-opt-outs.js'
 import type { ActorInfo } from '#/hydration/state.js'
 
 /** The singleton records (rkey `self`) that make up an account's presentation. */
@@ -7,7 +8,7 @@ const CHAT_DECLARATION = 'chat.bsky.actor.declaration'
 const NOTIF_DECLARATION = 'app.bsky.notification.declaration'
 const LABELER = 'app.bsky.labeler.service'
 const STATUS = 'app.bsky.actor.status'
-const SINGLETONS = [PROFILE, CHAT_DECLARATION, NOTIF_DECLARATION, LABELER, STATUS]
+const SINGLETONS = [PROFILE, CHAT_DECLARATION, NOTIF_DECLARATION, LABELER, STATUS, CONTENT_VISIBILITY]
 
 export interface ActorHydrationOptions {
   /** Keep accounts that are not hosted (their views then say so, or an endpoint refuses them). */
@@ -47,6 +48,7 @@ export async function getActorInfos(
       chat: chatDeclaration(self(CHAT_DECLARATION)),
       allowSubscriptions: allowSubscriptions(self(NOTIF_DECLARATION)),
       statusRecord: self(STATUS),
+      hideFromRecommendations: hidesFromRecommendations(self(CONTENT_VISIBILITY)),
     })
   }
   return out

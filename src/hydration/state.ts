@@ -42,6 +42,8 @@ export interface ActorInfo {
   allowSubscriptions: 'followers' | 'mutuals' | 'none'
   /** app.bsky.actor.status (e.g. "live now"), when set. */
   statusRecord?: StoredRecord
+  /** Its app.bsky.actor.contentVisibilityDeclaration asks to be left out of algorithmic recommendations. */
+  hideFromRecommendations: boolean
 }
 
 /** A list as a ListViewBasic needs it. */

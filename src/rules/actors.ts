@@ -69,12 +69,22 @@ export function viewerQuotepostMuteExists(did: string, state: HydrationState): b
   return !!state.actorMutes?.get(did)?.direct?.onlyQuoteposts
 }
 
+/** The account declared (app.bsky.actor.contentVisibilityDeclaration) it is not to be recommended. */
+export function actorHidesFromRecommendations(did: string, state: HydrationState): boolean {
+  return !!state.actors?.get(did)?.hideFromRecommendations
+}
+
 /**
- * An account worth suggesting to the viewer: shown (hosted), not the viewer, not already
- * followed, no block either way, not muted.
+ * An account that may be recommended to the viewer, or whose feeds, starter packs and posts
+ * may: shown (hosted), no block either way, not muted, and not one that asked not to be.
  */
-export function suggestableActor(did: string, state: HydrationState): boolean {
-  if (did === state.ctx.viewer || actorIsNotHosted(did, state)) return false
-  if (state.relationships?.get(did)?.following) return false
+export function recommendableActor(did: string, state: HydrationState): boolean {
+  if (actorIsNotHosted(did, state) || actorHidesFromRecommendations(did, state)) return false
   return !viewerBlockExists(did, state) && !viewerMuteExists(did, state)
+}
+
+/** An account worth suggesting to the viewer to follow: recommendable, not the viewer, not already followed. */
+export function suggestableActor(did: string, state: HydrationState): boolean {
+  if (did === state.ctx.viewer || state.relationships?.get(did)?.following) return false
+  return recommendableActor(did, state)
 }

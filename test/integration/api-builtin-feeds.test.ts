@@ -250,3 +250,20 @@ describe('hashtag and language feeds', () => {
     assert.deepEqual(hydrated, { status: 400, body: { error: 'UnknownFeed', message: 'Unknown feed' } })
   })
 })
+
+describe('an account that asks not to be recommended (contentVisibilityDeclaration)', () => {
+  test("its posts leave what's hot and more-like-liked once it declares it", async () => {
+    const { vera, liker1: l1, liker2: l2, liker3: l3, liker4: l4, liker5: l5, liker6: l6 } = acct
+    const shy = await net.createAccount('shyposter')
+    // Bread like Vera's likes, drawing more than anything else: hot, and like what she liked.
+    const loaf = await post(shy, 'sourdough bread starter baking, a rye loaf with a crusty crust')
+    for (const who of [l1, l2, l3, l4, l5, l6]) await like(who, loaf)
+    for (const who of [l1, l2, l3]) await repost(who, loaf)
+    await until('hot', () => getFeed(feed.hot!), (a) => uris(a)[0] === loaf.uri)
+    await until('like what vera liked', () => getFeed(feed.moreLike!, vera), (a) => uris(a).includes(loaf.uri))
+
+    await createRecord(shy.agent, 'app.bsky.actor.contentVisibilityDeclaration', { hideFromAlgorithmicRecommendations: true }, 'self')
+    await until("gone from what's hot", () => getFeed(feed.hot!), (a) => a.status === 200 && !uris(a).includes(loaf.uri))
+    assert.ok(!uris(await getFeed(feed.moreLike!, vera)).includes(loaf.uri), 'not recommended to vera')
+  })
+})

@@ -24,7 +24,7 @@ interface Skeleton {
  * most followed lately (all an anonymous viewer, or one who follows no one, gets). Never the
  * viewer, whom it follows, blocks either way, mutes, or accounts not shown.
  */
-const getSuggestions = pipeline<Params, Skeleton, AppBskyActorGetSuggestions.OutputSchema>({
+export const getSuggestions = pipeline<Params, Skeleton, AppBskyActorGetSuggestions.OutputSchema>({
   async skeleton({ params, ctx, hydrateCtx }) {
     const { ranked } = await ctx.dataplane.getFollowSuggestions(hydrateCtx.viewer)
     const page = pageOfRanked(ranked, params.cursor, params.limit)

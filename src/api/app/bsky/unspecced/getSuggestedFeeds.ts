@@ -1,0 +1,30 @@
+import { ids, type AppBskyFeedDefs, type AppBskyUnspeccedGetSuggestedFeeds } from '@atproto/api'
+import { z } from 'zod'
+import type { ApiContext } from '#/api/context.js'
+import { firstItems } from '#/api/paging.js'
+import { rankedFeedGensPage } from '#/api/ranked.js'
+import type { HydrateCtx } from '#/hydration/state.js'
+import { defineQuery } from '#/server/xrpc/method.js'
+import { param } from '#/server/xrpc/params.js'
+
+const params = z.object({
+  limit: param.limit({ maximum: 25, default: 10 }),
+})
+
+const suggestedFeedsPage = rankedFeedGensPage((ctx, _params, viewer) => ctx.dataplane.getSuggestedFeedGens(viewer))
+
+/** The first `limit` of app.bsky.feed.getSuggestedFeeds' list, as one answer without a cursor. */
+export function suggestedFeeds(limit: number, ctx: ApiContext, hydrateCtx: HydrateCtx): Promise<AppBskyFeedDefs.GeneratorView[]> {
+  return firstItems(limit, (page) => suggestedFeedsPage(page, ctx, hydrateCtx), (out) => out.feeds)
+}
+
+/** Feeds for the Explore screen. */
+export default defineQuery({
+  nsid: ids.AppBskyUnspeccedGetSuggestedFeeds,
+  params,
+  auth: 'optional',
+  expensive: true,
+  async handler({ params, viewer, ctx }): Promise<AppBskyUnspeccedGetSuggestedFeeds.OutputSchema> {
+    return { feeds: await suggestedFeeds(params.limit, ctx, ctx.hydrator.createContext({ viewer })) }
+  },
+})
