@@ -17,8 +17,6 @@ const PDS_PREFERENCES = "answered by the account's PDS, which keeps the account'
 export const unsupported: Readonly<Record<string, string>> = {
   'app.bsky.actor.getPreferences': PDS_PREFERENCES,
   'app.bsky.actor.putPreferences': PDS_PREFERENCES,
-  'app.bsky.embed.getEmbedExternalView':
-    'rich link cards are built from indexed site.standard documents and publications, which Magpie does not yet render',
   'app.bsky.feed.sendInteractions':
     "sent to a feed's generator when it declares acceptsInteractions; Magpie's built-in feeds do not, so they take no feedback",
 

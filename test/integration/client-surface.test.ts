@@ -33,6 +33,11 @@ interface World {
   list: Ref
   starterPack: Ref
   feed: string
+  /** standard.site: alice's publication and an article in it, bob's article on a site of his own, carol's article claiming a publication nobody has. */
+  publication: Ref
+  article: Ref
+  looseArticle: Ref
+  orphanArticle: Ref
   draftId?: string
 }
 const w = {} as World
@@ -73,6 +78,22 @@ before(async () => {
   await createRecord(rita.agent, 'app.bsky.graph.listitem', { subject: bob.did, list: w.list.uri, createdAt: now() })
   const packList = await createRecord(alice.agent, 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#referencelist', name: 'Orchard folk', createdAt: now() })
   await createRecord(alice.agent, 'app.bsky.graph.listitem', { subject: carol.did, list: packList.uri, createdAt: now() })
+  w.publication = await createRecord(alice.agent, 'site.standard.publication', { url: 'https://orchard.example/blog', name: 'Orchard Notes', description: 'Notes from the orchard' })
+  w.article = await createRecord(alice.agent, 'site.standard.document', {
+    site: w.publication.uri,
+    path: '/apples',
+    title: 'Ripe apples',
+    description: 'When to pick them',
+    textContent: 'apple '.repeat(450),
+    publishedAt: '2025-09-01T10:00:00.000Z',
+  })
+  w.looseArticle = await createRecord(bob.agent, 'site.standard.document', { site: 'https://bob.example', path: 'post-1', title: 'Bob writes', publishedAt: now() })
+  w.orphanArticle = await createRecord(carol.agent, 'site.standard.document', {
+    site: `at://${carol.did}/site.standard.publication/gone`,
+    path: '/x',
+    title: 'Orphan',
+    publishedAt: now(),
+  })
   w.starterPack = await createRecord(alice.agent, 'app.bsky.graph.starterpack', { name: 'Orchard folk', list: packList.uri, feeds: [{ uri: w.feed }], createdAt: now() })
   // Ingest is in order: the starter pack, written last, showing means the rest is indexed; search waits on its refresh.
   await until('starter pack ingested', () => api.xrpc('app.bsky.graph.getStarterPack', { starterPack: w.starterPack.uri }), (a) => a.status === 200, 30_000)
@@ -98,6 +119,8 @@ const draft = (text: string) => ({ posts: [{ text }], langs: ['en'] })
 const push = () => ({ serviceDid: api.serviceDid, token: 'device-token-1', platform: 'web', appId: 'xyz.blueskyweb.app' })
 const assurance = () => ({ email: 'rita@magpie.invalid', language: 'en', countryCode: 'US' })
 const phoneRefusal = 'InvalidRequest'
+const CARD = 'app.bsky.embed.getEmbedExternalView'
+const ARTICLE_URL = 'https://orchard.example/blog/apples'
 
 const calls: [string, Call][] = [
   ['app.bsky.actor.getProfile', { params: () => ({ actor: acct.alice.handle }), shows: (b) => assert.equal(b.displayName, 'Alice Orchard') }],
@@ -193,6 +216,7 @@ const calls: [string, Call][] = [
   ['app.bsky.unspecced.getSuggestedStarterPacks', {}],
   ['app.bsky.unspecced.getOnboardingSuggestedStarterPacks', {}],
   ['app.bsky.unspecced.getTaggedSuggestions', {}],
+  [CARD, { params: () => ({ url: ARTICLE_URL, uris: [w.article.uri] }), shows: (b) => assert.equal(b.view.external.title, 'Ripe apples') }],
 ]
 
 test('every served app.bsky method has a call here, and every call is to a served method', () => {
@@ -228,4 +252,58 @@ describe('through the reader’s PDS with Magpie as its AppView, every served ap
       call.shows?.(res.data)
     })
   }
+})
+
+describe('getEmbedExternalView: a link card only from indexed standard.site records that claim the link', () => {
+  const card = async (url: string, uris: string[]) => {
+    const res = await acct.rita.agent.call(CARD, { url, uris })
+    lexicons.assertValidXrpcOutput(CARD, res.data)
+    return res.data as any
+  }
+
+  test('an article and its publication (found from the article’s site): the card, the records behind it and their owner', async () => {
+    const b = await card(ARTICLE_URL, [w.article.uri])
+    const ext = b.view.external
+    assert.deepEqual(
+      { uri: ext.uri, title: ext.title, description: ext.description, createdAt: ext.createdAt, readingTime: ext.readingTime },
+      { uri: ARTICLE_URL, title: 'Ripe apples', description: 'When to pick them', createdAt: '2025-09-01T10:00:00.000Z', readingTime: 2 },
+    )
+    assert.deepEqual(ext.source, { uri: 'https://orchard.example/blog', title: 'Orchard Notes', description: 'Notes from the orchard' })
+    assert.deepEqual(b.associatedRefs, [w.article, w.publication])
+    assert.deepEqual(ext.associatedRefs, [w.article, w.publication])
+    assert.deepEqual(b.associatedRecords.map((r: any) => r.title ?? r.name), ['Ripe apples', 'Orchard Notes'])
+    assert.deepEqual(ext.associatedProfiles.map((p: any) => p.did), [acct.alice.did])
+  })
+
+  test('the same page written differently (host case, trailing slash, query, fragment) gets the card; another page does not', async () => {
+    const same = await card('https://Orchard.EXAMPLE/blog/apples/?utm_source=x#top', [w.article.uri, w.publication.uri])
+    assert.equal(same.view.external.title, 'Ripe apples')
+    assert.equal(same.view.external.uri, 'https://Orchard.EXAMPLE/blog/apples/?utm_source=x#top')
+    assert.deepEqual(await card('https://orchard.example/blog/pears', [w.article.uri]), {})
+    assert.deepEqual(await card('https://elsewhere.example/blog/apples', [w.article.uri]), {})
+  })
+
+  test('a publication alone is the card for its home page; an article on its own site needs no publication', async () => {
+    const home = await card('https://orchard.example/blog', [w.publication.uri])
+    assert.equal(home.view.external.title, 'Orchard Notes')
+    assert.deepEqual(home.associatedRefs, [w.publication])
+    const loose = await card('https://bob.example/post-1', [w.looseArticle.uri])
+    assert.equal(loose.view.external.title, 'Bob writes')
+    assert.equal(loose.view.external.source, undefined)
+    assert.deepEqual(loose.view.external.associatedProfiles.map((p: any) => p.did), [acct.bob.did])
+  })
+
+  test('no card from an article whose publication Magpie lacks, from other records, or from records it never saw', async () => {
+    assert.deepEqual(await card('https://orchard.example/x', [w.orphanArticle.uri]), {})
+    assert.deepEqual(await card(ARTICLE_URL, [w.apples.uri]), {})
+    assert.deepEqual(await card(ARTICLE_URL, [`at://${acct.alice.did}/site.standard.document/unknown`]), {})
+  })
+
+  test('bad params are a 400 saying which', async () => {
+    for (const params of [{ url: 'not a url', uris: [w.article.uri] }, { url: ARTICLE_URL, uris: Array(5).fill(w.article.uri) }, { url: ARTICLE_URL, uris: ['nope'] }]) {
+      const res = await api.xrpc(CARD, params)
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+      assert.equal(res.body.error, 'InvalidRequest')
+    }
+  })
 })
