@@ -93,6 +93,7 @@ import getOnboardingSuggestedStarterPacks from '#/api/app/bsky/unspecced/getOnbo
 import getTrends from '#/api/app/bsky/unspecced/getTrends.js'
 import getTaggedSuggestions from '#/api/app/bsky/unspecced/getTaggedSuggestions.js'
 import getUnspeccedSuggestedFeeds from '#/api/app/bsky/unspecced/getSuggestedFeeds.js'
+import getEmbedExternalView from '#/api/app/bsky/embed/getEmbedExternalView.js'
 import type { XrpcMethod } from '#/server/xrpc/method.js'
 
 /**
@@ -195,4 +196,5 @@ export const methods: readonly XrpcMethod[] = [
   getTrends,
   getTaggedSuggestions,
   getUnspeccedSuggestedFeeds,
+  getEmbedExternalView,
 ]

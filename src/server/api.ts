@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { methods } from '#/api/index.js'
+import { unsupported } from '#/api/unsupported.js'
 import { createServiceAuthVerifier, signingKeysFromIdentity } from '#/auth/service-auth.js'
 import { configuredLabelers, type Config } from '#/config/env.js'
 import type { ServiceSigner } from '#/auth/service-signing.js'
@@ -75,6 +76,7 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
   return {
     xrpc: {
       methods,
+      unsupported,
       auth,
       log,
       limits: { gate, rateLimiter, trustedProxies: new Set(config.TRUSTED_PROXIES.map(normalizeIp)) },

@@ -18,7 +18,7 @@ export const noAuth: ServiceAuthVerifier = {
 export async function serveMethods(
   methods: readonly XrpcMethod[],
   app = new Koa(),
-  opts: Partial<Pick<XrpcServerOptions, 'auth' | 'limits'>> = {},
+  opts: Partial<Pick<XrpcServerOptions, 'auth' | 'limits' | 'unsupported'>> = {},
 ): Promise<{ server: Server; base: string }> {
   app.use(createXrpcRouter({ methods, ctx: {} as ApiContext, auth: noAuth, log: pino({ level: 'silent' }), ...opts }).routes())
   const server = (await import('node:http')).createServer(app.callback())

@@ -28,6 +28,8 @@ import { xrpcRequests } from '#/metrics.js'
 
 export interface XrpcServerOptions {
   methods: readonly XrpcMethod[]
+  /** Methods deliberately not served, with why: the reason goes into their 501's message. */
+  unsupported?: Readonly<Record<string, string>>
   ctx: ApiContext
   auth: ServiceAuthVerifier
   log: Logger
@@ -47,6 +49,11 @@ export interface XrpcLimits {
 
 const NO_PROXIES: ReadonlySet<string> = new Set()
 
+function notImplemented(nsid: string, unsupported: Readonly<Record<string, string>> = {}): string {
+  const reason = Object.hasOwn(unsupported, nsid) ? unsupported[nsid] : undefined
+  return reason ? `Method not implemented: ${nsid} is not served by this AppView (${reason})` : `Method not implemented: ${nsid}`
+}
+
 export function createXrpcRouter(opts: XrpcServerOptions): Router {
   const byNsid = new Map<string, XrpcMethod>()
   for (const method of opts.methods) {
@@ -62,7 +69,7 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
     const method = byNsid.get(nsid)
     let viewer: string | null = null
     try {
-      if (!method) throw new MethodNotImplementedError(`Method not implemented: ${nsid}`)
+      if (!method) throw new MethodNotImplementedError(notImplemented(nsid, opts.unsupported))
       const body = await dispatch(method, ctx, (v) => (viewer = v))
       ctx.status = 200
       if (body === undefined) {
