@@ -1,7 +1,7 @@
 import type { ActivitySubscription } from '#/dataplane/activity-subscriptions.js'
 import { live } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
-import type { PartitionWalk, TimeField } from '#/dataplane/partition-walk.js'
+import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
@@ -146,15 +146,8 @@ function subscribedPostsClause(subscriptions: ReadonlyMap<string, ActivitySubscr
 /** Families where the reference AppView never notifies an account of its own records. */
 const NO_SELF = new Set<FamilyIndex>(['likes', 'reposts', 'posts'])
 
-/**
- * When a family's notifications happened: the record's time, except a starter pack join, which
- * the reference dates by when it indexed the profile (a profile written today that claims an
- * old createdAt is news today, and unread).
- */
-export const timeFieldOf = (family: FamilyIndex): TimeField => (family === 'profiles' ? 'indexedAt' : 'sortAt')
-
 /** Per family: the filter clauses that select its candidates. */
-function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[]; withDeleted: boolean; timeField: TimeField }[] {
+function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[]; withDeleted: boolean }[] {
   const byFamily = new Map<FamilyIndex, object[]>()
   for (const reason of q.reasons) {
     const { family, clause } = reasonClause(reason, q)
@@ -166,9 +159,8 @@ function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[
     const filter: object[] = [{ bool: { should, minimum_should_match: 1 } }]
     const excluded = [...(NO_SELF.has(family) ? [q.recipient] : []), ...(q.hiddenAuthors ?? [])]
     if (excluded.length > 0) filter.push({ bool: { must_not: [{ terms: { did: excluded } }] } })
-    const timeField = timeFieldOf(family)
-    if (q.after) filter.push({ range: { [timeField]: { gt: q.after } } })
-    return { family, filter, withDeleted: q.withRecordsGone !== false && DELETION_NEWS.has(family), timeField }
+    if (q.after) filter.push({ range: { sortAt: { gt: q.after } } })
+    return { family, filter, withDeleted: q.withRecordsGone !== false && DELETION_NEWS.has(family) }
   })
 }
 

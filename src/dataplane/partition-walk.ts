@@ -21,21 +21,13 @@ export interface WalkSource {
   source: boolean | string[]
   /** Tombstones may match too (its filter then decides which: deletions that are news). */
   withDeleted?: boolean
-  /**
-   * The time its items are ordered by: `sortAt` (default), or `indexedAt` where the reference
-   * dates an item by when it was indexed (a starter pack join, by its profile's).
-   */
-  timeField?: TimeField
 }
-
-export type TimeField = 'sortAt' | 'indexedAt'
 
 interface Partition {
   family: FamilyIndex
   index: string
-  /** The newest time (of the walk's time field) it holds, in epoch ms. */
+  /** The newest sortAt it holds (epoch ms). */
   newest: number
-  timeField: TimeField
 }
 
 export type PartitionWalk = <T>(
@@ -46,22 +38,20 @@ export type PartitionWalk = <T>(
 ) => Promise<Page<T>>
 
 export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): PartitionWalk {
-  const cache = new LRUCache<string, Partition[]>({ max: 32, ttl: Math.max(opts.ttlMs, 1) })
+  const cache = new LRUCache<FamilyIndex, Partition[]>({ max: 32, ttl: Math.max(opts.ttlMs, 1) })
 
-  async function partitions([family, timeField]: [FamilyIndex, TimeField]): Promise<Partition[]> {
-    const key = `${family} ${timeField}`
-    const hit = opts.ttlMs > 0 ? cache.get(key) : undefined
+  async function partitions(family: FamilyIndex): Promise<Partition[]> {
+    const hit = opts.ttlMs > 0 ? cache.get(family) : undefined
     if (hit) return hit
-    const found = await newestPerPartition(search, family, timeField)
-    if (opts.ttlMs > 0) cache.set(key, found)
+    const found = await newestPerPartition(search, family)
+    if (opts.ttlMs > 0) cache.set(family, found)
     return found
   }
 
   return async function walk<T>(sources: WalkSource[], { limit, after }: PageRequest, itemOf: (family: FamilyIndex, hit: Hit) => T | undefined) {
     // One more than asked for: it tells whether another page exists.
     const want = limit + 1
-    const timeOf = (s: WalkSource): TimeField => s.timeField ?? 'sortAt'
-    const families = [...new Map(sources.map((s) => [`${s.family} ${timeOf(s)}`, [s.family, timeOf(s)] as [FamilyIndex, TimeField]])).values()]
+    const families = [...new Set(sources.map((s) => s.family))]
     const remaining = (await Promise.all(families.map(partitions))).flat().sort((a, b) => b.newest - a.newest)
     let page: { item: T; key: SortKey }[] = []
     // The partition with the newest item first, then a growing number until the page is full;
@@ -75,7 +65,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
       batchSize *= 2
       for (const p of batch) remaining.splice(remaining.indexOf(p), 1)
       const requests = sources.flatMap((source) => {
-        const indices = batch.filter((p) => p.family === source.family && p.timeField === timeOf(source)).map((p) => p.index)
+        const indices = batch.filter((p) => p.family === source.family).map((p) => p.index)
         return indices.length === 0 ? [] : [{ source, indices }]
       })
       const results = await search.many(
@@ -86,7 +76,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
             size: want,
             track_total_hits: false,
             query: (source.withDeleted ? matchAll : live)({ terms: { _index: indices } }, ...source.filter),
-            sort: [{ [timeOf(source)]: 'desc' }, ...NEWEST_FIRST.slice(1)],
+            sort: NEWEST_FIRST,
             _source: source.source,
             ...(after ? { search_after: after } : {}),
           },
@@ -112,7 +102,7 @@ const matchAll = (...filter: object[]) => ({ bool: { filter } })
  * Every partition of the family behind its read alias, with the newest sortAt it holds; empty
  * ones are left out. Tombstones count: those that sources read carry a sortAt (plain ones have none).
  */
-async function newestPerPartition(search: Searcher, family: FamilyIndex, timeField: TimeField): Promise<Partition[]> {
+async function newestPerPartition(search: Searcher, family: FamilyIndex): Promise<Partition[]> {
   const res = await search.client.indices.getAlias({ name: search.alias(family) }, { ignore: [404] })
   const indices = res.statusCode === 404 ? [] : Object.keys((res.body ?? {}) as Record<string, unknown>).sort()
   if (indices.length === 0) return []
@@ -128,12 +118,12 @@ async function newestPerPartition(search: Searcher, family: FamilyIndex, timeFie
         track_total_hits: false,
         _source: false,
         query: { term: { _index: index } },
-        sort: [{ [timeField]: { order: 'desc' } }],
+        sort: [{ sortAt: { order: 'desc' } }],
       },
     })),
   )
   return indices.flatMap((index, i) => {
     const newest = results[i]!.hits[0]?.sort?.[0]
-    return typeof newest === 'number' ? [{ family, index, newest, timeField }] : []
+    return typeof newest === 'number' ? [{ family, index, newest }] : []
   })
 }

@@ -1,5 +1,4 @@
 import type { AppBskyNotificationListNotifications } from '@atproto/api'
-import { timeFieldOf } from '#/dataplane/notifications.js'
 import type { HydrationState } from '#/hydration/state.js'
 import type { NotificationItem } from '#/rules/notifications.js'
 import { labelsOn, selfLabels } from '#/views/labels.js'
@@ -34,8 +33,10 @@ export function notificationView(item: NotificationItem, lastSeen: string | unde
   }
 }
 
-/** When a notification happened, as notifications are sorted (see timeFieldOf). */
+/**
+ * When a notification happened: its record's time, which is also what notifications are sorted
+ * by (the reference dates a starter pack join by when it indexed the profile instead).
+ */
 export function notificationTime(item: NotificationItem): string {
-  const { family, record } = item.candidate
-  return timeFieldOf(family) === 'indexedAt' ? record.indexedAt : record.sortedAt
+  return item.candidate.record.sortedAt
 }
