@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto'
 import { singleIndex } from '#/indexing/route.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
-import { pageOfViewer } from '#/dataplane/viewer-pages.js'
+import { pageOfViewer, viewerDocId } from '#/dataplane/viewer-pages.js'
 import type { Hit, Searcher } from '#/dataplane/search.js'
 
 /**
@@ -21,7 +20,7 @@ export interface ActivitySubscription {
 /** Subscriptions read per subscriber for its notifications: more than this is not a person. */
 export const MAX_ACTIVITY_SUBSCRIPTIONS = 10_000
 
-const idOf = (viewer: string, subject: string) => createHash('sha256').update(`${viewer}\n${subject}`).digest('base64url')
+const idOf = (viewer: string, subject: string) => viewerDocId(viewer, subject)
 
 /**
  * Subscribe, change what to hear of, or (neither posts nor replies) unsubscribe. A change keeps

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto'
 import { singleIndex } from '#/indexing/route.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { Hit, Searcher } from '#/dataplane/search.js'
-import { pageOfViewer } from '#/dataplane/viewer-pages.js'
+import { pageOfViewer, viewerDocId } from '#/dataplane/viewer-pages.js'
 
 /**
  * Bookmarks: private state Magpie keeps for each account (no repo holds them). One document per
@@ -18,7 +17,7 @@ export interface Bookmark {
   createdAt: string
 }
 
-const idOf = (viewer: string, subject: string) => createHash('sha256').update(`${viewer}\n${subject}`).digest('base64url')
+const idOf = (viewer: string, subject: string) => viewerDocId(viewer, subject)
 
 /** Bookmark a post; bookmarking it again keeps the first bookmark. Visible to searches on return. */
 export async function putBookmark(search: Searcher, viewer: string, subject: string, subjectCid: string): Promise<void> {

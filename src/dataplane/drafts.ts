@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto'
 import { singleIndex } from '#/indexing/route.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { Hit, Searcher } from '#/dataplane/search.js'
-import { pageOfViewer } from '#/dataplane/viewer-pages.js'
+import { pageOfViewer, viewerDocId } from '#/dataplane/viewer-pages.js'
 
 /**
  * Drafts: private state Magpie keeps for each account (no repo holds them). One document per
@@ -18,7 +17,7 @@ export interface Draft {
   updatedAt: string
 }
 
-const idOf = (viewer: string, draftId: string) => createHash('sha256').update(`${viewer}\n${draftId}`).digest('base64url')
+const idOf = (viewer: string, draftId: string) => viewerDocId(viewer, draftId)
 
 /** How many drafts the account keeps. */
 export async function countDrafts(search: Searcher, viewer: string): Promise<number> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { viewerDocId } from '#/dataplane/viewer-pages.js'
 import { singleIndex } from '#/indexing/route.js'
 import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
@@ -29,9 +29,9 @@ export interface ActorMuteState {
 /** List mutes read per viewer: more than this is not a person. */
 const MAX_LIST_MUTES = 1000
 
-/** One id per (viewer, kind, subject), hashed because a did:web and an AT URI together may exceed the 512-byte id limit. */
+/** One id per (viewer, kind, subject). */
 function muteId(viewer: string, kind: MuteKind, subject: string): string {
-  return createHash('sha256').update(`${viewer}\n${kind}\n${subject}`).digest('base64url')
+  return viewerDocId(viewer, kind, subject)
 }
 
 const ofViewer = (viewer: string, kind: MuteKind, ...filter: object[]) => ({

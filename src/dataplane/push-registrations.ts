@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { viewerDocId } from '#/dataplane/viewer-pages.js'
 import { singleIndex } from '#/indexing/route.js'
 import type { Searcher } from '#/dataplane/search.js'
 
@@ -18,8 +18,7 @@ export interface PushRegistration {
   ageRestricted?: boolean
 }
 
-const idOf = (viewer: string, r: PushRegistration) =>
-  createHash('sha256').update([viewer, r.serviceDid, r.platform, r.appId, r.token].join('\n')).digest('base64url')
+const idOf = (viewer: string, r: PushRegistration) => viewerDocId(viewer, r.serviceDid, r.platform, r.appId, r.token)
 
 /** Register (again: updates it); visible on return. */
 export async function putPushRegistration(search: Searcher, viewer: string, registration: PushRegistration): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
 
@@ -27,3 +28,11 @@ export async function pageOfViewer<T>(
   const items = hits.slice(0, page.limit)
   return { items: items.map(opts.item), next: hits.length > page.limit ? (items.at(-1)?.sort as Page<T>['next']) : undefined }
 }
+
+/**
+ * The id of one account's private document (a mute, bookmark, draft, subscription, push
+ * registration): a digest of the account and the parts that make the document unique to it,
+ * because a did:web and an AT URI together may exceed OpenSearch's 512-byte id limit.
+ */
+export const viewerDocId = (viewer: string, ...parts: string[]): string =>
+  createHash('sha256').update([viewer, ...parts].join('\n')).digest('base64url')

@@ -25,13 +25,17 @@ export function starterPackViewBasic(uri: string, state: HydrationState): Un$Typ
   }
 }
 
+/** The list a starter pack's record names, if it names one. */
+export const starterPackList = (record: Record<string, unknown> | undefined): string | undefined =>
+  typeof record?.list === 'string' ? record.list : undefined
+
 /** app.bsky.graph.defs#starterPackView: the basic view plus its feeds, its list and a sample of the list's members. */
 export function starterPackView(uri: string, state: HydrationState): AppBskyGraphDefs.StarterPackView | undefined {
   const pack = state.starterPacks?.get(uri)
   const basic = starterPackViewBasic(uri, state)
   if (!pack || !basic) return undefined
   const feeds = Array.isArray(pack.record.feeds) ? (pack.record.feeds as { uri?: unknown }[]) : []
-  const list = typeof pack.record.list === 'string' ? pack.record.list : undefined
+  const list = starterPackList(pack.record)
   return {
     ...basic,
     feeds: feeds.flatMap((feed) => (typeof feed?.uri === 'string' ? generatorView(feed.uri, state) ?? [] : [])),

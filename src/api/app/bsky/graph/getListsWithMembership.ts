@@ -20,8 +20,6 @@ type Params = z.output<typeof params>
 interface Skeleton {
   actor: string
   lists: string[]
-  /** List URI → the listitem putting the actor on it. */
-  items: Map<string, string>
   cursor?: string
 }
 
@@ -34,22 +32,22 @@ const getListsWithMembership = pipeline<Params, Skeleton, AppBskyGraphGetListsWi
       after: keyFromCursor(params.cursor, 3),
       limit: params.limit,
     })
-    const lists = page.items.map((l) => l.uri)
-    return { actor, lists, items: await ctx.dataplane.getListItemsOf(actor, lists), cursor: cursorFromKey(page.next) }
+    return { actor, lists: page.items.map((l) => l.uri), cursor: cursorFromKey(page.next) }
   },
   async hydrate({ ctx, hydrateCtx, skeleton }) {
-    const [lists, actor] = await Promise.all([
+    const [lists, actor, listItemsOf] = await Promise.all([
       ctx.hydrator.hydrateLists(skeleton.lists, hydrateCtx),
       ctx.hydrator.hydrateProfiles([skeleton.actor], hydrateCtx),
+      ctx.dataplane.getListItemsOf(skeleton.actor, skeleton.lists),
     ])
-    return mergeStates(lists, actor)
+    return mergeStates(lists, actor, { listItemsOf })
   },
   rules: noRules,
   present: ({ skeleton, state }) => ({
     listsWithMembership: skeleton.lists.flatMap((uri) => {
       const list = listView(uri, state)
       if (!list) return []
-      const item = skeleton.items.get(uri)
+      const item = state.listItemsOf?.get(uri)
       return [{ list, listItem: item ? listItemView(item, skeleton.actor, state) : undefined }]
     }),
     cursor: skeleton.cursor,

@@ -6,7 +6,7 @@ import { noRules, pipeline } from '#/api/pipeline.js'
 import { mergeStates } from '#/hydration/state.js'
 import { param } from '#/server/xrpc/params.js'
 import { listItemView } from '#/views/lists.js'
-import { starterPackView } from '#/views/starterpacks.js'
+import { starterPackList, starterPackView } from '#/views/starterpacks.js'
 
 const params = z.object({
   actor: param.atIdentifier(),
@@ -21,8 +21,6 @@ interface Skeleton {
   packs: string[]
   cursor?: string
 }
-
-const listOf = (record: Record<string, unknown> | undefined) => (typeof record?.list === 'string' ? record.list : undefined)
 
 /**
  * The add-to-starter-pack dialog: the viewer's own starter packs, newest first, each saying
@@ -41,13 +39,13 @@ const getStarterPacksWithMembership = pipeline<Params, Skeleton, AppBskyGraphGet
       ctx.hydrator.hydrateStarterPacks(skeleton.packs, hydrateCtx),
       ctx.hydrator.hydrateProfiles([skeleton.actor], hydrateCtx),
     ])
-    const lists = skeleton.packs.flatMap((uri) => listOf(packs.starterPacks?.get(uri)?.record) ?? [])
+    const lists = skeleton.packs.flatMap((uri) => starterPackList(packs.starterPacks?.get(uri)?.record) ?? [])
     return mergeStates(packs, actor, { listItemsOf: await ctx.dataplane.getListItemsOf(skeleton.actor, lists) })
   },
   rules: noRules,
   present: ({ skeleton, state }) => ({
     starterPacksWithMembership: skeleton.packs.flatMap((uri) => {
-      const list = listOf(state.starterPacks?.get(uri)?.record)
+      const list = starterPackList(state.starterPacks?.get(uri)?.record)
       const starterPack = starterPackView(uri, state)
       if (!list || !starterPack) return []
       const item = state.listItemsOf?.get(list)
