@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import type { Pipeline } from '#/api/pipeline.js'
-import type { SortKey } from '#/dataplane/index.js'
+import type { Page, PageRequest, SortKey } from '#/dataplane/index.js'
 import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
 import { defineQuery, type AuthMode, type QueryMethod } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
@@ -27,6 +27,34 @@ export function keyFromCursor(cursor: string | undefined, arity: number): SortKe
 
 export function cursorFromKey(key: SortKey | undefined): string | undefined {
   return key ? encodeCursor(key) : undefined
+}
+
+/**
+ * A keyset listing taken in pages of any size exactly as if each had been read on its own
+ * (same items, same continuation key), while reading the listing itself in fewer, larger pages:
+ * for listings whose every read costs far more than its size (a walk over every partition).
+ */
+export function readAheadPages<T>(read: (page: PageRequest) => Promise<Page<T>>, start: SortKey | undefined) {
+  let buffer: { item: T; key: SortKey }[] = []
+  let next = start
+  let ended = false
+  return {
+    /** The next `want` items, reading at least `readSize` of the listing when more must be read. */
+    async take(want: number, readSize: number): Promise<{ items: T[]; next?: SortKey }> {
+      if (buffer.length < want && !ended) {
+        const page = await read({ after: next, limit: Math.max(want, readSize) - buffer.length })
+        const keys = page.keys ?? []
+        if (keys.length !== page.items.length) throw new Error('a listing read ahead must give each item its key')
+        buffer = buffer.concat(page.items.map((item, i) => ({ item, key: keys[i]! })))
+        next = page.next
+        ended = !page.next
+      }
+      const taken = buffer.slice(0, want)
+      buffer = buffer.slice(want)
+      const more = buffer.length > 0 || !ended
+      return { items: taken.map((t) => t.item), next: more ? taken.at(-1)?.key : undefined }
+    },
+  }
 }
 
 export interface FillPageOptions<O extends { cursor?: string }> {

@@ -30,6 +30,8 @@ export interface CachedReadsOptions {
 interface Held {
   version: string
   hit: Hit
+  /** Its length as JSON, measured once: what it weighs in the LRU (never re-serialized per hit). */
+  size: number
 }
 
 /** What this process keeps: a hit (or, under an index version, the knowledge that there is none). */
@@ -49,10 +51,10 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
   const local = new LRUCache<string, Kept>({ maxSize: opts.localBytes ?? DEFAULT_LOCAL_BYTES })
   const shared = opts.shared
 
-  function keep(key: string, kept: Kept, json: string | undefined): void {
+  function keep(key: string, kept: Kept): void {
     // Frozen: a cached hit is shared by every later request, so nothing may change it in place.
     if (kept.held) deepFreeze(kept.held.hit)
-    local.set(key, kept, { size: key.length + 64 + (json?.length ?? 0) })
+    local.set(key, kept, { size: key.length + 64 + (kept.held?.size ?? 0) })
   }
 
   return {
@@ -100,23 +102,23 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
           continue
         }
         out.set(doc.id, entry.hit)
-        keep(keyOf(doc), { held: entry, indexVersion: indexVersions.get(doc.index) }, JSON.stringify(entry.hit._source ?? null))
+        keep(keyOf(doc), { held: entry, indexVersion: indexVersions.get(doc.index) })
       }
       const toShare: [string, string][] = []
       for (const [id, hit] of [...fetched, ...(await search.getByIds(stale))]) {
         out.set(id, hit)
         const version = versionOf(hit)
         if (!version) continue
-        const entry: Held = { version, hit: { _index: hit._index, _id: hit._id, _source: hit._source } }
+        const shape = { version, hit: { _index: hit._index, _id: hit._id, _source: hit._source } }
         const doc = byId.get(id)!
-        const json = JSON.stringify(entry)
-        keep(keyOf(doc), { held: entry, indexVersion: indexVersions.get(doc.index) }, json)
+        const json = JSON.stringify(shape)
+        keep(keyOf(doc), { held: { ...shape, size: json.length }, indexVersion: indexVersions.get(doc.index) })
         toShare.push([keyOf(doc), json])
       }
       // Not there at the index's version: not there until it is written to.
       for (const doc of unique) {
         const indexVersion = indexVersions.get(doc.index)
-        if (!out.has(doc.id) && indexVersion !== undefined) keep(keyOf(doc), { indexVersion }, undefined)
+        if (!out.has(doc.id) && indexVersion !== undefined) keep(keyOf(doc), { indexVersion })
       }
       shared?.setMany(toShare)
       return out
@@ -135,7 +137,7 @@ function versionOf(doc: Hit): string | undefined {
 function parseHeld(json: string): Held | undefined {
   try {
     const value = JSON.parse(json)
-    return typeof value?.version === 'string' && typeof value.hit?._id === 'string' ? value : undefined
+    return typeof value?.version === 'string' && typeof value.hit?._id === 'string' ? { version: value.version, hit: value.hit, size: json.length } : undefined
   } catch {
     return undefined
   }

@@ -61,11 +61,11 @@ function authorWalkSources(did: string, filter: AuthorFeedFilter): WalkSource[] 
 }
 
 const postsWhere = (...filter: object[]): WalkSource => ({ family: 'posts', filter, source: false })
-// A repost's item is the post it reposts.
-const repostsWhere = (...filter: object[]): WalkSource => ({ family: 'reposts', filter, source: ['record.subject'] })
+// A repost's item is the post it reposts: its indexed subjectUri, from doc values rather than the stored record.
+const repostsWhere = (...filter: object[]): WalkSource => ({ family: 'reposts', filter, source: false, docvalues: ['subjectUri'] })
 
 function itemOf(family: FamilyIndex, hit: Hit): FeedItemRef | undefined {
   if (family === 'posts') return { post: hit._id }
-  const subject = hit._source?.record?.subject?.uri
+  const subject = hit.fields?.subjectUri?.[0]
   return typeof subject === 'string' ? { post: subject, repost: hit._id } : undefined
 }

@@ -19,6 +19,8 @@ export interface WalkSource {
   filter: object[]
   /** `_source` of the hits: false when the id and sort key are enough. */
   source: boolean | string[]
+  /** Fields read from doc values instead (`hit.fields`): no stored block to decompress. */
+  docvalues?: string[]
   /** Tombstones may match too (its filter then decides which: deletions that are news). */
   withDeleted?: boolean
 }
@@ -78,6 +80,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
             query: (source.withDeleted ? matchAll : live)({ terms: { _index: indices } }, ...source.filter),
             sort: NEWEST_FIRST,
             _source: source.source,
+            ...(source.docvalues ? { docvalue_fields: source.docvalues } : {}),
             ...(after ? { search_after: after } : {}),
           },
         })),

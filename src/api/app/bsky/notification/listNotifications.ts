@@ -1,7 +1,7 @@
 import { ids, type AppBskyNotificationListNotifications } from '@atproto/api'
 import { z } from 'zod'
 import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
-import { cursorFromKey, fillPage, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, fillPage, keyFromCursor, readAheadPages } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { NotificationQuery } from '#/dataplane/index.js'
 import { mergeStates, type HydrationState } from '#/hydration/state.js'
@@ -33,6 +33,9 @@ type Output = AppBskyNotificationListNotifications.OutputSchema
 
 /** Candidate pages read per fetch while looking for `limit` notifications. */
 const MAX_ROUNDS = 5
+/** Read ahead by the yield seen so far, a little more, and at most this many times what a round takes. */
+const READ_AHEAD_MARGIN = 1.2
+const MAX_READ_AHEAD = 4
 
 const listNotifications = pipeline<Params, Skeleton, Output>({
   /**
@@ -45,12 +48,19 @@ const listNotifications = pipeline<Params, Skeleton, Output>({
     const items: NotificationItem[] = []
     let state: HydrationState = { ctx: hydrateCtx }
     let after = keyFromCursor(params.cursor, 3)
+    const candidates = readAheadPages((page) => ctx.dataplane.getNotificationCandidates(query, page), after)
+    let consumed = 0
     for (let round = 0; round < MAX_ROUNDS && items.length < params.limit; round++) {
-      const page = await ctx.dataplane.getNotificationCandidates(query, { after, limit: params.limit - items.length })
-      const hydrated = await ctx.hydrator.hydrateNotificationReasons(page.items, hydrateCtx)
+      const want = params.limit - items.length
+      // After a round that notified fewer than it read, read enough ahead for the rest at that yield.
+      const expected = consumed === 0 ? want : Math.ceil((want * consumed) / Math.max(items.length, 1) * READ_AHEAD_MARGIN)
+      const taken = await candidates.take(want, Math.min(expected, want * MAX_READ_AHEAD))
+      if (taken.items.length === 0) break
+      consumed += taken.items.length
+      const hydrated = await ctx.hydrator.hydrateNotificationReasons(taken.items, hydrateCtx)
       state = mergeStates(state, hydrated)
-      items.push(...derivedNotifications(query.recipient, page.items, query.reasons, hydrated, { liveSubjects: true, subscriptions: query.subscriptions }))
-      after = page.next
+      items.push(...derivedNotifications(query.recipient, taken.items, query.reasons, hydrated, { liveSubjects: true, subscriptions: query.subscriptions }))
+      after = taken.next
       if (!after) break
     }
     // Never having marked anything seen, the newest notification counts as unread and the rest as read.
