@@ -116,7 +116,8 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
         await cursor.save()
       }
       await handleMessage(msg, opts, writer)
-      if (msg.seq !== undefined) {
+      // A frame replayed after later ones is handled (harmlessly: writes are versioned) but never moves the cursor back.
+      if (msg.seq !== undefined && (handledCursor === undefined || msg.seq > handledCursor)) {
         handledCursor = msg.seq
         writer.checkpoint(msg.seq)
       }

@@ -64,6 +64,8 @@ export class SavedCursor {
 
   /** Everything up to `seq` is acknowledged. */
   advance(seq: number): void {
+    // A stream position only moves forward: an older one acknowledged late must not undo a newer.
+    if (this.value !== undefined && seq <= this.value) return
     this.value = seq
     this.timer ??= setTimeout(() => {
       this.timer = undefined

@@ -8,6 +8,7 @@ import { CommitVerifier } from '#/ingest/commit-verifier.js'
 import { IdentityWorker } from '#/ingest/identity-worker.js'
 import { runLiveIngest } from '#/ingest/live-ingest.js'
 import { applySetup } from '#/store/setup.js'
+import { cursorKey, StateStore } from '#/store/state.js'
 import { commitBody, commitPost, createAccount, frameBytes, hostileFrame, startFrameRelay, type Account, type HostileFrame } from '../helpers/firehose-fuzz.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
@@ -142,6 +143,36 @@ test(`hostile frames between honest commits: nothing unsigned indexed, the strea
   } finally {
     stop.abort()
     await ingest
+    await relay.close()
+  }
+})
+
+test('a frame replayed after later ones never moves the saved cursor back', async () => {
+  const alice: Account = await createAccount('did:plc:fuzzreplayaaaaaaaaaaaaaa')
+  const frames: Uint8Array[] = []
+  for (let seq = 1; seq <= 3; seq++) frames.push(frameBytes(await commitBody(alice, await commitPost(alice, `post ${seq}`, true), seq)))
+  // The relay sends 1, 2, 3 and then 1 again, as a relay replaying after a hiccup would.
+  frames.push(frames[0]!)
+  const relay = await startFrameRelay(frames)
+  const log = pino({ level: 'silent' })
+  try {
+    const summary = await runLiveIngest({
+      client,
+      log,
+      prefix,
+      service: relay.url,
+      exitWhenIdleSec: 1,
+      identity: new IdentityWorker({ verifier: { verifyIdentity: async () => ({ handle: 'alice.test', handleValid: true, didDoc: {} }) }, prefix, log }),
+      verifier: new CommitVerifier({ signingKey: async (did) => (did === alice.did ? alice.keypair.did() : undefined) }),
+      flushBytes: 1_000_000,
+      flushMs: 50,
+      maxInFlight: 2,
+    })
+    assert.equal(summary.ackedCursor, 3, 'the cursor stays at the newest frame handled')
+    // What a restart would resume from: the state store's copy.
+    const saved = await new StateStore(client, prefix).get<{ seq: number }>(cursorKey(relay.url))
+    assert.equal(saved?.seq, 3, 'the saved cursor stays at the newest frame handled')
+  } finally {
     await relay.close()
   }
 })
