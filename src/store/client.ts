@@ -7,6 +7,11 @@ export function createOpenSearchClient(url: string): Client {
     requestTimeout: 60_000,
     maxRetries: 3,
     suggestCompression: false,
+    // Answers are parsed with plain JSON.parse: the client's "prototype poisoning" scan runs two
+    // regular expressions over every answer (a share of each read's CPU) and turns any stored
+    // document holding a `__proto__` key into a failed read. JSON.parse only ever makes such a
+    // key an own property, and Magpie never copies documents into objects by assignment.
+    disablePrototypePoisoningProtection: true,
   })
 }
 

@@ -166,3 +166,15 @@ test('with Redis, a document one API process has read is served by another witho
     await Promise.all([sharedOne.close(), sharedTwo.close(), one.client.close(), two.client.close()])
   }
 })
+
+test('a record holding a `__proto__` key is read like any other, and nothing else changes', async () => {
+  const rkey = TID.nextStr()
+  const uri = `at://${DID}/${POST}/${rkey}`
+  // An open lexicon object may carry any key; JSON.parse makes this one an own property.
+  const record = JSON.parse(`{"$type":"${POST}","text":"odd keys","createdAt":"${new Date().toISOString()}","__proto__":{"polluted":true}}`)
+  await put(POST, rkey, record)
+  const read = (await getRecords(search, [uri])).get(uri)
+  assert.equal(read?.record.text, 'odd keys', 'the record is served')
+  assert.equal(JSON.stringify(read?.record).includes('"__proto__":{"polluted":true}'), true, 'with its key as written')
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'and no object gained a prototype from it')
+})
