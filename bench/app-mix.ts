@@ -44,6 +44,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { atprotoDidDocument } from '#/devnet/static-plc.js'
+import { singleIndex } from '#/indexing/route.js'
 import { createOpenSearchClient } from '#/store/client.js'
 import { MIX, PER_MINUTE, mixFractions, type MixMaterial } from './app-mix-kinds.js'
 import type { ClientMessage, ClientReply, PhaseResult } from './app-mix-client.js'
@@ -53,7 +54,7 @@ import { generateStream } from './gen-stream.js'
 import { startIdentityServices } from './identity-services.js'
 import { machineCpuMs, opensearchCpuMs, processCpuMs } from './machine-stats.js'
 import type { PlantedManifest } from './read-corpus-planted.js'
-import { readCorpusDir } from './read-corpus-records.js'
+import { CORPUS_END_MS, readCorpusDir } from './read-corpus-records.js'
 import { latencyStats } from './read-latency-client.js'
 import type { RelayWorkerData, RelayWorkerMessage } from './relay-worker.js'
 import { loadDidDocs, loadManifest, streamFiles, streamName, type StreamParams } from './stream-cache.js'
@@ -121,6 +122,7 @@ const docsAtStart = Number(((await client.count({ index: `${prefix}*` })).body a
 note(`corpus ${prefix}*: ${docsAtStart.toLocaleString('en')} documents; server code from ${src}`)
 
 const people = await choosePeople(Number(args.people))
+await markNotificationsSeen(people.map((p) => p.did))
 const material = await mixMaterial()
 note(`${people.length} people, ${material.samplePosts.length} sample posts, ${material.words.length} search words`)
 
@@ -505,6 +507,19 @@ async function choosePeople(n: number): Promise<{ did: string; handle: string }[
   const found = await client.mget({ index: `${prefix}actors`, body: { ids: chosen }, _source_includes: ['handle'] } as any)
   const handles = new Map(((found.body as any).docs as { _id: string; _source?: { handle?: string } }[]).map((d) => [d._id, d._source?.handle]))
   return chosen.map((did) => ({ did, handle: handles.get(did) ?? `${did.slice(8)}.appmix.test` }))
+}
+
+/**
+ * People who use the app have opened their notifications before: each marked them seen a day
+ * before the corpus ends (the same for every run), so unread counts count since then, as the
+ * app's are. Written as updateSeen writes it, overwriting what an earlier run left.
+ */
+async function markNotificationsSeen(dids: string[]): Promise<void> {
+  const seenAt = new Date(CORPUS_END_MS - 24 * 3600_000).toISOString()
+  const index = singleIndex(prefix, 'notif-state')
+  const body = dids.flatMap((did) => [{ index: { _index: index, _id: did } }, { did, seenAt, priority: false, updatedAt: seenAt }])
+  const res = await client.bulk({ body, refresh: 'wait_for' } as any)
+  if ((res.body as any).errors) throw new Error(`marking notifications seen failed: ${JSON.stringify((res.body as any).items?.[0])}`)
 }
 
 /** Posts to open and words to search for, from a fixed random sample of the corpus's posts. */

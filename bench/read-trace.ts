@@ -44,8 +44,10 @@ export function traceClient(client: Client): Tracer {
     if (String(params.path).endsWith('_mget')) call.docs = parse(params.body)?.docs
     if (Array.isArray(body?.responses)) call.took = body.responses.map((r: any) => r.took)
     else if (typeof body?.took === 'number') call.took = [body.took]
-    if (Array.isArray(body?.responses)) call.shards = body.responses.map((r: any) => r._shards?.total ?? 0)
-    else if (typeof body?._shards?.total === 'number') call.shards = [body._shards.total]
+    // Shards searched: those the can_match phase skipped (no document could match) cost next to nothing.
+    const searched = (shards: any) => (shards?.total ?? 0) - (shards?.skipped ?? 0)
+    if (Array.isArray(body?.responses)) call.shards = body.responses.map((r: any) => searched(r._shards))
+    else if (typeof body?._shards?.total === 'number') call.shards = [searched(body._shards)]
     calls.push(call)
     return res
   }
