@@ -30,6 +30,8 @@ export const RECORD_TEXT_SPECS: Readonly<Record<string, RecordTextSpec>> = {
   'sh.tangled.repo.issue.comment': { text: ['.body'] },
   'sh.tangled.repo.pull': { title: ['.title'], text: ['.body'] },
   'sh.tangled.repo.pull.comment': { text: ['.body'] },
+  // Label changes are dated by when they were made; they carry no words.
+  'sh.tangled.label.op': { text: [], date: ['.performedAt'] },
   'sh.tangled.string': { title: ['.filename'], text: ['.description', '.contents'] },
   'community.lexicon.calendar.event': { title: ['.name'], text: ['.description'], date: ['.startsAt', '.createdAt'] },
 }
