@@ -9,9 +9,9 @@
  *   2. getBacklinks / getBacklinkCounts through the data plane for a popular subject and a cold
  *      one, and searchRecords, p50/p99 over repeated calls.
  *
- *   OPENSEARCH_URL=http://127.0.0.1:9260 node --import tsx bench/backlinks.ts [--records N] [--popular N]
+ *   OPENSEARCH_URL=http://127.0.0.1:9260 node --import tsx bench/backlinks.ts [--records N] [--popular N] [--keep]
  *
- * Prints one JSON line per figure. Deletes its prefixes at the end.
+ * Prints one JSON line per figure. Deletes its prefixes at the end (`--keep`: not the one with links, to look into).
  */
 import { parseArgs } from 'node:util'
 import { CID } from 'multiformats/cid'
@@ -19,13 +19,14 @@ import type { Client } from '@opensearch-project/opensearch'
 import { createDataPlane } from '#/dataplane/index.js'
 import { familyForCollection } from '#/indexing/families.js'
 import { isSkipped, recordWrite } from '#/ingest/commit-ops.js'
+import { extractLinks } from '#/indexing/links.js'
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { createLogger } from '#/log.js'
 import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { fakeCid, plcDid, tid } from './atproto-primitives.js'
 
-const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' }, popular: { type: 'string', default: '20000' } } })
+const { values: args } = parseArgs({ options: { records: { type: 'string', default: '100000' }, popular: { type: 'string', default: '20000' }, keep: { type: 'boolean', default: false } } })
 const RECORDS = Number(args.records)
 const POPULAR_LIKES = Number(args.popular)
 const ACCOUNTS = 2000
@@ -146,6 +147,14 @@ const withLinks = `blbench-${stamp}-l-`
 const without = `blbench-${stamp}-n-`
 try {
   for (const prefix of [withLinks, without]) await applySetup(client, prefix, log)
+  // The CPU the links add to the write path: extraction alone, over the same records.
+  seed = 17
+  posts.length = 0
+  const records = [...generate()].map((g) => g.record)
+  const began = performance.now()
+  let links = 0
+  for (const record of records) links += extractLinks(record).links.length
+  print({ figure: 'extract-cpu', records: records.length, links, microsPerRecord: Number((((performance.now() - began) * 1000) / records.length).toFixed(2)) })
   const linkedOps = opsFor(withLinks, false)
   const plainOps = opsFor(without, true)
   const linked = linkedOps.filter((op) => op.body?.includes('"linksTo"')).length
@@ -176,7 +185,8 @@ try {
   }
   print({ figure: 'searchRecords', ...(await timed(200, () => dp.searchRecords({ text: [{ kind: 'word', text: 'okapi', negated: false }], limit: 25, facetSize: 20 }))) })
 } finally {
-  for (const prefix of [withLinks, without]) {
+  if (args.keep) print({ kept: withLinks, popular: posts[0]?.uri })
+  for (const prefix of args.keep ? [without] : [withLinks, without]) {
     await client.indices.delete({ index: `${prefix}*`, expand_wildcards: 'all' }, { ignore: [404] })
     await client.indices.deleteIndexTemplate({ name: `${prefix}*` }, { ignore: [404] })
   }
