@@ -24,6 +24,13 @@ export const recordsSkipped = new Counter({
   registers: [registry],
 })
 
+export const linksBounded = new Counter({
+  name: 'magpie_record_links_bounded_total',
+  help: 'Records indexed with only part of their links (too deep, too many values or links), by the bound reached',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+})
+
 export const badFrames = new Counter({
   name: 'magpie_firehose_bad_frames_total',
   help: 'Firehose frames or commits that could not be used (logged with the reason)',

@@ -46,6 +46,10 @@ import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
 import searchPosts from '#/api/app/bsky/feed/searchPosts.js'
 import searchPostsV2 from '#/api/app/bsky/feed/searchPostsV2.js'
 import searchPostsFaceted from '#/api/net/magpie/search/searchPostsFaceted.js'
+import searchRecords from '#/api/net/magpie/search/searchRecords.js'
+import getBacklinks from '#/api/net/magpie/links/getBacklinks.js'
+import getBacklinkCounts from '#/api/net/magpie/links/getBacklinkCounts.js'
+import getLinkingAccounts from '#/api/net/magpie/links/getLinkingAccounts.js'
 import searchActors from '#/api/app/bsky/actor/searchActors.js'
 import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
 import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
@@ -149,6 +153,10 @@ export const methods: readonly XrpcMethod[] = [
   searchPosts,
   searchPostsV2,
   searchPostsFaceted,
+  searchRecords,
+  getBacklinks,
+  getBacklinkCounts,
+  getLinkingAccounts,
   searchActors,
   searchActorsTypeahead,
   describeFeedGenerator,

@@ -15,6 +15,8 @@ import {
   type Relationship,
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/search.js'
+import { getBacklinkCounts, getBacklinks, getLinkingAccounts, type Backlink, type BacklinkCounts, type LinkFilter } from '#/dataplane/backlinks.js'
+import { searchRecords, type RecordSearchPage, type RecordSearchRequest } from '#/dataplane/record-search.js'
 import { createFollowEdges } from '#/dataplane/follow-edges.js'
 import { createIndexVersions } from '#/dataplane/index-versions.js'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
@@ -314,6 +316,16 @@ export interface DataPlane {
   searchStarterPacks(text: string, page: PageRequest): Promise<Page<RecordRef>>
   /** Per subject: its live verifications by any of `issuers`, one per issuer. */
   getVerificationsOf(subjects: string[], issuers: readonly string[]): Promise<Map<string, VerificationRef[]>>
+
+  // Backlinks of any lexicon (dataplane/backlinks.ts) and search over third-party records
+  /** Live records linking to `subject` (AT URI, DID or URL), newest first (sort key: [sortAt, cid, did]). */
+  getBacklinks(subject: string, filter: LinkFilter, page: PageRequest): Promise<Page<Backlink>>
+  /** Live records and distinct accounts linking to `subject`, in all and by collection and path. */
+  getBacklinkCounts(subject: string): Promise<BacklinkCounts>
+  /** Distinct accounts linking to `subject` from one collection and path, by DID (the cursor is the last DID). */
+  getLinkingAccounts(subject: string, filter: Required<LinkFilter>, page: { after?: string; limit: number }): Promise<{ dids: string[]; next?: string }>
+  /** Live third-party records matching words and filters, newest first, with counts by collection. */
+  searchRecords(req: RecordSearchRequest): Promise<RecordSearchPage>
 }
 
 export interface DataPlaneOptions {
@@ -449,5 +461,9 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getListItemsOf: (subject, listUris) => getListItemsOf(search, subject, listUris),
     searchStarterPacks: (text, page) => searchStarterPacks(search, text, page),
     getVerificationsOf: (subjects, issuers) => getVerificationsOf(search, subjects, issuers),
+    getBacklinks: (subject, filter, page) => getBacklinks(search, subject, filter, page),
+    getBacklinkCounts: (subject) => getBacklinkCounts(search, subject),
+    getLinkingAccounts: (subject, filter, page) => getLinkingAccounts(search, subject, filter, page),
+    searchRecords: (req) => searchRecords(search, req),
   }
 }

@@ -1,5 +1,6 @@
 import type { BulkOp } from '#/indexing/bulk-writer.js'
 import type { RecordDocument, RecordFamily, RecordInput } from '#/indexing/family.js'
+import { recordDocument } from '#/indexing/record-document.js'
 import { genericFamily } from '#/indexing/transforms/generic.js'
 import { recordId, routeIndexForRecord, singleIndex } from '#/indexing/route.js'
 
@@ -9,10 +10,21 @@ import { recordId, routeIndexForRecord, singleIndex } from '#/indexing/route.js'
  * wins, and an older write arriving later is refused as a version conflict.
  */
 
-/** A created or updated record. */
-export function recordWriteOp(prefix: string, family: RecordFamily, input: RecordInput, version: number): BulkOp {
+/**
+ * A created or updated record. Its links (`linksTo`) are in the same document, so an update
+ * replaces them and a delete's tombstone removes them, under the same version rules.
+ */
+export function recordWriteOp(
+  prefix: string,
+  family: RecordFamily,
+  input: RecordInput,
+  version: number,
+  /** Told when the record's links reached a bound (links.ts): the links before it are kept. */
+  onLinksBounded?: (reason: string) => void,
+): BulkOp {
   const id = recordId(input.did, input.collection, input.rkey)
-  const doc = family.transform(input)
+  const { doc, bounded } = recordDocument(family, input)
+  if (bounded) onLinksBounded?.(bounded)
   return {
     action: { index: { _index: routeIndexForRecord(prefix, family, input.rkey), _id: id, version, version_type: 'external' } },
     body: JSON.stringify(doc),

@@ -7,7 +7,7 @@ import { toRecordJson } from '#/indexing/record-json.js'
 import { versionForRev } from '#/indexing/tid.js'
 import { validateRecord } from '#/indexing/validate-record.js'
 import type { Logger } from '#/log.js'
-import { recordOps, recordsSkipped } from '#/metrics.js'
+import { linksBounded, recordOps, recordsSkipped } from '#/metrics.js'
 
 /** A record that could not be indexed, and why (counted and logged by whoever reports). */
 export interface SkippedRecord {
@@ -37,6 +37,8 @@ export function recordWrite(
   input: RecordWrite,
   version: number,
   indexedAt: string,
+  /** Told when the record holds more links than are kept (counted in metrics either way). */
+  warn?: (uri: string, detail: string) => void,
 ): BulkOp | SkippedRecord {
   const uri = `at://${input.did}/${input.collection}/${input.rkey}`
   const valid = validateRecord(input.collection, input.record)
@@ -44,7 +46,10 @@ export function recordWrite(
   try {
     const record = toRecordJson(input.record)
     const { did, collection, rkey, cid } = input
-    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt }, version)
+    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt }, version, (reason) => {
+      linksBounded.inc({ reason })
+      warn?.(uri, `links past the ${reason} bound are not indexed`)
+    })
   } catch (err) {
     return { uri, collection: input.collection, reason: 'transform-failed', detail: err instanceof Error ? err.message : String(err) }
   }
@@ -84,7 +89,7 @@ export function opsForCommit(
       continue
     }
     const input = { did: evt.did, collection: evt.collection, rkey: evt.rkey, cid: evt.cid.toString(), record: evt.record }
-    const result = recordWrite(prefix, family, input, version, indexedAt)
+    const result = recordWrite(prefix, family, input, version, indexedAt, (uri, detail) => log.warn({ uri, detail }, 'record links bounded'))
     if (isSkipped(result)) {
       reportSkipped(log, result)
       continue

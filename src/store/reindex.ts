@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { Client } from '@opensearch-project/opensearch'
 import { familyForCollection, genericFamily, namedFamilies } from '#/indexing/families.js'
+import { recordDocument } from '#/indexing/record-document.js'
 import { readAlias } from '#/indexing/route.js'
 import type { Logger } from '#/log.js'
 import { readWithPrefix, TEMPLATE_DIR } from '#/store/setup.js'
@@ -177,5 +178,5 @@ export function rederive(hit: { _id: string; _source: Record<string, any> }): Re
   const m = /^at:\/\/([^/]+)\/([^/]+)\/(.+)$/.exec(hit._id)
   if (!m) return source
   const [, did, collection, rkey] = m as unknown as [string, string, string, string]
-  return familyForCollection(collection).transform({ did, collection, rkey, cid: source.cid, record: source.record, indexedAt: source.indexedAt })
+  return recordDocument(familyForCollection(collection), { did, collection, rkey, cid: source.cid, record: source.record, indexedAt: source.indexedAt }).doc
 }

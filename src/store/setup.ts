@@ -127,6 +127,24 @@ async function addMissingFields(client: Client, index: string, mappings: Record<
   const wanted = (mappings as { properties?: Record<string, unknown> }).properties ?? {}
   const current = await client.indices.getMapping({ index })
   const have = (current.body as any)?.[index]?.mappings?.properties ?? {}
-  const missing = Object.fromEntries(Object.entries(wanted).filter(([field]) => !(field in have)))
-  if (Object.keys(missing).length > 0) await client.indices.putMapping({ index, body: { properties: missing as Record<string, any> } })
+  // One field at a time, so that a field the index cannot take does not keep out the others.
+  for (const [field, mapping] of Object.entries(wanted).filter(([name]) => !(name in have))) {
+    try {
+      await client.indices.putMapping({ index, body: { properties: { [field]: mapping as any } } })
+    } catch {
+      // An analyzer this index was created without: the field is added with the default one, so
+      // documents carrying it are accepted; `magpie reindex` brings the intended analysis.
+      await client.indices.putMapping({ index, body: { properties: { [field]: withoutAnalyzers(mapping) as any } } })
+    }
+  }
+}
+
+function withoutAnalyzers(mapping: unknown): unknown {
+  if (Array.isArray(mapping)) return mapping.map(withoutAnalyzers)
+  if (typeof mapping !== 'object' || mapping === null) return mapping
+  return Object.fromEntries(
+    Object.entries(mapping)
+      .filter(([key]) => key !== 'analyzer' && key !== 'search_analyzer' && key !== 'search_quote_analyzer')
+      .map(([key, value]) => [key, withoutAnalyzers(value)]),
+  )
 }

@@ -49,6 +49,13 @@ before(async () => {
   await createRecord(dave.agent, 'app.bsky.feed.like', { subject: spoon, createdAt: new Date().toISOString() })
   await until('the like counted', () => api.xrpc('app.bsky.feed.getPosts', { uris: [spoon.uri] }), (a) => a.body.posts?.[0]?.likeCount === 1)
   await until('every magpie post searchable', () => api.xrpc('app.bsky.feed.searchPosts', { q: 'magpie', limit: 100 }), (a) => a.body.posts?.length === 6)
+  // Records of other lexicons, for the collection filter: a blog entry and a lexicon nobody declared.
+  await createRecord(carol.agent, 'com.whtwnd.blog.entry', { title: 'Magpie notes', content: 'The magpie <i>hoards</i> spoons.', createdAt: new Date().toISOString() })
+  await createRecord(dave.agent, 'org.example.birdlog.sighting', { species: 'Eurasian magpie', note: 'two of them on the roof', createdAt: new Date().toISOString() })
+  await until('both records searchable', async () => {
+    const res = await fetch(`${api.base}/xrpc/net.magpie.search.searchRecords?q=magpie`)
+    return { status: res.status, body: await res.json() }
+  }, (a) => a.body.records?.length === 2)
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.on('pageerror', (err) => problems.push(err.message))
@@ -153,5 +160,38 @@ test('search page: query, results, facets refine, chart redraws, status panel', 
   if (!existsSync(ARTIFACTS)) mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: new URL('search-page.png', ARTIFACTS).pathname, fullPage: true })
 
+  assert.deepEqual(problems, [], 'no script errors or CSP violations in the page')
+})
+
+test('search page: the collection filter searches records of other lexicons', async () => {
+  await page.goto(`${api.base}/search`)
+  await page.getByLabel('in', { exact: true }).selectOption('*')
+  await page.getByLabel('Search posts').fill('magpie')
+  await page.getByRole('button', { name: 'Search' }).click()
+  await page.locator('#summary').filter({ hasText: '2 records match' }).waitFor()
+  assert.equal(await page.locator('#results article.record').count(), 2)
+  assert.equal(await page.locator('#histogram-panel').isHidden(), true, 'no post chart for records')
+  assert.match(page.url(), /collection=\*/)
+
+  // A blog card: its title, its passage with the match marked, the record's markup shown as text.
+  const blog = page.locator('article.record[data-collection="com.whtwnd.blog.entry"]')
+  assert.equal(await blog.locator('.title').textContent(), 'Magpie notes')
+  assert.equal(await blog.locator('.text').textContent(), 'The magpie <i>hoards</i> spoons.')
+  assert.deepEqual(await blog.locator('.text mark').allTextContents(), ['magpie'])
+  assert.equal(await blog.locator('i').count(), 0)
+  assert.match((await blog.locator('.handle').textContent()) ?? '', new RegExp(`@${acct.carol.handle}`))
+
+  // The collection facet narrows to one lexicon and shows it in the filter.
+  const facet = page.locator('button[data-facet="collections"][data-value="org.example.birdlog.sighting"]')
+  assert.match((await facet.textContent()) ?? '', /org\.example\.birdlog\.sighting\s*1/)
+  await facet.click()
+  await page.locator('#summary').filter({ hasText: '1 record match' }).waitFor()
+  assert.equal(await page.getByLabel('in', { exact: true }).inputValue(), 'org.example.birdlog.sighting')
+  assert.deepEqual(await page.locator('#results article.record').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-collection'))), ['org.example.birdlog.sighting'])
+
+  // Back to posts: the post search and its chart again.
+  await page.getByLabel('in', { exact: true }).selectOption('')
+  await page.locator('#summary').filter({ hasText: '6 posts match' }).waitFor()
+  assert.equal(await page.locator('#histogram-panel').isVisible(), true)
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the page')
 })

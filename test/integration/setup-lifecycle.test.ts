@@ -51,3 +51,43 @@ test('without the ISM plugin, Magpie runs the policy itself: old partitions are 
   const again = await runLifecycle(client, prefix, log, fortyDaysOn)
   assert.deepEqual(again.applied.filter((a) => a.index === index), [], 'each state is applied once')
 })
+
+test('an index made before a template gained fields takes them at setup, even one needing an analyzer it lacks', async () => {
+  // The records index as the version 1 template made it: no links, no searchable text, no analyzers.
+  const own = uniquePrefix('setup-upgrade')
+  try {
+    await client.indices.putIndexTemplate({
+      name: `${own}records`,
+      body: {
+        index_patterns: [`${own}records-*`],
+        version: 1,
+        template: {
+          aliases: { [`${own}records`]: {} },
+          mappings: {
+            dynamic: 'strict',
+            properties: {
+              did: { type: 'keyword' }, cid: { type: 'keyword' }, createdAt: { type: 'date' }, indexedAt: { type: 'date' }, sortAt: { type: 'date' },
+              record: { type: 'object', enabled: false }, tomb: { type: 'boolean' }, collection: { type: 'keyword' },
+            },
+          },
+        },
+      },
+    })
+    await client.indices.create({ index: `${own}records-all` })
+    const report = await applySetup(client, own, log)
+    assert.ok(report.mappingConflicts.some((c) => c.index === `${own}records-all`), 'the analyzers need a reindex, and setup says so')
+    // A record written as Magpie writes it now is accepted, and found by its link and its words.
+    const doc = {
+      did: 'did:plc:x', cid: 'bafy', indexedAt: '2026-01-01T00:00:00.000Z', sortAt: '2026-01-01T00:00:00.000Z', collection: 'com.example.note',
+      record: {}, title: 'Zebra notes', text: 'stripes', linksTo: ['did:plc:y com.example.note .subject'],
+    }
+    await client.index({ index: `${own}records-all`, id: 'at://did:plc:x/com.example.note/3k', body: doc, refresh: true })
+    const found = await client.search({
+      index: `${own}records`,
+      body: { query: { bool: { filter: [{ term: { linksTo: 'did:plc:y com.example.note .subject' } }, { match: { title: 'zebra' } }] } } },
+    })
+    assert.equal((found.body as any).hits.hits.length, 1)
+  } finally {
+    await dropPrefix(client, own)
+  }
+})

@@ -1,9 +1,13 @@
-// Magpie's search page: net.magpie.search.searchPostsFaceted and /status, drawn with DOM calls.
+// Magpie's search page: net.magpie.search.searchPostsFaceted (posts), searchRecords (records of
+// other lexicons, chosen by the collection filter) and /status, drawn with DOM calls.
 // Post text, names and handles come from strangers, so they only ever reach the page as text
 // nodes or attribute values (textContent, setAttribute), never as HTML.
 'use strict'
 
 const FACETED = '/xrpc/net.magpie.search.searchPostsFaceted'
+const RECORDS = '/xrpc/net.magpie.search.searchRecords'
+/** The collection filter's value for every lexicon beyond app.bsky at once. */
+const ALL_RECORDS = '*'
 // A link may ask for faster polling (tests do), but never fast enough to make visitors hammer the server.
 const MIN_STATUS_EVERY_MS = 2000
 const STATUS_EVERY_MS = Math.max(MIN_STATUS_EVERY_MS, Number(new URLSearchParams(location.search).get('statusEvery')) || 5000)
@@ -33,36 +37,58 @@ const count = (n = 0, one, many) => `${number(n)} ${n === 1 ? one : many}`
 
 // ---- search ------------------------------------------------------------------------------------
 
-async function search({ more = false } = {}) {
-  const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), facetLimit: '10' })
-  if ($('sort-top').checked) params.set('sort', 'top')
-  if (state.hasMedia !== undefined) params.set('hasMedia', String(state.hasMedia))
-  if (more && state.cursor) params.set('cursor', state.cursor)
-  if (!more) {
-    // The query goes in the address, so a search can be reloaded or shared.
-    const address = new URLSearchParams(location.search)
-    address.set('q', state.q)
-    history.replaceState(null, '', `?${address}`)
-  }
+/** The collection filter: '' searches posts, anything else records (ALL_RECORDS: of every collection). */
+const collection = () => $('collection').value
+
+/** A search of what the collection filter names; `more` fetches the next page. */
+function search(opts = {}) {
+  $('histogram-panel').hidden = collection() !== ''
+  return collection() === '' ? searchPosts(opts) : searchRecords(opts)
+}
+
+/** The query (and collection) go in the address, so a search can be reloaded or shared. */
+function rememberQuery() {
+  const address = new URLSearchParams(location.search)
+  address.set('q', state.q)
+  if (collection()) address.set('collection', collection())
+  else address.delete('collection')
+  history.replaceState(null, '', `?${address}`)
+}
+
+/** Fetch one XRPC answer, or show its error in the summary and answer undefined. */
+async function fetchAnswer(url) {
   $('summary').textContent = 'Searching…'
   let res, body
   try {
-    res = await fetch(`${FACETED}?${params}`)
+    res = await fetch(url)
     body = await res.json().catch(() => ({}))
   } catch (err) {
     body = { error: 'NetworkError', message: err.message }
   }
-  if (!res?.ok) {
-    $('summary').replaceChildren(el('span', { class: 'error' }, `${body.error ?? res.status}: ${body.message ?? 'search failed'}`))
-    return
-  }
-  for (const post of body.posts) state.handles.set(post.author.did, post.author.handle)
+  if (res?.ok) return body
+  $('summary').replaceChildren(el('span', { class: 'error' }, `${body.error ?? res.status}: ${body.message ?? 'search failed'}`))
+  return undefined
+}
+
+/** A page of results: the count, the cards (after the others when `more`), and the cursor for the next. */
+function showPage(body, cards, [one, many], more) {
   state.cursor = body.cursor
-  $('summary').textContent = `${number(body.hitsTotal)} ${body.hitsTotal === 1 ? 'post' : 'posts'} match`
-  const cards = body.posts.map(postCard)
+  $('summary').textContent = `${number(body.hitsTotal)} ${body.hitsTotal === 1 ? one : many} match`
   if (more) $('results').append(...cards)
   else $('results').replaceChildren(...cards)
   $('more').hidden = !body.cursor
+}
+
+async function searchPosts({ more = false } = {}) {
+  const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), facetLimit: '10' })
+  if ($('sort-top').checked) params.set('sort', 'top')
+  if (state.hasMedia !== undefined) params.set('hasMedia', String(state.hasMedia))
+  if (more && state.cursor) params.set('cursor', state.cursor)
+  if (!more) rememberQuery()
+  const body = await fetchAnswer(`${FACETED}?${params}`)
+  if (!body) return
+  for (const post of body.posts) state.handles.set(post.author.did, post.author.handle)
+  showPage(body, body.posts.map(postCard), ['post', 'posts'], more)
   if (!more) {
     renderFilters()
     renderFacets(body.facets)
@@ -90,6 +116,74 @@ function postCard(post) {
         el('span', {}, count(post.repostCount, 'repost', 'reposts')),
         el('span', {}, count(post.likeCount, 'like', 'likes')),
         el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'open on Bluesky'))))
+}
+
+// ---- records of other lexicons ----------------------------------------------------------------
+
+async function searchRecords({ more = false } = {}) {
+  const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE) })
+  if (collection() !== ALL_RECORDS) params.set('collection', collection())
+  if (more && state.cursor) params.set('cursor', state.cursor)
+  if (!more) rememberQuery()
+  const body = await fetchAnswer(`${RECORDS}?${params}`)
+  if (!body) return
+  showPage(body, body.records.map(recordCard), ['record', 'records'], more)
+  if (!more) {
+    $('filters').replaceChildren()
+    renderCollectionFacet(body.facets.collections)
+  }
+}
+
+function recordCard(hit) {
+  const { author, record } = hit
+  const collectionName = hit.uri.split('/')[3]
+  const title = typeof record.title === 'string' ? record.title : typeof record.name === 'string' ? record.name : undefined
+  const when = typeof record.createdAt === 'string' ? record.createdAt : undefined
+  const avatar = author.avatar ? el('img', { class: 'avatar', src: author.avatar, alt: '', loading: 'lazy' }) : el('div', { class: 'avatar', 'aria-hidden': 'true' })
+  const passages = hit.highlights.filter((h) => h.field === 'text').flatMap((h) => h.fragments)
+  return el('article', { class: 'post record', 'data-uri': hit.uri, 'data-collection': collectionName },
+    avatar,
+    el('div', {},
+      el('div', {},
+        el('span', { class: 'who' }, author.displayName || author.handle), ' ',
+        el('span', { class: 'handle' }, `@${author.handle}`), ' · ',
+        el('span', { class: 'collection' }, collectionName),
+        when ? [' · ', el('time', { datetime: when, title: when }, relativeTime(when))] : []),
+      title ? el('div', { class: 'title' }, title) : undefined,
+      passages.map((fragment) => el('div', { class: 'text' }, highlighted(fragment)))))
+}
+
+// What OpenSearch's html encoder escapes in a highlight.
+const ENTITIES = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'", '&#39;': "'", '&#x2F;': '/' }
+
+/** A highlight fragment (escaped text, matches in <em>) as text nodes and <mark>s: never parsed as HTML. */
+function highlighted(fragment) {
+  let marked = false
+  return fragment.split(/(<em>|<\/em>)/).flatMap((part) => {
+    if (part === '<em>' || part === '</em>') {
+      marked = part === '<em>'
+      return []
+    }
+    const text = part.replace(/&(amp|lt|gt|quot|#x27|#39|#x2F);/g, (entity) => ENTITIES[entity])
+    return text ? [marked ? el('mark', {}, text) : text] : []
+  })
+}
+
+function renderCollectionFacet(buckets) {
+  const items = buckets.filter((b) => b.count > 0).map((b) => {
+    const button = el('button', { type: 'button', 'data-facet': 'collections', 'data-value': b.value, 'aria-label': `Collection: ${b.value}, ${b.count} records` },
+      el('span', {}, b.value), el('span', { class: 'count' }, number(b.count)))
+    button.addEventListener('click', () => { chooseCollection(b.value); search() })
+    return el('li', {}, button)
+  })
+  $('facets').replaceChildren(items.length ? el('section', { class: 'panel', 'data-facet-group': 'collections' }, el('h2', {}, 'Collections'), el('ul', { class: 'facet' }, items)) : '')
+}
+
+/** Select a collection in the filter, adding it as an option when the list does not have it. */
+function chooseCollection(value) {
+  const select = $('collection')
+  if (![...select.options].some((o) => o.value === value)) select.append(el('option', { value }, value))
+  select.value = value
 }
 
 // ---- facets ------------------------------------------------------------------------------------
@@ -202,9 +296,12 @@ $('search-form').addEventListener('submit', (event) => {
   search()
 })
 $('sort-top').addEventListener('change', () => { if (state.q) search() })
+$('collection').addEventListener('change', () => { state.cursor = undefined; if (state.q) search() })
 $('more').addEventListener('click', () => search({ more: true }))
 
 const initial = new URLSearchParams(location.search).get('q')
+const initialCollection = new URLSearchParams(location.search).get('collection')
+if (initialCollection) chooseCollection(initialCollection)
 if (initial) {
   $('q').value = initial
   state.q = initial
