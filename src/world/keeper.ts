@@ -144,6 +144,8 @@ export class WorldKeeper {
     const freshDefiners = membership.definerDids.filter((d) => !knownDefiners.has(d))
     if (freshDefiners.length > 0) {
       await this.opts.backfill({ repos: freshDefiners, keepRecord: backfillRecordFilter(membership, retentionStart(world)) })
+      // Acknowledged is not yet searchable: the defining records are read back at once.
+      await client.indices.refresh({ index: `${prefix}*` }, { ignore: [404] })
       membership = await loadMembership(client, prefix, world)
     }
     const keptFrom = retentionStart(world)

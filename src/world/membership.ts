@@ -1,5 +1,6 @@
 import { hostSelected, type WorldSelector } from '#/world/selectors.js'
 
+const LIST = 'app.bsky.graph.list'
 const LISTITEM = 'app.bsky.graph.listitem'
 const FOLLOW = 'app.bsky.graph.follow'
 
@@ -41,6 +42,8 @@ export class Membership {
       if (s.kind === 'list') {
         this.lists.add(s.uri)
         this.addDefiner(s.owner, LISTITEM)
+        // The list record itself too, so the world's lists can be read (getList) like any other.
+        this.addDefiner(s.owner, LIST)
       }
       if (s.kind === 'follows') this.addDefiner(s.did, FOLLOW)
     }
@@ -98,6 +101,7 @@ export class Membership {
   observe(op: { event: string; did: string; collection: string; uri: string; record?: Record<string, unknown> }): { defining: boolean } & MembershipChange {
     const collections = this.definers.get(op.did)
     if (!collections?.has(op.collection)) return { defining: false, added: [], removed: [] }
+    if (op.collection === LIST) return { defining: this.lists.has(op.uri), added: [], removed: [] }
     if (op.event === 'delete') return { defining: this.defining.has(op.uri), ...this.removeDefining(op.uri) }
     const rec = op.record ?? {}
     const subject = typeof rec.subject === 'string' && rec.subject.startsWith('did:') ? rec.subject : undefined

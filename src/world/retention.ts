@@ -60,8 +60,11 @@ export async function applyRetention(client: Client, prefix: string, retentionDa
 
 /** Removes the entries of `keys` (partition keys) from every aggregate document that has one. */
 async function stripAggregateEntries(client: Client, prefix: string, keys: string[]): Promise<void> {
+  const index = singleIndex(prefix, 'aggregates')
+  // The aggregates index refreshes rarely (it is read by id): what the query must see, it sees now.
+  await client.indices.refresh({ index }, { ignore: [404] })
   await client.updateByQuery({
-    index: singleIndex(prefix, 'aggregates'),
+    index,
     conflicts: 'proceed',
     refresh: true,
     body: {
