@@ -46,6 +46,8 @@ import getPostThreadV2 from '#/api/app/bsky/unspecced/getPostThreadV2.js'
 import searchPosts from '#/api/app/bsky/feed/searchPosts.js'
 import searchPostsV2 from '#/api/app/bsky/feed/searchPostsV2.js'
 import searchPostsFaceted from '#/api/net/magpie/search/searchPostsFaceted.js'
+import getWorld from '#/api/net/magpie/admin/getWorld.js'
+import updateWorld from '#/api/net/magpie/admin/updateWorld.js'
 import searchActors from '#/api/app/bsky/actor/searchActors.js'
 import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
 import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
@@ -149,6 +151,8 @@ export const methods: readonly XrpcMethod[] = [
   searchPosts,
   searchPostsV2,
   searchPostsFaceted,
+  getWorld,
+  updateWorld,
   searchActors,
   searchActorsTypeahead,
   describeFeedGenerator,

@@ -8,6 +8,8 @@ import { createDataPlane } from '#/dataplane/index.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
 import { identityResolverFromConfig, type IdentityResolver } from '#/identity/identity-resolver.js'
 import { createSafeFetch, type SafeFetch } from '#/identity/safe-fetch.js'
+import type { AddressInfo } from 'node:net'
+import { startServer } from '#/cli/commands/serve.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
@@ -42,6 +44,7 @@ let eve: DevAccount
 let listUri: string
 let carolBefore: string
 let bobBefore: string
+const ADMIN_TOKEN = 'small-world-admin-token-for-tests'
 const stop = new AbortController()
 let ingest: Promise<unknown>
 const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
@@ -68,7 +71,7 @@ before(async () => {
   net = await startDevNetwork()
   client = testClient()
   prefix = uniquePrefix('world')
-  config = devnetConfig(net, prefix, { BULK_FLUSH_MS: '50', WORLD_POLL_MS: '300', BACKFILL_THREADS: '0', ROLLUP_INTERVAL_MS: '0' })
+  config = devnetConfig(net, prefix, { BULK_FLUSH_MS: '50', WORLD_POLL_MS: '300', BACKFILL_THREADS: '0', ROLLUP_INTERVAL_MS: '0', MAGPIE_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', SERVICE_DID: 'did:web:magpie.test' })
   resolver = identityResolverFromConfig(config, log)
   fetch = createSafeFetch({ allowPrivateNetwork: true, timeoutMs: 10_000 })
   await applySetup(client, prefix, log)
@@ -183,6 +186,35 @@ describe('small world', () => {
     assert.equal(removal.ok, false)
     assert.equal((await setWorldPolicy(client, prefix, { retentionDays: 'soon' })).ok, false)
     assert.deepEqual(await describeWorld(client, prefix), before)
+  })
+
+  test('the admin XRPC shows and changes the world behind the operator\'s token, refusing bad input with a 400', async () => {
+    const server = await startServer(config, client, log)
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/xrpc/net.magpie.admin`
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    const post = (body: unknown, headers: Record<string, string> = auth) =>
+      fetch(`${base}.updateWorld`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    try {
+      assert.equal((await fetch(`${base}.getWorld`)).status, 401)
+      assert.equal((await fetch(`${base}.getWorld`, { headers: { authorization: 'Bearer not-the-token-at-all' } })).status, 401)
+      const shown = await fetch(`${base}.getWorld`, { headers: auth })
+      assert.equal(shown.status, 200)
+      const world = (await shown.json()) as { members: string[]; version: number }
+      assert.deepEqual(world.members, [alice.did, bob.did].sort())
+      assert.equal((await post({ add: [eve.did] }, {})).status, 401)
+      const refused = await post({ add: ['host:bad host name', eve.did] })
+      assert.equal(refused.status, 400)
+      const err = (await refused.json()) as { error: string; message: string }
+      assert.equal(err.error, 'InvalidRequest')
+      assert.match(err.message, /not a host name/)
+      const unchanged = (await (await fetch(`${base}.getWorld`, { headers: auth })).json()) as { version: number }
+      assert.equal(unchanged.version, world.version)
+      const changed = await post({ policy: { touching: 'keep', onRemove: 'delete' } })
+      assert.equal(changed.status, 200)
+      assert.equal(((await changed.json()) as { version: number }).version, world.version + 1)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   test('retention drops an old month whole, and counts of what remains stay exact', async () => {
