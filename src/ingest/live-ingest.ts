@@ -159,7 +159,8 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
 function worldMayKeep(filter: WorldFilter | undefined, type: string, body: Record<string, unknown>): boolean {
   if (!filter) return true
   if (type === 'commit') {
-    return typeof body.repo !== 'string' || !Array.isArray(body.ops) || filter.mayKeepCommit(body.repo, body.ops as { action?: unknown; path?: unknown }[])
+    if (typeof body.repo !== 'string' || !Array.isArray(body.ops)) return true
+    return filter.mayKeepCommit(body.repo, body.ops as { action?: unknown; path?: unknown }[], body.blocks instanceof Uint8Array ? body.blocks : undefined)
   }
   const did = type === 'identity' || type === 'account' || type === 'sync' ? body.did : undefined
   return typeof did !== 'string' || filter.mayKeepAccount(did)

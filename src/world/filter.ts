@@ -33,16 +33,21 @@ export class WorldFilter {
    * From the undecoded commit: whether any of its operations could be kept. Host selectors are
    * answered later (they need a lookup), so with them every commit may be.
    */
-  mayKeepCommit(repo: string, ops: readonly { action?: unknown; path?: unknown }[]): boolean {
+  mayKeepCommit(repo: string, ops: readonly { action?: unknown; path?: unknown }[], blocks?: Uint8Array): boolean {
     if (this.membership.hasHostRules || this.membership.isKnownMember(repo) || this.membership.definesWith(repo)) return true
     if (this.policy.touching !== 'keep') return false
     const toucher = this.touchers.has(repo)
+    let creates = false
     for (const op of ops) {
       const path = typeof op.path === 'string' ? op.path : ''
       if (!TOUCHING_COLLECTIONS.has(path.slice(0, path.indexOf('/')))) continue
-      if (op.action !== 'delete' || toucher) return true
+      if (op.action === 'delete') {
+        if (toucher) return true
+      } else creates = true
     }
-    return false
+    // A record that names a member holds the member's DID as text: a commit whose bytes name
+    // none cannot touch the world, and is passed over without parsing its CAR.
+    return creates && (blocks === undefined || namesAny(blocks, this.membership))
   }
 
   /** Identity, account and sync events: only for accounts whose records are kept. */
@@ -81,4 +86,26 @@ export class WorldFilter {
     this.touchers.add(repo)
     return true
   }
+}
+
+const DID_PREFIX = Buffer.from('did:')
+const PLC_PREFIX = 'did:plc:'
+/** A did:plc is exactly this long; the bytes after it in CBOR may well look like DID characters. */
+const PLC_LENGTH = 32
+
+/**
+ * Whether the bytes hold, as text, the DID of a known member. did:plc DIDs (fixed length) are
+ * looked up directly; members of other methods (did:web, few) are compared at each `did:`.
+ */
+export function namesAny(bytes: Uint8Array, membership: Pick<Membership, 'isKnownMember' | 'otherMethodMembers'>): boolean {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const others = membership.otherMethodMembers
+  for (let i = buf.indexOf(DID_PREFIX); i >= 0; i = buf.indexOf(DID_PREFIX, i + 4)) {
+    if (buf.toString('latin1', i, i + 8) === PLC_PREFIX) {
+      if (membership.isKnownMember(buf.toString('latin1', i, i + PLC_LENGTH))) return true
+      continue
+    }
+    for (const did of others) if (buf.toString('latin1', i, i + did.length) === did) return true
+  }
+  return false
 }

@@ -28,6 +28,7 @@ export interface MembershipChange {
  */
 export class Membership {
   private readonly reasons = new Map<string, number>()
+  private readonly others = new Set<string>()
   /** Defining record URI → the member it makes. */
   private readonly defining = new Map<string, string>()
   private readonly lists = new Set<string>()
@@ -61,6 +62,11 @@ export class Membership {
 
   get definerDids(): string[] {
     return [...this.definers.keys()]
+  }
+
+  /** Members whose DID is not a did:plc (did:web): few, so they are compared one by one (filter.ts namesAny). */
+  get otherMethodMembers(): ReadonlySet<string> {
+    return this.others
   }
 
   /** Named, listed or followed into the world (host selectors are asked separately: hostSelected). */
@@ -120,6 +126,7 @@ export class Membership {
   private addReason(did: string): boolean {
     const n = this.reasons.get(did) ?? 0
     this.reasons.set(did, n + 1)
+    if (!did.startsWith('did:plc:')) this.others.add(did)
     return n === 0
   }
 
@@ -128,6 +135,7 @@ export class Membership {
     const n = this.reasons.get(did) ?? 0
     if (n <= 1) {
       this.reasons.delete(did)
+      this.others.delete(did)
       return n === 1
     }
     this.reasons.set(did, n - 1)

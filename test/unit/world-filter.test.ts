@@ -125,6 +125,19 @@ describe('WorldFilter', () => {
     assert.equal(world('drop').mayKeepCommit(EVE, [{ action: 'create', path: 'app.bsky.feed.like/3k' }]), false)
   })
 
+  test('an outsider commit whose bytes name no member is passed over; one naming a member, or a did:web member, is not', () => {
+    const f = world('keep')
+    const like = [{ action: 'create', path: 'app.bsky.feed.like/3k' }]
+    // CBOR puts the next header right after a string: the byte after the DID looks like a DID character.
+    const bytes = (text: string) => new TextEncoder().encode(text)
+    assert.equal(f.mayKeepCommit(EVE, like, bytes(`\x00subjectx at://${CAROL}/app.bsky.feed.post/1icreatedAt`)), false)
+    assert.equal(f.mayKeepCommit(EVE, like, bytes(`\x00subjectx at://${ALICE}/app.bsky.feed.post/1icreatedAt`)), true)
+    assert.equal(f.mayKeepCommit(EVE, like, bytes(`mentions ${ALICE}ecreatedAt`)), true)
+    const web = new WorldFilter(new Membership([{ kind: 'account', did: 'did:web:alice.example' }]), DEFAULT_POLICY, new Set(), undefined, undefined)
+    assert.equal(web.mayKeepCommit(EVE, like, bytes('at://did:web:alice.example/app.bsky.feed.post/1')), true)
+    assert.equal(web.mayKeepCommit(EVE, like, bytes('at://did:web:bob.example/app.bsky.feed.post/1')), false)
+  })
+
   test('keeps members\' records, outsiders\' records touching members, and then those outsiders\' deletes', async () => {
     const f = world('keep')
     const likeOfAlice = op(EVE, 'app.bsky.feed.like', NOW_TID, { subject: { uri: `at://${ALICE}/app.bsky.feed.post/1`, cid: 'x' } })
