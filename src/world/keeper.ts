@@ -139,17 +139,20 @@ export class WorldKeeper {
     }
     const applied = (await this.state.get<Applied>(APPLIED_ID)) ?? { members: [], definers: [] }
     let membership = await loadMembership(client, prefix, world)
+    const keptFrom = retentionStart(world)
+    const touchers = await loadTouchers(client, prefix, membership)
+    // In force at once (a world defined while ingest runs must not let everything in meanwhile).
+    this.filter = new WorldFilter(membership, world.policy, touchers, this.hostOf, keptFrom)
     // Definers whose defining records the index may not hold yet (a list or follows just added).
     const knownDefiners = new Set(applied.definers ?? [])
     const freshDefiners = membership.definerDids.filter((d) => !knownDefiners.has(d))
     if (freshDefiners.length > 0) {
-      await this.opts.backfill({ repos: freshDefiners, keepRecord: backfillRecordFilter(membership, retentionStart(world)) })
+      await this.opts.backfill({ repos: freshDefiners, keepRecord: backfillRecordFilter(membership, keptFrom) })
       // Acknowledged is not yet searchable: the defining records are read back at once.
       await client.indices.refresh({ index: `${prefix}*` }, { ignore: [404] })
       membership = await loadMembership(client, prefix, world)
+      this.filter = new WorldFilter(membership, world.policy, touchers, this.hostOf, keptFrom)
     }
-    const keptFrom = retentionStart(world)
-    this.filter = new WorldFilter(membership, world.policy, await loadTouchers(client, prefix, membership), this.hostOf, keptFrom)
     log.info({ version: world.version, members: membership.members.length, definers: membership.definerDids.length }, 'world loaded')
     await this.retain()
     const before = new Set(applied.members)
