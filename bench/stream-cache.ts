@@ -16,7 +16,10 @@ import { createZstdDecompress, zstdDecompressSync } from 'node:zlib'
 /** Bump when the generator's output changes shape, so stale caches are not reused. */
 export const GEN_VERSION = 1
 
-export const CACHE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.local/bench-cache')
+/** MAGPIE_BENCH_CACHE moves it (a checkout whose .local is shared with another's, a scratch disk). */
+export const CACHE_DIR = process.env.MAGPIE_BENCH_CACHE
+  ? path.resolve(process.env.MAGPIE_BENCH_CACHE)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.local/bench-cache')
 
 export interface StreamParams {
   accounts: number

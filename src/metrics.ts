@@ -69,3 +69,9 @@ export const labelsIngested = new Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 })
+
+export const worldFiltered = new Counter({
+  name: 'magpie_world_filtered_events_total',
+  help: 'Firehose messages a small world passed over before decoding them (outsiders)',
+  registers: [registry],
+})

@@ -5,6 +5,7 @@ import type { RemoteFeeds } from '#/feeds/remote.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
 import type { IdentityResolver } from '#/identity/identity-resolver.js'
 import type { Logger } from '#/log.js'
+import type { WorldAdmin } from '#/world/admin-api.js'
 
 /** What every XRPC handler is given: storage behind the data plane, hydration, and the service's identity. */
 export interface ApiContext {
@@ -19,4 +20,6 @@ export interface ApiContext {
   feeds: { builtin: BuiltinFeeds; remote: RemoteFeeds }
   /** What this AppView allows accounts (their drafts) and asks of them (age assurance). */
   accounts: { draftsLimit: number; ageAssurance: AgeAssurancePolicy }
+  /** The small world's admin operations (net.magpie.admin.*), behind MAGPIE_ADMIN_TOKEN. */
+  worldAdmin?: WorldAdmin
 }

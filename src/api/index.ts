@@ -50,6 +50,8 @@ import searchRecords from '#/api/net/magpie/search/searchRecords.js'
 import getBacklinks from '#/api/net/magpie/links/getBacklinks.js'
 import getBacklinkCounts from '#/api/net/magpie/links/getBacklinkCounts.js'
 import getLinkingAccounts from '#/api/net/magpie/links/getLinkingAccounts.js'
+import getWorld from '#/api/net/magpie/admin/getWorld.js'
+import updateWorld from '#/api/net/magpie/admin/updateWorld.js'
 import searchActors from '#/api/app/bsky/actor/searchActors.js'
 import searchActorsTypeahead from '#/api/app/bsky/actor/searchActorsTypeahead.js'
 import describeFeedGenerator from '#/api/app/bsky/feed/describeFeedGenerator.js'
@@ -157,6 +159,8 @@ export const methods: readonly XrpcMethod[] = [
   getBacklinks,
   getBacklinkCounts,
   getLinkingAccounts,
+  getWorld,
+  updateWorld,
   searchActors,
   searchActorsTypeahead,
   describeFeedGenerator,

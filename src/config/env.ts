@@ -160,6 +160,8 @@ export const configSchema = z.object({
     .pipe(z.array(z.record(z.unknown())).max(500)),
   /** Bearer token for the full /status (errors, private families, per-index figures); unset: only the public status. */
   MAGPIE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** How often a running ingest re-reads the small-world definition (`magpie world`), in ms. */
+  WORLD_POLL_MS: z.coerce.number().int().positive().max(3_600_000).default(5_000),
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -13,6 +13,8 @@ export interface FirehoseMessage {
   seq?: number
   /** The message body with `$type` set, as @atproto/sync's parsers expect it. */
   body: Record<string, unknown> & { $type: string }
+  /** Passed over by `prefilter` before validation: only its place in the stream counts. */
+  filtered?: boolean
 }
 
 export interface FirehoseReaderOptions {
@@ -24,6 +26,11 @@ export interface FirehoseReaderOptions {
   log: Logger
   /** A frame that could not be used (malformed, unknown type, lexicon violation). */
   onBadFrame?: (reason: string, seq?: number) => void
+  /**
+   * Asked before the (costly) lexicon validation with the still unvalidated body: false passes
+   * the message over, which then arrives marked `filtered` (a small world's outsiders).
+   */
+  prefilter?: (type: FirehoseMessageType, body: Record<string, unknown>) => boolean
 }
 
 /**
@@ -90,6 +97,7 @@ function decodeFrame(chunk: Uint8Array, opts: FirehoseReaderOptions): FirehoseMe
   // The decoded body belongs to this frame alone: tag it in place rather than copy every message.
   const body = raw as Record<string, unknown> & { $type: string }
   body.$type = `${SUBSCRIBE_REPOS}#${type}`
+  if (seq !== undefined && opts.prefilter && !opts.prefilter(type, body)) return { type, seq, body, filtered: true }
   try {
     lexicons.assertValidXrpcMessage(SUBSCRIBE_REPOS, body)
   } catch (err) {

@@ -9,8 +9,10 @@ import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
-import { badFrames, firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordsSkipped } from '#/metrics.js'
+import { badFrames, worldFiltered, firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordsSkipped } from '#/metrics.js'
 import { SavedCursor, StateStore, cursorKey } from '#/store/state.js'
+import type { WorldFilter } from '#/world/filter.js'
+import type { WorldKeeper } from '#/world/keeper.js'
 
 export interface LiveIngestOptions {
   client: Client
@@ -31,6 +33,8 @@ export interface LiveIngestOptions {
   maxInFlight: number
   /** Shared with a backfill in the same process, which then yields to live ingest. */
   priority?: LivePriority
+  /** A small world: what of the network to keep (world/keeper.ts); unset keeps everything. */
+  world?: WorldKeeper
 }
 
 export interface LiveIngestSummary {
@@ -74,6 +78,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
     },
   })
   opts.identity.attach(writer)
+  opts.world?.attach(() => writer.flush())
 
   const stop = new AbortController()
   opts.signal?.addEventListener('abort', () => stop.abort(), { once: true })
@@ -99,6 +104,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
       badFrames.inc()
       log.warn({ seq, reason }, 'skipping firehose frame')
     },
+    prefilter: opts.world && ((type, body) => worldMayKeep(opts.world!.current(), type, body)),
   })
 
   try {
@@ -115,7 +121,8 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
         cursor.advance(msg.seq - 1)
         await cursor.save()
       }
-      await handleMessage(msg, opts, writer)
+      if (msg.filtered) worldFiltered.inc()
+      else await handleMessage(msg, opts, writer)
       // A frame replayed after later ones is handled (harmlessly: writes are versioned) but never moves the cursor back.
       if (msg.seq !== undefined && (handledCursor === undefined || msg.seq > handledCursor)) {
         handledCursor = msg.seq
@@ -149,6 +156,17 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
   }
 }
 
+/** Whether a small world could keep anything of this message, from its unvalidated body alone. */
+function worldMayKeep(filter: WorldFilter | undefined, type: string, body: Record<string, unknown>): boolean {
+  if (!filter) return true
+  if (type === 'commit') {
+    if (typeof body.repo !== 'string' || !Array.isArray(body.ops)) return true
+    return filter.mayKeepCommit(body.repo, body.ops as { action?: unknown; path?: unknown }[], body.blocks instanceof Uint8Array ? body.blocks : undefined)
+  }
+  const did = type === 'identity' || type === 'account' || type === 'sync' ? body.did : undefined
+  return typeof did !== 'string' || filter.mayKeepAccount(did)
+}
+
 async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writer: BulkWriter<number>): Promise<void> {
   const { log, prefix } = opts
   const body = msg.body as any
@@ -165,6 +183,13 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
           recordsSkipped.inc({ collection: 'other', reason: 'unreadable-op' })
           log.warn({ seq: msg.seq, did: body.repo, path: s.path, reason: s.reason }, 'record operation not indexed')
         }
+        const filter = opts.world?.current()
+        if (filter) {
+          const kept = await filter.keepOps(body.repo, result.ops)
+          opts.world!.changed(kept)
+          if (kept.ops.length === 0) return
+          result.ops = kept.ops
+        }
         const deleted = await readDeletedRecords(opts.client, prefix, result.ops, () => writer.flush(), log)
         const indexedAt = new Date().toISOString()
         // Ahead of the records, so that they are never indexed for an account that is not there.
@@ -173,6 +198,7 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
         return
       }
       case 'identity':
+        opts.world?.forgetHost(body.did)
         // Handle verification is network I/O: it happens beside the stream, never in its way.
         writer.add(actorIdentityPendingOp(prefix, body.did, Date.parse(body.time)))
         opts.identity.enqueue(body.did, Date.parse(body.time))

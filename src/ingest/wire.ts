@@ -6,6 +6,8 @@ import { identityWorkerFromConfig } from '#/ingest/identity-worker.js'
 import { runLiveIngest, type LiveIngestSummary } from '#/ingest/live-ingest.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
+import { pdsHostOf, startBackfill } from '#/ingest/backfill/start.js'
+import { WorldKeeper } from '#/world/keeper.js'
 import { createSharedCache, type SharedCache } from '#/store/shared-cache.js'
 
 /**
@@ -49,6 +51,8 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
   const keyCache = createSharedCache({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}signing-key:`, localMax: 500_000 })
   const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver, keyCache)) : undefined
   try {
+    const world = worldKeeperFor(config, client, log, run, (did) => resolver.resolveDid(did))
+    await world.start()
     const pending = await identity.resumePending(client)
     if (pending > 0) log.info({ pending }, 'resuming identity verifications left by the previous run')
     return await runLiveIngest({
@@ -65,9 +69,34 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
     flushBytes: config.BULK_FLUSH_BYTES,
     flushMs: config.BULK_FLUSH_MS,
     maxInFlight: config.BULK_MAX_IN_FLIGHT,
-    })
+    world,
+    }).finally(() => world.stop())
   } finally {
     await keyCache.close()
     await resolver.close()
   }
+}
+
+/**
+ * The small world beside a live ingest: it keeps everything while no world is configured, and
+ * re-reads the definition every WORLD_POLL_MS, so a world defined later applies without a restart.
+ * New members are backfilled in this process, yielding to live events like any backfill here.
+ */
+function worldKeeperFor(
+  config: Config,
+  client: Client,
+  log: Logger,
+  run: IngestRun,
+  resolveDid: (did: string) => Promise<{ pds?: string } | null>,
+): WorldKeeper {
+  return new WorldKeeper({
+    client,
+    prefix: config.INDEX_PREFIX,
+    log: log.child({ component: 'world' }),
+    pollMs: config.WORLD_POLL_MS,
+    backfill: async ({ repos, keepRecord }) => {
+      await startBackfill(config, client, log, { repos, force: true, keepRecord, signal: run.signal, priority: run.priority, tty: false })
+    },
+    pdsHost: pdsHostOf({ resolveDid }),
+  })
 }

@@ -12,6 +12,7 @@ import { ageAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
 import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
 import { createSafeFetch } from '#/identity/safe-fetch.js'
 import type { Logger } from '#/log.js'
+import { createWorldAdmin } from '#/world/admin-api.js'
 import { createSharedDocs } from '#/store/shared-docs.js'
 import { createGate } from '#/server/limits/gate.js'
 import { normalizeIp } from '#/server/limits/client-ip.js'
@@ -72,6 +73,13 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
       waitOutside: gate.outside,
     }),
   }
+  // Lists named in a world are checked on their owner's PDS: an outbound request like any other.
+  const worldFetch = createSafeFetch({ allowPrivateNetwork: config.ALLOW_PRIVATE_NETWORK, timeoutMs: 10_000, maxRedirects: 0 })
+  const worldAdmin = createWorldAdmin(client, config.INDEX_PREFIX, config.MAGPIE_ADMIN_TOKEN, {
+    resolveHandle: (h) => identity.resolveHandle(h),
+    resolveDid: (d) => identity.resolveDid(d),
+    fetch: worldFetch,
+  })
   const accounts = { draftsLimit: config.DRAFTS_LIMIT, ageAssurance: ageAssurancePolicy(config.AGE_ASSURANCE_REGIONS) }
   return {
     xrpc: {
@@ -80,9 +88,9 @@ export function createReadApi(config: Config, client: Client, log: Logger, signe
       auth,
       log,
       limits: { gate, rateLimiter, trustedProxies: new Set(config.TRUSTED_PROXIES.map(normalizeIp)) },
-      ctx: { dataplane, hydrator, log, serviceDid, identity, feeds, accounts } },
+      ctx: { dataplane, hydrator, log, serviceDid, identity, feeds, accounts, worldAdmin } },
     close: async () => {
-      await Promise.all([identity.close(), generatorFetch.close(), sharedDocs?.close()])
+      await Promise.all([identity.close(), generatorFetch.close(), worldFetch.close(), sharedDocs?.close()])
     },
   }
 }

@@ -8,7 +8,7 @@ import { rollupBeside } from '#/aggregates/rollup.js'
 
 export const backfill: Command = {
   name: 'backfill',
-  summary: 'Index whole repositories (com.atproto.sync.listRepos + getRepo) from a relay, PDS hosts or a list of DIDs',
+  summary: 'Index whole repositories (com.atproto.sync.listRepos + getRepo) from a relay, PDS hosts or a list of DIDs (within the small world, when one is set)',
   options: {
     relay: { type: 'string', help: 'list repos on this relay (http(s) or ws(s) URL; default RELAY_URL when nothing else is named)' },
     pds: { type: 'string', multiple: true, help: 'list repos on this PDS (repeatable)' },
@@ -33,7 +33,7 @@ export const backfill: Command = {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
     const rollupStop = new AbortController()
     const rollup = rollupBeside(config, client, log, rollupStop.signal)
-    const summary = await startBackfill(config, client, log, { hosts, repos, force: Boolean(values.force), signal: stop.signal }).finally(() => rollupStop.abort())
+    const summary = await startBackfill(config, client, log, { hosts, repos, force: Boolean(values.force), signal: stop.signal, world: true }).finally(() => rollupStop.abort())
     await rollup
     console.log(JSON.stringify(summary))
     await client.close()

@@ -8,6 +8,7 @@ import { reindex } from '#/cli/commands/reindex.js'
 import { serve } from '#/cli/commands/serve.js'
 import { setup } from '#/cli/commands/setup.js'
 import { up } from '#/cli/commands/up.js'
+import { world } from '#/cli/commands/world.js'
 
 export interface CommandOption {
   type: 'string' | 'boolean'
@@ -24,4 +25,4 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>, positionals?: string[]): Promise<number | void>
 }
 
-export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex, feeds, aggregates }
+export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex, feeds, aggregates, world }

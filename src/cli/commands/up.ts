@@ -63,7 +63,7 @@ export async function runUp(
   const backfill =
     opts.backfill === false
       ? Promise.resolve()
-      : startBackfill(config, client, log, { hosts: [httpOrigin(config.RELAY_URL)], signal: stop.signal, priority }).catch((err) =>
+      : startBackfill(config, client, log, { hosts: [httpOrigin(config.RELAY_URL)], signal: stop.signal, priority, world: true }).catch((err) =>
           log.error({ err }, 'backfill stopped with an error; live ingest goes on'),
         )
   const labels = startLabelIngest(config, client, log, { signal: stop.signal }).catch((err) =>

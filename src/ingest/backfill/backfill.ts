@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch'
 import PQueue from 'p-queue'
 import type { SafeFetch } from '#/identity/safe-fetch.js'
-import { BulkWriter } from '#/indexing/bulk-writer.js'
+import { BulkWriter, type BulkOp } from '#/indexing/bulk-writer.js'
 import { actorAccountOp, actorSeenOp } from '#/indexing/operations.js'
 import { reportSkipped } from '#/ingest/commit-ops.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
@@ -46,6 +46,10 @@ export interface BackfillOptions {
   noticeDid?: (did: string) => void
   priority?: LivePriority
   progress?: BackfillProgress
+  /** A small world: which listed repos to backfill at all (world/backfill-filter.ts); unset takes every one. */
+  acceptRepo?: (repo: ListedRepo | { did: string }) => boolean | Promise<boolean>
+  /** A small world: which records of a backfilled repo to write; unset writes every one. */
+  keepRecord?: (did: string, collection: string, rkey: string) => boolean
 }
 
 export interface BackfillSummary {
@@ -175,7 +179,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
 
     // Added in slices, each only when the writer has room (and live ingest is not held up):
     // sixteen large repos handed over at once would otherwise queue hundreds of MB.
-    const ops = taskOps(result)
+    const ops = opts.keepRecord ? keptOps(taskOps(result), opts.keepRecord) : taskOps(result)
     // The account exists from its first record on, verified or not (its handle is checked beside).
     writer.add(actorSeenOp(prefix, did))
     for (let i = 0; i < ops.length || i === 0; i += ADD_SLICE) {
@@ -228,6 +232,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
       for (const repo of page) {
         if (seen?.has(repo.did)) continue
         seen?.add(repo.did)
+        if (opts.acceptRepo && !(await opts.acceptRepo(repo))) continue
         const prior = known.get(repo.did)
         if (!opts.force && alreadyHandled(repo, prior, named.has(repo.did))) {
           progress.skipped++
@@ -267,6 +272,14 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
   }
   log.info(summary, 'backfill finished')
   return summary
+}
+
+/** The writes whose record (named by the op's AT URI id) `keep` accepts. */
+function keptOps(ops: BulkOp[], keep: NonNullable<BackfillOptions['keepRecord']>): BulkOp[] {
+  return ops.filter((op) => {
+    const [did = '', collection = '', rkey = ''] = op.ref.slice('at://'.length).split('/')
+    return keep(did, collection, rkey)
+  })
 }
 
 /**

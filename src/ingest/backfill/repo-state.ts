@@ -74,6 +74,6 @@ export class RepoStateStore {
 
 const REPO_KEY_PREFIX = 'repo:'
 
-function repoKey(did: string): string {
+export function repoKey(did: string): string {
   return `${REPO_KEY_PREFIX}${did}`
 }

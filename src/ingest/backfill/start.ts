@@ -6,10 +6,24 @@ import { BulkWriter } from '#/indexing/bulk-writer.js'
 import { identityWorkerFromConfig } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
-import { runBackfill, type BackfillSummary } from '#/ingest/backfill/backfill.js'
+import { runBackfill, type BackfillOptions, type BackfillSummary } from '#/ingest/backfill/backfill.js'
 import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
 import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
+import { worldBackfillFilters } from '#/world/backfill-filter.js'
+
+/** DID → the host name of its PDS, for host selectors. */
+export function pdsHostOf(resolver: { resolveDid(did: string): Promise<{ pds?: string } | null> }): (did: string) => Promise<string | undefined> {
+  return async (did) => {
+    const pds = (await resolver.resolveDid(did))?.pds
+    if (!pds) return undefined
+    try {
+      return new URL(pds).hostname.toLowerCase()
+    } catch {
+      return undefined
+    }
+  }
+}
 
 export interface BackfillRun {
   hosts?: string[]
@@ -19,6 +33,14 @@ export interface BackfillRun {
   priority?: LivePriority
   /** Show a progress bar (default: when stderr is a terminal). */
   tty?: boolean
+  /**
+   * Within the stored small world, if one is configured: only its repos and records. With no
+   * host selectors and no repos named, its members are backfilled by DID instead of listing hosts.
+   */
+  world?: boolean
+  /** A small world's filters (world/backfill-filter.ts). */
+  acceptRepo?: BackfillOptions['acceptRepo']
+  keepRecord?: BackfillOptions['keepRecord']
 }
 
 /** A backfill with its collaborators built from configuration. */
@@ -44,6 +66,14 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
     workerHeapMb: config.BACKFILL_WORKER_HEAP_MB,
     limits: repoLimits(config),
   })
+  let { hosts, repos, acceptRepo, keepRecord } = run
+  const world = run.world ? await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHostOf(resolver)) : undefined
+  if (world) {
+    blog.info({ members: world.members.length, hostSelectors: world.hostSelectors }, 'backfilling the small world only')
+    if (!world.hostSelectors && !repos?.length) [hosts, repos] = [[], world.members]
+    acceptRepo ??= world.acceptRepo
+    keepRecord ??= world.keepRecord
+  }
   const progress = new BackfillProgress()
   const stopProgress = reportProgress(progress, blog, { tty: run.tty })
   try {
@@ -51,8 +81,8 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
       client,
       log: blog,
       prefix: config.INDEX_PREFIX,
-      hosts: run.hosts,
-      repos: run.repos,
+      hosts,
+      repos,
       force: run.force,
       resolveDid: (did) => resolver.resolveDid(did),
       repoFetch,
@@ -70,6 +100,8 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
       noticeDid: (did) => identity.noticeDid(did),
       priority: run.priority,
       progress,
+      acceptRepo,
+      keepRecord,
     })
   } finally {
     stopProgress()

@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { TID } from '@atproto/common-web'
+import type { Client } from '@opensearch-project/opensearch'
+import { Rollup } from '#/aggregates/rollup.js'
+import type { Config } from '#/config/env.js'
+import { createDataPlane } from '#/dataplane/index.js'
+import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
+import { identityResolverFromConfig, type IdentityResolver } from '#/identity/identity-resolver.js'
+import { createSafeFetch, type SafeFetch } from '#/identity/safe-fetch.js'
+import type { AddressInfo } from 'node:net'
+import { startServer } from '#/cli/commands/serve.js'
+import { startLiveIngest } from '#/ingest/wire.js'
+import { createLogger } from '#/log.js'
+import { applySetup } from '#/store/setup.js'
+import { addToWorld, describeWorld, removeFromWorld, setWorldPolicy } from '#/world/admin.js'
+import { devnetConfig } from '../helpers/devnet-env.js'
+import { createRecord } from '../helpers/magpie-api.js'
+import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
+
+/**
+ * Small-world mode on a real network: a world of one account (by handle) and a list (one more
+ * member on it). Only the members' records and outsiders' records aimed at members are indexed;
+ * a list item added live makes a member whose earlier records are backfilled, and deleting it
+ * purges them; retention drops an old month whole and the counts of what remains stay exact.
+ */
+
+const POST = 'app.bsky.feed.post'
+const LIKE = 'app.bsky.feed.like'
+const FOLLOW = 'app.bsky.graph.follow'
+const LISTITEM = 'app.bsky.graph.listitem'
+
+let net: DevNetwork
+let client: Client
+let prefix: string
+let config: Config
+let resolver: IdentityResolver
+let fetch: SafeFetch
+let alice: DevAccount
+let bob: DevAccount
+let carol: DevAccount
+let owner: DevAccount
+let eve: DevAccount
+let listUri: string
+let carolBefore: string
+let bobBefore: string
+const ADMIN_TOKEN = 'small-world-admin-token-for-tests'
+const stop = new AbortController()
+let ingest: Promise<unknown>
+const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
+
+const now = () => new Date().toISOString()
+const post = (who: DevAccount, text: string, extra: Record<string, unknown> = {}, rkey?: string) =>
+  createRecord(net.agentFor(who.did), POST, { text, createdAt: now(), ...extra }, rkey)
+const strong = (r: { uri: string; cid: string }) => ({ uri: r.uri, cid: r.cid })
+const netFor = () => ({ resolveHandle: (h: string) => resolver.resolveHandle(h), resolveDid: (d: string) => resolver.resolveDid(d), fetch })
+
+/** Live (not deleted) record documents under the prefix, by URI. */
+async function indexed(query: object = { match_all: {} }): Promise<Set<string>> {
+  await client.indices.refresh({ index: `${prefix}*` })
+  const res = await client.search({
+    index: `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*`,
+    body: { size: 1000, query: { bool: { filter: [query], must_not: [{ term: { tomb: true } }] } }, _source: false },
+  })
+  return new Set(((res.body as any).hits.hits as { _id: string }[]).map((h) => h._id))
+}
+
+const has = async (uri: string) => (await indexed({ ids: { values: [uri] } })).has(uri)
+
+before(async () => {
+  net = await startDevNetwork()
+  client = testClient()
+  prefix = uniquePrefix('world')
+  config = devnetConfig(net, prefix, { BULK_FLUSH_MS: '50', WORLD_POLL_MS: '300', BACKFILL_THREADS: '0', ROLLUP_INTERVAL_MS: '0', MAGPIE_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', SERVICE_DID: 'did:web:magpie.test' })
+  resolver = identityResolverFromConfig(config, log)
+  fetch = createSafeFetch({ allowPrivateNetwork: true, timeoutMs: 10_000 })
+  await applySetup(client, prefix, log)
+  alice = await net.createAccount('alice')
+  bob = await net.createAccount('bob')
+  carol = await net.createAccount('carol')
+  owner = await net.createAccount('lister')
+  eve = await net.createAccount('eve')
+  // Written before Magpie runs: only a backfill can bring these in.
+  carolBefore = (await post(carol, 'carol, before the world knew her')).uri
+  bobBefore = (await post(bob, 'bob, before ingest started')).uri
+  listUri = (await createRecord(net.agentFor(owner.did), 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#curatelist', name: 'friends', createdAt: now() })).uri
+  await createRecord(net.agentFor(owner.did), LISTITEM, { subject: bob.did, list: listUri, createdAt: now() })
+  await net.processAll()
+
+  const added = await addToWorld(client, prefix, netFor(), [alice.handle, listUri])
+  assert.ok(added.ok, JSON.stringify(added))
+  // From the stream's start, so nothing is missed while the ingest connects (the world filters the replay as any other event).
+  ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: 0, signal: stop.signal })
+})
+
+after(async () => {
+  stop.abort()
+  await ingest
+  await net.close()
+  await resolver.close()
+  await fetch.close()
+  await dropPrefix(client, prefix)
+  await client.close()
+})
+
+describe('small world', () => {
+  let p1: { uri: string; cid: string }
+
+  test('members are named by handle and by the list; the list owner is not a member', async () => {
+    // The list's items come into the index with the owner's backfill, as the ingest starts.
+    const world = await eventually('the list is read', async () => {
+      const w = await describeWorld(client, prefix)
+      return w.members.length === 2 ? w : undefined
+    })
+    assert.equal(world.active, true)
+    assert.deepEqual(world.members, [alice.did, bob.did].sort())
+    assert.deepEqual(world.definers, [owner.did])
+  })
+
+  test("only members' records and outsiders' records aimed at members are indexed", async () => {
+    p1 = await post(alice, 'hello small world')
+    const bobLive = await post(bob, 'bob, live')
+    const carolPost = await post(carol, 'carol, outsider for now')
+    const kept = [
+      (await createRecord(net.agentFor(eve.did), LIKE, { subject: strong(p1), createdAt: now() })).uri,
+      (await createRecord(net.agentFor(eve.did), FOLLOW, { subject: bob.did, createdAt: now() })).uri,
+    ]
+    const dropped = [
+      carolPost.uri,
+      (await createRecord(net.agentFor(eve.did), LIKE, { subject: strong(carolPost), createdAt: now() })).uri,
+      (await post(eve, 'eve talks to no one')).uri,
+      (await createRecord(net.agentFor(eve.did), 'app.bsky.actor.profile', { displayName: 'Eve' }, 'self')).uri,
+      (await post(owner, 'the owner posts too')).uri,
+    ]
+    // Written last: once it is in, everything before it on the firehose has been handled.
+    const reply = await post(eve, 'replying to alice', { reply: { root: strong(p1), parent: strong(p1) } })
+    await net.processAll()
+    await eventually('the last event is indexed', async () => ((await has(reply.uri)) ? true : undefined))
+    const docs = await indexed()
+    for (const uri of [p1.uri, bobLive.uri, bobBefore, listUri, ...kept]) assert.ok(docs.has(uri), `${uri} should be indexed`)
+    for (const uri of dropped) assert.ok(!docs.has(uri), `${uri} should not be indexed`)
+    assert.equal(docs.has(carolBefore), false)
+    // Nothing by an account the world does not concern at all.
+    assert.deepEqual([...docs].filter((u) => u.startsWith(`at://${carol.did}/`)), [])
+    const plane = createDataPlane({ client, prefix, cacheTtlMs: 0 })
+    assert.equal((await plane.getPostCounts([p1.uri])).get(p1.uri)?.likes, 1)
+    assert.equal((await plane.getPostCounts([p1.uri])).get(p1.uri)?.replies, 1)
+    assert.equal((await plane.getProfileCounts([bob.did])).get(bob.did)?.followers, 1)
+  })
+
+  let carolItem: string
+  test('a list item added live makes a member, whose earlier records are backfilled', async () => {
+    carolItem = (await createRecord(net.agentFor(owner.did), LISTITEM, { subject: carol.did, list: listUri, createdAt: now() })).uri
+    await net.processAll()
+    await eventually("carol's earlier post is backfilled", async () => ((await has(carolBefore)) ? true : undefined), 60_000)
+    const carolLive = await post(carol, 'carol, a member now')
+    await net.processAll()
+    await eventually("carol's new post is kept live", async () => ((await has(carolLive.uri)) ? true : undefined))
+    assert.ok((await describeWorld(client, prefix)).members.includes(carol.did))
+  })
+
+  test("deleting the list item removes the member and, by the default policy, her records", async () => {
+    const rkey = carolItem.split('/').pop()!
+    await net.agentFor(owner.did).com.atproto.repo.deleteRecord({ repo: owner.did, collection: LISTITEM, rkey })
+    await net.processAll()
+    await eventually("carol's records are purged", async () => ((await indexed({ term: { did: carol.did } })).size === 0 ? true : undefined), 60_000)
+    assert.ok(!(await describeWorld(client, prefix)).members.includes(carol.did))
+    // Bob, still on the list, keeps his.
+    assert.ok(await has(bobBefore))
+  })
+
+  test('a bad world definition is refused with a reason and changes nothing', async () => {
+    const before = await describeWorld(client, prefix)
+    const cases = [
+      ['nobody-here.test'],
+      [`at://${owner.did}/app.bsky.graph.list/3zzzzzzzzzzzz`],
+      ['host:not a host'],
+      [alice.did, 'follows:'],
+    ]
+    for (const inputs of cases) {
+      const r = await addToWorld(client, prefix, netFor(), inputs)
+      assert.equal(r.ok, false, `${inputs} should be refused`)
+      assert.ok(!r.ok && r.errors.every((e) => e.length > 15), JSON.stringify(r))
+    }
+    const removal = await removeFromWorld(client, prefix, ['did:plc:zzzzzzzzzzzzzzzzzzzzzzzz'])
+    assert.equal(removal.ok, false)
+    assert.equal((await setWorldPolicy(client, prefix, { retentionDays: 'soon' })).ok, false)
+    assert.deepEqual(await describeWorld(client, prefix), before)
+  })
+
+  test('the admin XRPC shows and changes the world behind the operator\'s token, refusing bad input with a 400', async () => {
+    const server = await startServer(config, client, log)
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/xrpc/net.magpie.admin`
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    const post = (body: unknown, headers: Record<string, string> = auth) =>
+      fetch(`${base}.updateWorld`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    try {
+      assert.equal((await fetch(`${base}.getWorld`)).status, 401)
+      assert.equal((await fetch(`${base}.getWorld`, { headers: { authorization: 'Bearer not-the-token-at-all' } })).status, 401)
+      const shown = await fetch(`${base}.getWorld`, { headers: auth })
+      assert.equal(shown.status, 200)
+      const world = (await shown.json()) as { members: string[]; version: number }
+      assert.deepEqual(world.members, [alice.did, bob.did].sort())
+      assert.equal((await post({ add: [eve.did] }, {})).status, 401)
+      const refused = await post({ add: ['host:bad host name', eve.did] })
+      assert.equal(refused.status, 400)
+      const err = (await refused.json()) as { error: string; message: string }
+      assert.equal(err.error, 'InvalidRequest')
+      assert.match(err.message, /not a host name/)
+      const unchanged = (await (await fetch(`${base}.getWorld`, { headers: auth })).json()) as { version: number }
+      assert.equal(unchanged.version, world.version)
+      const changed = await post({ policy: { touching: 'keep', onRemove: 'delete' } })
+      assert.equal(changed.status, 200)
+      assert.equal(((await changed.json()) as { version: number }).version, world.version + 1)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
+  test('retention drops an old month whole, and counts of what remains stay exact', async () => {
+    const jan2024 = (day: number) => TID.fromTime(Date.UTC(2024, 0, day) * 1000, 0).toString()
+    const old = await post(alice, 'a post from long ago', {}, jan2024(10))
+    const oldLike = await createRecord(net.agentFor(bob.did), LIKE, { subject: strong(p1), createdAt: now() }, jan2024(11))
+    await net.processAll()
+    await eventually('the old records are indexed', async () => ((await has(old.uri)) && (await has(oldLike.uri)) ? true : undefined))
+    // Settle January 2024 so its counts come from the aggregate documents.
+    const rollup = new Rollup(client, prefix, log)
+    await eventually('the old month settles', async () => {
+      await rollup.pass()
+      const state = await rollup.loadState()
+      return state.partitions[`${prefix}likes-2024.01`]?.settled && state.partitions[`${prefix}posts-2024.01`]?.settled ? true : undefined
+    })
+    const plane = createDataPlane({ client, prefix, cacheTtlMs: 0 })
+    const postsBefore = (await plane.getProfileCounts([alice.did])).get(alice.did)!.posts
+    assert.equal((await plane.getPostCounts([p1.uri])).get(p1.uri)?.likes, 2)
+    const aggBefore = await client.get({ index: `${prefix}aggregates`, id: p1.uri })
+    assert.ok((aggBefore.body as any)._source.c.likes['likes-2024_01'], 'the old month is counted in the aggregate document')
+
+    assert.ok((await setWorldPolicy(client, prefix, { retentionDays: '30' })).ok)
+    await eventually('the old partitions are dropped', async () => {
+      const res = await client.cat.indices({ index: `${prefix}*2024.01*`, format: 'json' }, { ignore: [404] })
+      return ((res.body as unknown[]) ?? []).length === 0 ? true : undefined
+    })
+    await rollup.pass()
+    const fresh = createDataPlane({ client, prefix, cacheTtlMs: 0 })
+    assert.equal((await fresh.getProfileCounts([alice.did])).get(alice.did)!.posts, postsBefore - 1)
+    assert.equal((await fresh.getPostCounts([p1.uri])).get(p1.uri)?.likes, 1)
+    const aggAfter = await client.get({ index: `${prefix}aggregates`, id: p1.uri })
+    assert.equal((aggAfter.body as any)._source.c.likes['likes-2024_01'], undefined, "the dropped month's entry is gone from the aggregate document")
+    // A record of a dropped month written now is left out, so the month does not come back.
+    const late = await post(alice, 'another post from long ago', {}, jan2024(12))
+    const marker = await post(alice, 'a marker after it')
+    await net.processAll()
+    await eventually('the marker is indexed', async () => ((await has(marker.uri)) ? true : undefined))
+    assert.equal(await has(late.uri), false)
+  })
+})
