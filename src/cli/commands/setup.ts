@@ -1,3 +1,4 @@
+import { shardLayout } from '#/config/env.js'
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
 import { applySetup } from '#/store/setup.js'
@@ -8,7 +9,7 @@ export const setup: Command = {
   options: {},
   async run() {
     const { client, config, log } = await openContext()
-    const report = await applySetup(client, config.INDEX_PREFIX, log)
+    const report = await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
     console.log(JSON.stringify(report, null, 2))
     return report.mappingConflicts.length > 0 ? 1 : 0
   },
