@@ -182,6 +182,10 @@ export const configSchema = z.object({
       }
     })
     .pipe(z.array(z.record(z.unknown())).max(500)),
+  /** The snapshot repository `magpie snapshot` uses; registered as a filesystem repository when the cluster lacks it (docs/OPERATIONS.md for S3). */
+  SNAPSHOT_REPOSITORY: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, "_", "-", "."').default('magpie-snapshots'),
+  /** Where that filesystem repository keeps its files: relative to the nodes' path.repo, or an absolute path within it. */
+  SNAPSHOT_LOCATION: z.string().min(1).default('magpie'),
   /** Bearer token for the full /status (errors, private families, per-index figures); unset: only the public status. */
   MAGPIE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 })

@@ -1,6 +1,6 @@
-import { shardLayout } from '#/config/env.js'
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { UsageError } from '#/cli/usage-error.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'

@@ -1,7 +1,7 @@
-import { shardLayout } from '#/config/env.js'
 import { readdir } from 'node:fs/promises'
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { reindexFamily } from '#/store/reindex.js'
 import { applySetup, TEMPLATE_DIR } from '#/store/setup.js'
 

@@ -1,6 +1,6 @@
-import { shardLayout } from '#/config/env.js'
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { applySetup } from '#/store/setup.js'
 
 export const setup: Command = {
