@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseFamilyCounts, type FamilyCounts, type ShardLayoutConfig } from '#/store/shard-layout.js'
 
 /**
  * Magpie's configuration, read from the environment and validated once at start.
@@ -18,8 +19,31 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
+/** `N` or `family=N,…` (store/shard-layout.ts); `min` is the least a count may be. */
+const familyCounts = (min: number) =>
+  z.string().transform((v, ctx): FamilyCounts => {
+    try {
+      return parseFamilyCounts(v, min)
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message })
+      return z.NEVER
+    }
+  })
+
 export const configSchema = z.object({
-  OPENSEARCH_URL: httpUrl.optional(),
+  /** One node's URL, or several comma-separated (a cluster: requests spread over them, and a dead node is passed over). */
+  OPENSEARCH_URL: z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl).min(1))
+    .transform((urls) => urls.join(','))
+    .optional(),
+  /** Shards per family's index (store/shard-layout.ts): `N`, or `family=N,…` with `partitioned=N` / `single=N`. Default: by the family's size and the data nodes. */
+  INDEX_SHARDS: familyCounts(1).default(''),
+  /** Replicas per family's index: `auto` (0 on one data node, 1 on more), `N`, or `family=N,…`. */
+  INDEX_REPLICAS: z.union([z.literal('auto'), familyCounts(0)]).default('auto'),
+  /** Copies of a shard that must be active before a write is done: `all` (every configured copy) or a number. */
+  INDEX_WAIT_FOR_ACTIVE_SHARDS: z.string().regex(/^(all|[1-9]\d*)$/, 'must be "all" or a positive number').default('all'),
   INDEX_PREFIX: indexPrefix.default('magpie-'),
   RELAY_URL: wsUrl.default('wss://bsky.network'),
   PLC_URL: httpUrl.default('https://plc.directory'),
@@ -158,6 +182,10 @@ export const configSchema = z.object({
       }
     })
     .pipe(z.array(z.record(z.unknown())).max(500)),
+  /** The snapshot repository `magpie snapshot` uses; registered as a filesystem repository when the cluster lacks it (docs/OPERATIONS.md for S3). */
+  SNAPSHOT_REPOSITORY: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, "_", "-", "."').default('magpie-snapshots'),
+  /** Where that filesystem repository keeps its files: relative to the nodes' path.repo, or an absolute path within it. */
+  SNAPSHOT_LOCATION: z.string().min(1).default('magpie'),
   /** Bearer token for the full /status (errors, private families, per-index figures); unset: only the public status. */
   MAGPIE_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   /** How often a running ingest re-reads the small-world definition (`magpie world`), in ms. */
@@ -186,6 +214,11 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
   }
   return parsed.data
+}
+
+/** How many shards and copies the indices get (applied by setup). */
+export function shardLayout(config: Config): ShardLayoutConfig {
+  return { shards: config.INDEX_SHARDS, replicas: config.INDEX_REPLICAS, waitForActiveShards: config.INDEX_WAIT_FOR_ACTIVE_SHARDS }
 }
 
 /** Every labeler Magpie ingests from and applies by default: LABELER_DIDS plus the moderation service. */

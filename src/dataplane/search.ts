@@ -179,7 +179,8 @@ export class Searcher {
         // Some shard stopped at the timeout: its hits and counts are partial, and a partial count
         // served as the count is wrong without saying so. Not retried: it would time out again.
         if (r.timed_out) throw new SearchTimeoutError(`search of ${requests[i]!.index} timed out`, this.timeoutMs)
-        const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'shard_failure' } : undefined)
+        // A shard with no copy to ask (its node left) fails without a reason of its own.
+        const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'no_shard_available_action_exception' } : undefined)
         if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`, r.status === 503 || UNAVAILABLE_TYPES.has(failure.type))
         return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
       })
@@ -226,17 +227,46 @@ export class Searcher {
     // separate calls, all running at once, and a wave should not take longer for being one call.
     // Not resent by the client: after a deadline that only doubles the work of a node already
     // slow, and the caller is told to come back (503, Retry-After) anyway.
-    const res = await this.client.msearch({ body: body as any, max_concurrent_searches: requests.length } as any, readOptions(this.timeoutMs))
+    const res = await onAnotherNode(() =>
+      this.client.msearch({ body: body as any, max_concurrent_searches: requests.length } as any, readOptions(this.timeoutMs)),
+    )
     return (res.body as any).responses as any[]
   }
 
   private async mget(docs: DocRef[]): Promise<any[]> {
-    const res = await this.client.mget(
-      { body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id, ...(d.versionOnly ? { _source: false } : {}) })) } },
-      readOptions(this.timeoutMs),
+    const res = await onAnotherNode(() =>
+      this.client.mget(
+        { body: { docs: docs.map((d) => ({ _index: d.index, _id: d.id, ...(d.versionOnly ? { _source: false } : {}) })) } },
+        readOptions(this.timeoutMs),
+      ),
     )
     return (res.body as any).docs as any[]
   }
+}
+
+/** Other nodes a read is sent to when the one it went to could not take it. */
+const OTHER_NODE_ATTEMPTS = 2
+
+/**
+ * Reads are not resent by the client (see msearch), but a read that never reached a working
+ * node did no work anywhere: the node is gone (connection refused or reset: the client sets it
+ * aside, so the next attempt goes to another) or is up without a cluster to serve (a node just
+ * restarted, not yet joined: 503 with a cluster block). On a cluster, another node answers.
+ */
+async function onAnotherNode<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send()
+    } catch (err) {
+      if (attempt >= OTHER_NODE_ATTEMPTS || !neverServed(err)) throw err
+    }
+  }
+}
+
+function neverServed(err: unknown): boolean {
+  const e = err as { name?: string; meta?: { statusCode?: number; body?: { error?: { type?: string } } } }
+  if (e?.name === 'ConnectionError') return true
+  return e?.meta?.statusCode === 503 && e.meta.body?.error?.type === 'cluster_block_exception'
 }
 
 function isBadRequest(err: unknown): boolean {

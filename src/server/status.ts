@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Client } from '@opensearch-project/opensearch'
 import { firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordOps } from '#/metrics.js'
+import { clusterHealth, type ClusterHealth } from '#/store/cluster-health.js'
 import { TEMPLATE_DIR } from '#/store/setup.js'
 
 /**
@@ -31,6 +32,8 @@ export interface Status {
   version: string
   /** The index store answered (within the cache period). */
   healthy: boolean
+  /** OpenSearch's own health (colour, nodes, shards not placed); null when it did not answer. */
+  cluster: ClusterHealth | null
   ingest: {
     events: number
     eventsPerSecond: number
@@ -178,20 +181,20 @@ export function publicIndexStats(stats: IndexStats): PublicIndexStats {
   return { families, totalDocs: families.reduce((n, f) => n + f.docs, 0) }
 }
 
-type Stats = { ok: true; stats: IndexStats } | { ok: false; error: string }
+type Stats<T = IndexStats> = { ok: true; stats: T } | { ok: false; error: string }
 
 /**
  * `read()` answers the figures of at most `ttlMs` ago; callers arriving while they are being
  * fetched wait for that one fetch. A failure is kept as long, so a cluster that does not answer
  * is not asked again by every request.
  */
-export function cachedStats(fetch: () => Promise<IndexStats>, ttlMs = STATS_CACHE_MS, now = Date.now): () => Promise<Stats> {
-  let kept: { at: number; value: Promise<Stats> } | undefined
+export function cachedStats<T = IndexStats>(fetch: () => Promise<T>, ttlMs = STATS_CACHE_MS, now = Date.now): () => Promise<Stats<T>> {
+  let kept: { at: number; value: Promise<Stats<T>> } | undefined
   return () => {
     if (kept && now() - kept.at < ttlMs) return kept.value
     const value = fetch().then(
-      (stats): Stats => ({ ok: true, stats }),
-      (err): Stats => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+      (stats): Stats<T> => ({ ok: true, stats }),
+      (err): Stats<T> => ({ ok: false, error: err instanceof Error ? err.message : String(err) }),
     )
     kept = { at: now(), value }
     // The period starts when the answer came, so a slow cluster is not asked again at once.
@@ -211,15 +214,17 @@ export interface StatusReaderOptions {
 export function createStatusReader(client: Client, prefix: string, opts: StatusReaderOptions = {}): (view: { admin: boolean }) => Promise<Status> {
   const window = new RateWindow()
   const stats = cachedStats(() => indexFamilyStats(client, prefix), opts.cacheMs)
+  const health = cachedStats(() => clusterHealth(client), opts.cacheMs)
   return async ({ admin }) => {
     const now = Date.now()
-    const [events, ops, cursor, eventTime, lag, indexStats] = await Promise.all([
+    const [events, ops, cursor, eventTime, lag, indexStats, cluster] = await Promise.all([
       counterTotal(firehoseEvents),
       counterTotal(recordOps),
       gaugeValue(firehoseCursor),
       gaugeValue(firehoseEventTime),
       gaugeValue(firehoseLag),
       stats(),
+      health(),
     ])
     const rates = window.add({ at: now, events, ops })
     // The ingest half is still worth showing when the cluster does not answer.
@@ -232,6 +237,7 @@ export function createStatusReader(client: Client, prefix: string, opts: StatusR
       time: new Date(now).toISOString(),
       version: VERSION,
       healthy: indexStats.ok,
+      cluster: cluster.ok ? cluster.stats : null,
       ingest: {
         events,
         recordOps: ops,

@@ -1,9 +1,14 @@
 import { Client } from '@opensearch-project/opensearch'
 
-/** The one OpenSearch client of a process. Requests are time-bounded; the transport retries dead connections. */
+/**
+ * The one OpenSearch client of a process. Requests are time-bounded; the transport retries dead
+ * connections. `url` may name several nodes, comma-separated (a cluster): requests go round them,
+ * and a node that stops answering is set aside and tried again later, so losing one node does not
+ * cut Magpie off from the others.
+ */
 export function createOpenSearchClient(url: string): Client {
   return new Client({
-    node: url,
+    nodes: url.split(',').map((u) => u.trim()).filter(Boolean),
     requestTimeout: 60_000,
     maxRetries: 3,
     suggestCompression: false,

@@ -10,7 +10,8 @@ import { POLICY_DIR, hasIsm, readWithPrefix } from '#/store/setup.js'
  * plugin is not in the package registry the project can reach). The policies in ilm-policies/
  * stay the one source of truth; this runs the part of them Magpie needs — states entered by
  * `min_index_age`, with `force_merge`, `read_only` and `delete` actions — and remembers per
- * index which state it has applied, so each action runs once.
+ * index which state it has applied, so each action runs once. Unlike ISM, the age of a monthly
+ * partition is that of its month (partitionAgeMs).
  */
 
 export interface PolicyState {
@@ -49,6 +50,20 @@ export function statesForAge(policy: Policy, ageMs: number): PolicyState[] {
   return path
 }
 
+/**
+ * How old a partition is, by the time its records cover rather than when its index was made: a
+ * monthly partition (`…-2024.03`) counts from the end of its month, when it stopped taking new
+ * records. A backfill creates every month's partition on its first day, and counting from then
+ * would keep years-old months "hot" for another 35 days. Indices without a month in their name
+ * (singletons, the `-other` partition) count from their creation. Negative while the month runs.
+ */
+export function partitionAgeMs(index: string, createdMs: number, now: number): number {
+  const month = /-(\d{4})\.(\d{2})$/.exec(index)
+  if (!month) return now - createdMs
+  const endOfMonth = Date.UTC(Number(month[1]), Number(month[2]), 1) // month[2] is 1-based: this is the next month's first day
+  return now - endOfMonth
+}
+
 /** Shell-style `*` patterns, as index_patterns use them. */
 function matches(pattern: string, index: string): boolean {
   const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
@@ -73,7 +88,7 @@ export async function runLifecycle(client: Client, prefix: string, log: Logger, 
     for (const { index, created } of indices.filter((i) => patterns.some((p) => matches(p, i.index)))) {
       const key = `lifecycle:${index}`
       const done = (await state.get<{ states: string[] }>(key))?.states ?? []
-      for (const s of statesForAge(policy, now - created)) {
+      for (const s of statesForAge(policy, partitionAgeMs(index, created, now))) {
         if (done.includes(s.name)) continue
         const names: string[] = []
         for (const action of s.actions) {

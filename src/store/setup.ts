@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { Client } from '@opensearch-project/opensearch'
 import { singleIndex } from '#/indexing/route.js'
 import type { Logger } from '#/log.js'
+import { DEFAULT_LAYOUT, dataNodeCount, dynamicSettings, familyLayout, type FamilyLayout, type ShardLayoutConfig } from '#/store/shard-layout.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const TEMPLATE_DIR = path.join(root, 'index-templates')
@@ -17,6 +18,10 @@ export interface SetupReport {
   policies: { name: string; action: 'created' | 'updated' | 'unchanged' | 'skipped' }[]
   mappingsUpdated: string[]
   mappingConflicts: { index: string; reason: string }[]
+  /** Existing indices whose replicas or write wait were brought to the layout. */
+  settingsUpdated: string[]
+  /** Existing indices with another shard count than the layout's (new partitions get the layout's; a reindex moves old ones). */
+  shardCountDiffers: { index: string; has: number; layout: number }[]
 }
 
 /** Read a JSON file and put the index prefix wherever `{{prefix}}` stands. */
@@ -35,23 +40,28 @@ async function jsonFiles(dir: string): Promise<string[]> {
  * (every `magpie up` does) changes nothing. New fields reach existing indices through a mapping
  * update; a change an existing index cannot take is reported (it needs `magpie reindex`).
  */
-export async function applySetup(client: Client, prefix: string, log: Logger): Promise<SetupReport> {
-  const report: SetupReport = { templates: [], policies: [], mappingsUpdated: [], mappingConflicts: [] }
+export async function applySetup(client: Client, prefix: string, log: Logger, layoutConfig: ShardLayoutConfig = DEFAULT_LAYOUT): Promise<SetupReport> {
+  const report: SetupReport = { templates: [], policies: [], mappingsUpdated: [], mappingConflicts: [], settingsUpdated: [], shardCountDiffers: [] }
+  const dataNodes = await dataNodeCount(client)
 
   for (const file of await jsonFiles(TEMPLATE_DIR)) {
     const base = path.basename(file, '.json')
     const name = `${prefix}${base}`
     const body = await readWithPrefix(path.join(TEMPLATE_DIR, file), prefix)
+    const layout = familyLayout(layoutConfig, base, body._meta?.partitioned === true, dataNodes)
+    withLayout(body, layout)
     const existing = await client.indices.getIndexTemplate({ name }, { ignore: [404] })
     const current = (existing.body as any)?.index_templates?.[0]?.index_template
     const currentVersion: number | undefined = current?.version
-    if (currentVersion !== undefined && currentVersion >= body.version) {
+    const sameLayout = sameSettings(current?.template?.settings?.index, layout)
+    if (currentVersion !== undefined && currentVersion >= body.version && sameLayout) {
       report.templates.push({ name, action: 'unchanged' })
       continue
     }
     await client.indices.putIndexTemplate({ name, body })
     report.templates.push({ name, action: current ? 'updated' : 'created' })
-    if (current) await updateExistingMappings(client, `${prefix}${base}-*`, body.template?.mappings, report, log)
+    if (current && !(currentVersion! >= body.version)) await updateExistingMappings(client, `${prefix}${base}-*`, body.template?.mappings, report, log)
+    if (current && !sameLayout) await updateExistingSettings(client, `${prefix}${base}-*`, layout, report)
   }
 
   for (const base of SINGLE_INDICES) {
@@ -91,6 +101,43 @@ export async function applySetup(client: Client, prefix: string, log: Logger): P
   }
   if (!ism) log.warn('the cluster has no Index State Management plugin: lifecycle policies were not applied')
   return report
+}
+
+/** Puts the layout's shards, replicas and write wait into a template body (the files hold one node's). */
+function withLayout(body: Record<string, any>, layout: FamilyLayout): void {
+  const index = (((body.template ??= {}).settings ??= {}).index ??= {})
+  delete index.number_of_replicas
+  Object.assign(index, layout)
+}
+
+/** Whether a template's settings (as OpenSearch returns them: strings) are the layout's. */
+function sameSettings(current: Record<string, unknown> | undefined, layout: FamilyLayout): boolean {
+  if (!current) return false
+  return Object.entries(layout).every(([key, value]) => setting(current, key) === String(value))
+}
+
+/** A setting by its dotted name, from settings OpenSearch returns nested (`write: { wait_for_active_shards }`). */
+function setting(settings: Record<string, unknown>, key: string): string {
+  return String(key.split('.').reduce((o: any, k) => o?.[k], settings) ?? settings[key] ?? '')
+}
+
+/**
+ * Existing indices take the new replicas and write wait at once (both are dynamic); their shard
+ * count is fixed at creation, so a different one is only reported.
+ */
+async function updateExistingSettings(client: Client, pattern: string, layout: FamilyLayout, report: SetupReport): Promise<void> {
+  const res = await client.indices.getSettings({ index: pattern, allow_no_indices: true, expand_wildcards: 'open' } as any, { ignore: [404] })
+  const wanted = dynamicSettings(layout)
+  for (const [index, { settings }] of Object.entries((res.body ?? {}) as Record<string, { settings: { index: Record<string, any> } }>)) {
+    const has = settings.index
+    if (Number(has.number_of_shards) !== layout.number_of_shards) {
+      report.shardCountDiffers.push({ index, has: Number(has.number_of_shards), layout: layout.number_of_shards })
+    }
+    const differs = Object.entries(wanted).some(([key, value]) => setting(has, key) !== value)
+    if (!differs) continue
+    await client.indices.putSettings({ index, body: { index: wanted } })
+    report.settingsUpdated.push(index)
+  }
 }
 
 export async function hasIsm(client: Client): Promise<boolean> {

@@ -8,6 +8,7 @@ import type { Config } from '#/config/env.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#/devnet/network.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
+import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { devnetConfig } from './devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from './opensearch.js'
@@ -57,6 +58,8 @@ export interface MagpieApiOptions {
    * Magpie over loopback (dev-env's PDS allows http and private addresses).
    */
   pdsAppView?: boolean
+  /** The OpenSearch node(s) to run on, instead of the suite's (OPENSEARCH_URL): e.g. a cluster of the test's own. */
+  opensearchUrl?: string
 }
 
 export async function startMagpieApi(name: string, env: Record<string, string>, opts: MagpieApiOptions = {}): Promise<MagpieApi> {
@@ -64,7 +67,7 @@ export async function startMagpieApi(name: string, env: Record<string, string>, 
   const port = opts.pdsAppView ? await freePort() : 0
   const own = opts.pdsAppView ? { did: `did:web:localhost%3A${port}`, url: `http://localhost:${port}` } : undefined
   const net = await startDevNetwork(own ? { appView: own } : {})
-  const client = testClient()
+  const client = opts.opensearchUrl ? createOpenSearchClient(opts.opensearchUrl) : testClient()
   const prefix = uniquePrefix(name)
   const serviceDid = own?.did ?? SERVICE_DID
   const config = devnetConfig(net, prefix, {
@@ -73,6 +76,7 @@ export async function startMagpieApi(name: string, env: Record<string, string>, 
     PORT: String(port),
     READ_CACHE_MS: '0',
     BULK_FLUSH_MS: '50',
+    ...(opts.opensearchUrl ? { OPENSEARCH_URL: opts.opensearchUrl } : {}),
     ...env,
   })
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn')

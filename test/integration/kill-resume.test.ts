@@ -12,6 +12,7 @@ import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { cursorKey, StateStore } from '#/store/state.js'
 import { devnetEnv } from '../helpers/devnet-env.js'
+import { allRecordDocs, generateActivity, repoRecords } from '../helpers/repo-activity.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -84,101 +85,6 @@ function startIngester(prefix: string, extra: string[] = []): Ingester {
   return { child, startedAt, exited }
 }
 
-const now = () => new Date().toISOString()
-
-/** A busy little network: posts, likes, reposts, follows, profile edits and deletes. */
-async function generateActivity(accounts: DevAccount[], ops: number): Promise<void> {
-  const posts: { uri: string; cid: string; author: DevAccount }[] = []
-  const deletable: { uri: string; author: DevAccount }[] = []
-  let seed = 42
-  const rand = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31
-    return seed % n
-  }
-  for (let i = 0; i < ops; i++) {
-    const author = accounts[rand(accounts.length)]!
-    const repo = author.did
-    const kind = rand(10)
-    if (kind < 3 || posts.length === 0) {
-      const res = await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.feed.post',
-        record: { $type: 'app.bsky.feed.post', text: `post ${i} from ${author.handle}`, createdAt: now() },
-      })
-      posts.push({ ...res.data, author })
-      deletable.push({ uri: res.data.uri, author })
-    } else if (kind < 6) {
-      const subject = posts[rand(posts.length)]!
-      const res = await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.feed.like',
-        record: { $type: 'app.bsky.feed.like', subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() },
-      })
-      deletable.push({ uri: res.data.uri, author })
-    } else if (kind < 7) {
-      const subject = posts[rand(posts.length)]!
-      await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.feed.repost',
-        record: { $type: 'app.bsky.feed.repost', subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() },
-      })
-    } else if (kind < 8) {
-      const other = accounts[rand(accounts.length)]!
-      await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.graph.follow',
-        record: { $type: 'app.bsky.graph.follow', subject: other.did, createdAt: now() },
-      })
-    } else if (kind < 9) {
-      await author.agent.com.atproto.repo.putRecord({
-        repo,
-        collection: 'app.bsky.actor.profile',
-        rkey: 'self',
-        record: { $type: 'app.bsky.actor.profile', displayName: `${author.handle} #${i}` },
-      })
-    } else {
-      const mine = deletable.filter((d) => d.author === author)
-      if (mine.length === 0) continue
-      const victim = mine[rand(mine.length)]!
-      deletable.splice(deletable.indexOf(victim), 1)
-      const [, , , collection, rkey] = victim.uri.split('/')
-      await author.agent.com.atproto.repo.deleteRecord({ repo, collection: collection!, rkey: rkey! })
-    }
-  }
-}
-
-/** uri → cid of every record currently in the accounts' repos: the truth. */
-async function repoRecords(accounts: DevAccount[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (const acct of accounts) {
-    const desc = await acct.agent.com.atproto.repo.describeRepo({ repo: acct.did })
-    for (const collection of desc.data.collections) {
-      let cursor: string | undefined
-      do {
-        const page = await acct.agent.com.atproto.repo.listRecords({ repo: acct.did, collection, limit: 100, cursor })
-        for (const r of page.data.records) out.set(r.uri, r.cid)
-        cursor = page.data.records.length === 100 ? page.data.cursor : undefined
-      } while (cursor)
-    }
-  }
-  return out
-}
-
-/** Every record document (tombstones included) of a prefix: id → source. */
-async function allRecordDocs(prefix: string): Promise<Map<string, Record<string, unknown>>> {
-  await client.indices.refresh({ index: `${prefix}*` })
-  const res = await client.search({
-    index: `${prefix}*,-${prefix}actors-*,-${prefix}state-*`,
-    body: { size: 10_000, query: { match_all: {} }, version: true },
-  })
-  const docs = new Map<string, Record<string, unknown>>()
-  for (const hit of (res.body as any).hits.hits) {
-    assert.ok(!docs.has(hit._id), `${hit._id} is indexed once`)
-    docs.set(hit._id, { ...hit._source, indexedAt: undefined, _version: hit._version })
-  }
-  return docs
-}
-
 test('SIGKILL at random points during ingest, then restart: same index as an uninterrupted run', { timeout: 600_000 }, async () => {
   const accounts = [await net.createAccount('kim'), await net.createAccount('lee'), await net.createAccount('max')]
   const log = createLogger('warn')
@@ -188,7 +94,7 @@ test('SIGKILL at random points during ingest, then restart: same index as an uni
   let ingester = startIngester(killedPrefix, ['--cursor', '0'])
   await ingester.startedAt
   let activityDone = false
-  const activity = generateActivity(accounts, 900).finally(() => {
+  const activity = generateActivity(accounts, { ops: 900 }).finally(() => {
     activityDone = true
   })
   const resumedFrom: (number | undefined)[] = []
@@ -235,8 +141,8 @@ test('SIGKILL at random points during ingest, then restart: same index as an uni
   await applySetup(client, cleanPrefix, log)
   const clean = await startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: 0, exitWhenIdleSec: 3 })
 
-  const killed = await allRecordDocs(killedPrefix)
-  const uninterrupted = await allRecordDocs(cleanPrefix)
+  const killed = await allRecordDocs(client, killedPrefix)
+  const uninterrupted = await allRecordDocs(client, cleanPrefix)
   assert.deepEqual([...killed.keys()].sort(), [...uninterrupted.keys()].sort(), 'same documents')
   for (const [id, doc] of uninterrupted) assert.deepEqual(killed.get(id), doc, id)
 

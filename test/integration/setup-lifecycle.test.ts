@@ -30,26 +30,40 @@ test('setup installs every template under the prefix, and a second run changes n
   assert.ok(Object.keys(alias.body as object).includes(`${prefix}likes-2024.03`))
 })
 
-test('without the ISM plugin, Magpie runs the policy itself: old partitions are force-merged once', async () => {
-  const index = `${prefix}posts-2024.01`
+/** `<prefix>posts-<yyyy.mm>` of the month `at` falls in, holding a few documents written in separate segments. */
+async function partitionWithSegments(at: Date): Promise<{ index: string; segments: () => Promise<number> }> {
+  const index = `${prefix}posts-${at.getUTCFullYear()}.${String(at.getUTCMonth() + 1).padStart(2, '0')}`
   for (let i = 0; i < 3; i++) {
     // Separate refreshes make separate segments.
     await client.index({ index, id: `at://did:plc:x/app.bsky.feed.post/${i}`, body: { did: 'did:plc:x' }, refresh: true })
   }
   const segments = async () => ((await client.cat.segments({ index, format: 'json' })).body as unknown[]).length
   assert.ok((await segments()) > 1)
+  return { index, segments }
+}
 
-  const young = await runLifecycle(client, prefix, log)
-  if (young.skipped === 'ism-plugin') return // the cluster runs ISM itself
-  assert.deepEqual(young.applied.filter((a) => a.index === index).map((a) => a.state), ['hot'])
+test('without the ISM plugin, Magpie runs the policy itself: a partition is aged by its month, and force-merged once', async () => {
+  // Made today, as a backfill makes them, but holding January 2024: long past its 35 days.
+  const old = await partitionWithSegments(new Date(Date.UTC(2024, 0, 15)))
+  // This month's: still being written.
+  const current = await partitionWithSegments(new Date())
 
-  const fortyDaysOn = Date.now() + 40 * 86_400_000
-  const old = await runLifecycle(client, prefix, log, fortyDaysOn)
-  assert.deepEqual(old.applied.filter((a) => a.index === index), [{ index, state: 'warm', actions: ['force_merge'] }])
-  await client.indices.refresh({ index })
-  assert.equal(await segments(), 1)
-  const again = await runLifecycle(client, prefix, log, fortyDaysOn)
-  assert.deepEqual(again.applied.filter((a) => a.index === index), [], 'each state is applied once')
+  const first = await runLifecycle(client, prefix, log)
+  if (first.skipped === 'ism-plugin') return // the cluster runs ISM itself (which ages by creation)
+  assert.deepEqual(first.applied.filter((a) => a.index === old.index), [
+    { index: old.index, state: 'hot', actions: [] },
+    { index: old.index, state: 'warm', actions: ['force_merge'] },
+  ])
+  assert.deepEqual(first.applied.filter((a) => a.index === current.index).map((a) => a.state), ['hot'])
+  await client.indices.refresh({ index: old.index })
+  assert.equal(await old.segments(), 1)
+  assert.ok((await current.segments()) > 1, 'the current month is left alone')
+
+  // 70 days on, the current month has been over for at least 35 days.
+  const later = Date.now() + 70 * 86_400_000
+  const second = await runLifecycle(client, prefix, log, later)
+  assert.deepEqual(second.applied.filter((a) => a.index === current.index), [{ index: current.index, state: 'warm', actions: ['force_merge'] }])
+  assert.deepEqual(second.applied.filter((a) => a.index === old.index), [], 'each state is applied once')
 })
 
 test('an index made before a template gained fields takes them at setup, even one needing an analyzer it lacks', async () => {

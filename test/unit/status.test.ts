@@ -47,6 +47,12 @@ function catClient(answer: 'figures' | 'unreachable') {
   }
   const families = ['posts', 'actors', 'mutes', 'bookmarks', 'notif-state', 'aggregates']
   const client = {
+    cluster: {
+      health: async () => {
+        if (answer === 'unreachable') refuse()
+        return { body: { status: 'yellow', number_of_nodes: 2, number_of_data_nodes: 2, active_shards: 9, unassigned_shards: 3, initializing_shards: 0, relocating_shards: 0 } }
+      },
+    },
     cat: {
       aliases: async () => {
         calls.aliases++
@@ -88,6 +94,7 @@ test('a store that does not answer: the public status says so without its host a
     assert.doesNotMatch(pub.text, /10\.20\.30\.40|9200|ECONNREFUSED/)
     const body = JSON.parse(pub.text)
     assert.equal(body.healthy, false)
+    assert.equal(body.cluster, null)
     assert.ok(body.indices.error)
     const admin = await getStatus(base, ADMIN_TOKEN)
     assert.equal(admin.status, 200)
@@ -103,6 +110,8 @@ test('publicly: records of the public families only (no mutes, bookmarks, notifi
   try {
     const pub = JSON.parse((await getStatus(base)).text)
     assert.equal(pub.healthy, true)
+    // The cluster's colour and the copies it is missing are what an operator watches after a node loss.
+    assert.deepEqual(pub.cluster, { status: 'yellow', nodes: 2, dataNodes: 2, activeShards: 9, unassignedShards: 3, initializingShards: 0, relocatingShards: 0 })
     assert.match(pub.version, /^\d+\.\d+\.\d+/)
     assert.deepEqual(pub.indices.families.map((f: any) => f.family).sort(), ['actors', 'posts'])
     assert.deepEqual(pub.indices.families.find((f: any) => f.family === 'posts'), { family: 'posts', docs: 10 })

@@ -31,6 +31,16 @@ const clients: Record<string, Client> = {
       body: { responses: p.body.filter((_, i) => i % 2 === 1).map(() => ({ status: 503, error: { type: 'search_phase_execution_exception', reason: 'all shards failed' } })) },
     }),
   } as unknown as Client,
+  // A shard lost its only copy (its node left): the others answer, the page would be partial.
+  'shard-lost': {
+    msearch: async (p: { body: unknown[] }) => ({
+      body: {
+        responses: p.body
+          .filter((_, i) => i % 2 === 1)
+          .map(() => ({ status: 200, _shards: { total: 3, successful: 2, skipped: 0, failed: 1 }, hits: { total: { value: 1 }, hits: [{ _id: 'a', _index: 'p-posts-2026.12' }] } })),
+      },
+    }),
+  } as unknown as Client,
   // The node is down.
   unreachable: {
     msearch: async () => {
@@ -70,3 +80,16 @@ for (const via of Object.keys(clients)) {
     assert.match(body.message, /try again/)
   })
 }
+
+test('a read that reached a dead node is sent again (to another node of the cluster), and answers', async () => {
+  let calls = 0
+  const client = {
+    msearch: async (p: { body: unknown[] }) => {
+      if (calls++ === 0) throw Object.assign(new Error('read ECONNRESET'), { name: 'ConnectionError' })
+      return { body: { responses: p.body.filter((_, i) => i % 2 === 1).map(() => ({ status: 200, _shards: { total: 1, successful: 1, failed: 0 }, hits: { hits: [{ _id: 'a', _index: 'p-posts-2026.12' }] } })) } }
+    },
+  } as unknown as Client
+  const result = await new Searcher(client, 'p-').one({ index: 'posts', body: { query: { match_all: {} } } })
+  assert.deepEqual(result.hits.map((h) => h._id), ['a'])
+  assert.equal(calls, 2)
+})

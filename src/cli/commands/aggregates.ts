@@ -1,5 +1,6 @@
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { isLiveMonth } from '#/aggregates/partitions.js'
 import { Rollup } from '#/aggregates/rollup.js'
 import { applySetup } from '#/store/setup.js'
@@ -16,7 +17,7 @@ export const aggregates: Command = {
     const rollup = new Rollup(client, config.INDEX_PREFIX, log)
     try {
       if (!values.status) {
-        await applySetup(client, config.INDEX_PREFIX, log)
+        await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
         const maxPasses = Number(values['max-passes'] ?? 20)
         // A partition is recounted once it held still for a pass, so the first pass only looks.
         for (let pass = 1; pass <= maxPasses; pass++) {

@@ -1,5 +1,6 @@
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { UsageError } from '#/cli/usage-error.js'
 import { httpOrigin } from '#/ingest/backfill/repo-list.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
@@ -28,7 +29,7 @@ export const backfill: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message)
     }
-    await applySetup(client, config.INDEX_PREFIX, log)
+    await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
     const stop = new AbortController()
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
     const rollupStop = new AbortController()

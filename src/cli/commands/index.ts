@@ -7,6 +7,7 @@ import { lifecycle } from '#/cli/commands/lifecycle.js'
 import { reindex } from '#/cli/commands/reindex.js'
 import { serve } from '#/cli/commands/serve.js'
 import { setup } from '#/cli/commands/setup.js'
+import { snapshot } from '#/cli/commands/snapshot.js'
 import { up } from '#/cli/commands/up.js'
 import { world } from '#/cli/commands/world.js'
 
@@ -25,4 +26,4 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>, positionals?: string[]): Promise<number | void>
 }
 
-export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex, feeds, aggregates, world }
+export const commands: Record<string, Command> = { up, demo, setup, ingest, backfill, serve, lifecycle, reindex, feeds, aggregates, world, snapshot }

@@ -1,5 +1,6 @@
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { UsageError } from '#/cli/usage-error.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
@@ -22,7 +23,7 @@ export const ingest: Command = {
       RELAY_URL: values.relay as string | undefined,
       VERIFY_COMMITS: values.verify ? 'true' : undefined,
     })
-    await applySetup(client, config.INDEX_PREFIX, log)
+    await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
     const stop = new AbortController()
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
     // Labels are followed for as long as the firehose is.

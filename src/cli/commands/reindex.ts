@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises'
 import type { Command } from '#/cli/commands/index.js'
 import { openContext } from '#/cli/context.js'
+import { shardLayout } from '#/config/env.js'
 import { reindexFamily } from '#/store/reindex.js'
 import { applySetup, TEMPLATE_DIR } from '#/store/setup.js'
 
@@ -22,7 +23,7 @@ export const reindex: Command = {
     try {
       const dryRun = values['dry-run'] === true
       // The cluster must hold the template the new indices are to be created from.
-      if (!dryRun) await applySetup(client, config.INDEX_PREFIX, log)
+      if (!dryRun) await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
       const report = await reindexFamily(client, config.INDEX_PREFIX, family, log, { dryRun })
       console.log(JSON.stringify(report, null, 2))
     } finally {

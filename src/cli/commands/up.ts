@@ -1,7 +1,7 @@
 import type { Command } from '#/cli/commands/index.js'
 import { startServer } from '#/cli/commands/serve.js'
 import { openContext } from '#/cli/context.js'
-import type { Config } from '#/config/env.js'
+import { shardLayout, type Config } from '#/config/env.js'
 import { httpOrigin } from '#/ingest/backfill/repo-list.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
@@ -52,7 +52,7 @@ export async function runUp(
     // A demo network is new on every run: yesterday's demo data would only confuse.
     await client.indices.delete({ index: `${opts.freshIndices}*`, expand_wildcards: 'all' }, { ignore: [404] })
   }
-  await applySetup(client, config.INDEX_PREFIX, log)
+  await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
   const server = await startServer(config, client, log)
   const lifecyclePass = () => runLifecycle(client, config.INDEX_PREFIX, log).catch((err) => log.error({ err }, 'lifecycle pass failed'))
   void lifecyclePass()
