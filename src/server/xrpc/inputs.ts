@@ -33,8 +33,16 @@ export const input = {
   lexicon: (ref: string) =>
     z.unknown().superRefine((value, ctx) => {
       if (value === undefined) return ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is required' })
-      const checked = lexicons.validate(ref, value)
-      if (!checked.success) ctx.addIssue({ code: z.ZodIssueCode.custom, message: checked.error.message.replace(/^Object\b\/?/, '').trim() || 'is invalid' })
+      // The lexicon validator answers most problems, but throws for some (a string where its
+      // definition is an object): both are the caller's mistake.
+      let problem: string | undefined
+      try {
+        const checked = lexicons.validate(ref, value)
+        if (!checked.success) problem = checked.error.message
+      } catch (err) {
+        problem = err instanceof Error ? err.message : String(err)
+      }
+      if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem.replace(/^Object\b\/?/, '').trim() || 'is invalid' })
     }) as z.ZodType<Record<string, unknown>>,
   datetime: () =>
     z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).refine(isDatetimeString, 'must be a valid datetime'),
