@@ -24,7 +24,7 @@ export interface Child {
  * `command` (a shell command run in `src`) or else `magpie <args>` from the checkout at `src`
  * with this Node and its tsx.
  */
-export function startChild(opts: { name: string; src: string; args: string[]; command?: string; env: Record<string, string | undefined>; log: (line: string) => void }): Child {
+export function startChild(opts: { name: string; src: string; args: string[]; command?: string; env: Record<string, string | undefined>; log: (line: string) => void; lineChars?: number }): Child {
   // Unset means unset: the child gets the setting's default even if this process has it.
   const env: Record<string, string | undefined> = { ...process.env }
   for (const [k, v] of Object.entries(opts.env)) {
@@ -52,7 +52,7 @@ export function startChild(opts: { name: string; src: string; args: string[]; co
     stream.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString('utf8')).split('\n')
       partial = lines.pop() ?? ''
-      for (const line of lines) if (line.trim() && budget-- > 0) opts.log(`[${opts.name}] ${line.slice(0, 500)}`)
+      for (const line of lines) if (line.trim() && budget-- > 0) opts.log(`[${opts.name}] ${line.slice(0, opts.lineChars ?? 500)}`)
     })
   }
   return {

@@ -28,7 +28,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -42,7 +42,7 @@ import type { ClientMessage, ClientReply, PhaseResult } from './app-mix-client.j
 import { freePort, magpieEnv, startChild, waitHealthy, type Child } from './app-mix-children.js'
 import { FEED_PUBLISHER, feedGeneratorFrame, feedPublisherDoc, feedUri } from './app-mix-feed.js'
 import { choosePeople, corpusOptions, markNotificationsSeen, mixMaterial, readCorpusManifest } from './app-mix-people.js'
-import { resultsEmitter } from './results-file.js'
+import { RESULTS_DIR, resultsEmitter } from './results-file.js'
 import { countDocs, countProblems, type DocCounts } from './doc-counts.js'
 import { startFaultProxy } from './fault-proxy.js'
 import { generateStream } from './gen-stream.js'
@@ -113,6 +113,12 @@ const people = await choosePeople(client, prefix, planted, Number(args.people))
 await markNotificationsSeen(client, prefix, people.map((p) => p.did))
 const material = await mixMaterial(client, prefix, planted, { seed: Number(args.seed), feedUri: FEED_URI })
 const before = await countDocs(client, prefix)
+// The relay's prelude writes the feed's generator record (by an account of its own): one more
+// document and actor, unless an earlier run on this corpus wrote them already.
+const generator = familyForCollection('app.bsky.feed.generator').index
+const found = async (index: string, id: string): Promise<boolean> => ((await client.get({ index, id }, { ignore: [404] })).body as { found?: boolean }).found === true
+const generatorNew = (await found(`${prefix}${generator}`, FEED_URI)) ? 0 : 1
+const extra: Partial<DocCounts> = { byIndex: { [generator]: generatorNew }, liveByIndex: { [generator]: generatorNew }, actors: (await found(`${prefix}actors-all`, FEED_PUBLISHER)) ? 0 : 1 }
 const serverPort = await freePort()
 const base = `http://127.0.0.1:${serverPort}`
 const worker = new Worker(new URL('./app-mix-client.ts', import.meta.url))
@@ -152,7 +158,11 @@ const event = (what: string, extra: Record<string, unknown> = {}): void => {
   events.push({ t: at(), what, ...extra })
   note(`+${at()} s ${what} ${Object.keys(extra).length ? JSON.stringify(extra) : ''}`)
 }
-const start = (name: 'server' | 'ingest'): Child => startChild({ name, src: ROOT, args: [name === 'server' ? 'serve' : 'ingest'], env: childEnv, log: note })
+// The children's own logs go to a file beside the results: while OpenSearch is down they say so many times a second.
+const childLog = path.join(RESULTS_DIR, `soak-${run}.log`)
+note(`the server's and ingest's logs: ${childLog}`)
+const toChildLog = (line: string): void => appendFileSync(childLog, `${new Date().toISOString().slice(11, 23)} ${line}\n`)
+const start = (name: 'server' | 'ingest'): Child => startChild({ name, src: ROOT, args: [name === 'server' ? 'serve' : 'ingest'], env: childEnv, log: toChildLog, lineChars: 3000 })
 let server = start('server')
 await waitHealthy(`${base}/_health`, server)
 let ingest = start('ingest')
@@ -227,11 +237,20 @@ for (const f of schedule) {
   faults.push(fault)
   if (f.kind === 'opensearch-kill') {
     const pid = Number(readFileSync(osPidFile, 'utf8').trim())
-    process.kill(pid, 'SIGKILL')
-    event('OpenSearch killed (-9)', { pid })
-    while (alive(pid)) await sleep(100)
-    const started = await runScript(['start'])
-    event(started ? 'OpenSearch started again' : 'OpenSearch did not start again')
+    if (alive(pid)) {
+      process.kill(pid, 'SIGKILL')
+      event('OpenSearch killed (-9)', { pid })
+      while (alive(pid)) await sleep(100)
+    } else {
+      event('OpenSearch was not running', { pid })
+    }
+    // scripts/opensearch gives up when the JVM is not seen within 2 s of launching, which a busy
+    // machine can exceed: a few attempts.
+    let started = false
+    for (let attempt = 1; attempt <= 3 && !started; attempt++) {
+      started = await runScript(['start'])
+      event(started ? 'OpenSearch started again' : 'OpenSearch did not start', { attempt })
+    }
   } else if (f.kind === 'ingest-kill') {
     killing = 'ingest'
     process.kill(ingest.pid, 'SIGKILL')
@@ -263,8 +282,6 @@ while ((cursor ?? 0) < seqLast && Date.now() < catchUpDeadline) {
 }
 event((cursor ?? 0) >= seqLast ? 'ingest caught up' : 'ingest did not catch up', { cursor, seqLast })
 // Identity documents are written beside the records: a few seconds for the last ones.
-const generator = familyForCollection('app.bsky.feed.generator').index
-const extra: Partial<DocCounts> = { byIndex: { [generator]: 1 }, liveByIndex: { [generator]: 1 }, actors: 1 }
 let after = await countDocs(client, prefix)
 let problems = countProblems(after, stream.expected, before, extra)
 for (let i = 0; i < 12 && problems.length > 0; i++) {
