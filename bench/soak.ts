@@ -328,12 +328,15 @@ for (const [i, f] of faults.entries()) {
     probesFailed: failed.length,
     failedStatuses: Object.fromEntries([...new Set(failed.map((p) => p.status))].map((s) => [s, failed.filter((p) => p.status === s).length])),
     apiAnsweredAgainAfterS: lastFail ? (answeredAgain ? round(answeredAgain.t / 1000 - f.t) : null) : 0,
+    // Load alone fails a probe now and then: the first 2 s of probes all answered after the fault's end.
+    apiSteadyAgainAfterS: steadyAfter(window, f.t, f.until),
     mixSegments: `${segs[0]?.from ?? '-'}…${segs.at(-1)?.to ?? '-'} s`,
     mixRequests: requests,
     mixErrors,
     ingestCursorAdvancedAfterS: resumedAt ? round(resumedAt.t - f.t) : null,
   })
 }
+emit({ part: 'probes', every: 250, failed: probes.filter((p) => !p.ok).map((p) => [round(p.t / 1000), p.status]) })
 const mem = (pick: (m: (typeof memory)[number]) => number | undefined, rows = memory) => {
   const xs = rows.map(pick).filter((x): x is number => x !== undefined)
   return xs.length ? { startMiB: xs[0], endMiB: xs.at(-1), maxMiB: Math.max(...xs), samples: xs.length } : null
@@ -356,6 +359,17 @@ process.exit(0)
 
 function summarize(c: DocCounts) {
   return { actors: c.actors, byIndex: Object.fromEntries(Object.keys(stream.expected.byIndex).concat(['notifications', generator]).map((k) => [k, c.byIndex[k] ?? 0])) }
+}
+
+/** Seconds from the fault to the first 8 consecutive answered probes (2 s) after `until`. */
+function steadyAfter(window: typeof probes, faultAt: number, until: number): number | null {
+  let run = 0
+  for (const [i, p] of window.entries()) {
+    if (p.t / 1000 < until) continue
+    run = p.ok ? run + 1 : 0
+    if (run === 8) return round(window[i - 7]!.t / 1000 - faultAt)
+  }
+  return null
 }
 
 /** The process exists and is not a zombie. */
