@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import type { IdentityServices } from './identity-services.js'
 import { processTreeCpuMs } from './machine-stats.js'
 
 export interface Child {
@@ -23,7 +24,7 @@ export interface Child {
  * `command` (a shell command run in `src`) or else `magpie <args>` from the checkout at `src`
  * with this Node and its tsx.
  */
-export function startChild(opts: { name: string; src: string; args: string[]; command?: string; env: Record<string, string | undefined>; log: (line: string) => void }): Child {
+export function startChild(opts: { name: string; src: string; args: string[]; command?: string; env: Record<string, string | undefined>; log: (line: string) => void; lineChars?: number }): Child {
   // Unset means unset: the child gets the setting's default even if this process has it.
   const env: Record<string, string | undefined> = { ...process.env }
   for (const [k, v] of Object.entries(opts.env)) {
@@ -51,7 +52,7 @@ export function startChild(opts: { name: string; src: string; args: string[]; co
     stream.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString('utf8')).split('\n')
       partial = lines.pop() ?? ''
-      for (const line of lines) if (line.trim() && budget-- > 0) opts.log(`[${opts.name}] ${line.slice(0, 500)}`)
+      for (const line of lines) if (line.trim() && budget-- > 0) opts.log(`[${opts.name}] ${line.slice(0, opts.lineChars ?? 500)}`)
     })
   }
   return {
@@ -99,4 +100,27 @@ export async function waitHealthy(url: string, child: Child, timeoutMs = 120_000
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms`)
+}
+
+/**
+ * The environment of the server and ingest children: the corpus's prefix, the loopback identity
+ * services, trusted ingest from the replay relay (when there is one), quiet logs, the read cache
+ * at its default.
+ */
+export function magpieEnv(o: { opensearchUrl: string; prefix: string; identity: IdentityServices; serviceDid: string; port: number; relayUrl?: string }): Record<string, string | undefined> {
+  return {
+    OPENSEARCH_URL: o.opensearchUrl,
+    INDEX_PREFIX: o.prefix,
+    PLC_URL: o.identity.plcUrl,
+    HANDLE_RESOLVER_URL: o.identity.handleResolverUrl,
+    HANDLE_RESOLUTION: 'xrpc',
+    ALLOW_PRIVATE_NETWORK: 'true',
+    SERVICE_DID: o.serviceDid,
+    HOST: '127.0.0.1',
+    PORT: String(o.port),
+    LOG_LEVEL: 'warn',
+    READ_CACHE_MS: undefined,
+    RELAY_URL: o.relayUrl || undefined,
+    VERIFY_COMMITS: 'false',
+  }
 }

@@ -37,34 +37,31 @@
  * OpenSearch: OPENSEARCH_URL, else http://127.0.0.1:9200.
  */
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import { atprotoDidDocument } from '#/devnet/static-plc.js'
-import { singleIndex } from '#/indexing/route.js'
 import { createOpenSearchClient } from '#/store/client.js'
-import { MIX, PER_MINUTE, mixFractions, type MixMaterial } from './app-mix-kinds.js'
+import { MIX, PER_MINUTE, mixFractions } from './app-mix-kinds.js'
+import { choosePeople, corpusOptions, markNotificationsSeen, mixMaterial, readCorpusManifest } from './app-mix-people.js'
+import { RESULTS_DIR, resultsEmitter } from './results-file.js'
 import type { ClientMessage, ClientReply, PhaseResult } from './app-mix-client.js'
-import { freePort, startChild, waitHealthy, type Child } from './app-mix-children.js'
+import { freePort, magpieEnv, startChild, waitHealthy, type Child } from './app-mix-children.js'
 import { FEED_PUBLISHER, feedGeneratorFrame, feedPublisherDoc, feedUri } from './app-mix-feed.js'
 import { generateStream } from './gen-stream.js'
 import { startIdentityServices } from './identity-services.js'
 import { machineCpuMs, opensearchCpuMs, processCpuMs } from './machine-stats.js'
-import type { PlantedManifest } from './read-corpus-planted.js'
-import { CORPUS_END_MS, readCorpusDir } from './read-corpus-records.js'
 import { latencyStats } from './read-latency-client.js'
-import type { RelayWorkerData, RelayWorkerMessage } from './relay-worker.js'
+import { startRelayThread, type RelayThread } from './relay-thread.js'
+import type { RelayWorkerData } from './relay-worker.js'
 import { loadDidDocs, loadManifest, streamFiles, streamName, type StreamParams } from './stream-cache.js'
 
 const { values: args } = parseArgs({
   options: {
-    manifest: { type: 'string' },
-    records: { type: 'string', default: '10000000' },
-    accounts: { type: 'string', default: '50000' },
-    seed: { type: 'string', default: '1' },
+    ...corpusOptions({ records: '10000000', accounts: '50000', seed: '1' }),
     rates: { type: 'string', default: '2,4,8,16,32,64,128,256' },
     'phase-seconds': { type: 'string', default: '60' },
     'warmup-seconds': { type: 'string', default: '10' },
@@ -93,7 +90,7 @@ const SERVICE_DID = 'did:web:appmix.magpie.test'
 const FEED_URI = feedUri('whats-hot')
 /** The generator record's frame, sent before the stream's (counted in the relay's progress). */
 const PRELUDE_FRAMES = 1
-const RESULTS = path.join(BENCH_DIR, 'results', 'app-mix.jsonl')
+const RESULTS = path.join(RESULTS_DIR, 'app-mix.jsonl')
 const run = randomBytes(3).toString('hex')
 const src = path.resolve(args.src ?? path.join(BENCH_DIR, '..'))
 const rates = args.rates!.split(',').map(Number)
@@ -105,25 +102,18 @@ const ingestRate = args['no-ingest'] || traceN > 0 ? 0 : Number(args['ingest-rat
 const note = (line: string): void => void process.stderr.write(`${line}\n`)
 const round = (x: number, d = 0): number => Math.round(x * 10 ** d) / 10 ** d
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-mkdirSync(path.dirname(RESULTS), { recursive: true })
-const emit = (row: Record<string, unknown>): void => {
-  const line = JSON.stringify({ bench: 'app-mix', run, at: new Date().toISOString(), ...row })
-  appendFileSync(RESULTS, `${line}\n`)
-  process.stdout.write(`${line}\n`)
-}
+const emit = resultsEmitter('app-mix', run)
 
 // The corpus -------------------------------------------------------------------------------------
-const manifestFile = args.manifest ?? path.join(readCorpusDir({ records: Number(args.records), accounts: Number(args.accounts), seed: Number(args.seed) }), 'manifest.json')
-if (!existsSync(manifestFile)) throw new Error(`no corpus manifest at ${manifestFile}: load one with bench/read-corpus.ts (same options) or pass --manifest`)
-const corpus = JSON.parse(readFileSync(manifestFile, 'utf8')) as { prefix: string; planted: PlantedManifest }
+const corpus = readCorpusManifest({ manifest: args.manifest, records: Number(args.records), accounts: Number(args.accounts), seed: Number(args.seed) })
 const { prefix, planted } = corpus
 const client = createOpenSearchClient(OPENSEARCH_URL)
 const docsAtStart = Number(((await client.count({ index: `${prefix}*` })).body as { count: number }).count)
 note(`corpus ${prefix}*: ${docsAtStart.toLocaleString('en')} documents; server code from ${src}`)
 
-const people = await choosePeople(Number(args.people))
-await markNotificationsSeen(people.map((p) => p.did))
-const material = await mixMaterial()
+const people = await choosePeople(client, prefix, planted, Number(args.people))
+await markNotificationsSeen(client, prefix, people.map((p) => p.did))
+const material = await mixMaterial(client, prefix, planted, { seed: Number(args.seed), feedUri: FEED_URI })
 note(`${people.length} people, ${material.samplePosts.length} sample posts, ${material.words.length} search words`)
 
 // The people's client thread, and the PLC that knows their keys -----------------------------------
@@ -152,19 +142,9 @@ const viewerDocs = Object.fromEntries(
 // The stream, its relay, and the identity services both children use -----------------------------
 const streamParams: StreamParams = { accounts: Number(args['stream-accounts']), events: Number(args['stream-events']), seed: Number(args['stream-seed']), p256Share: 0.1 }
 let streamDocs: Record<string, unknown> = {}
-let relay: Worker | undefined
+let relay: RelayThread | undefined
 let relayUrl = ''
 let streamWindow: { stream: string; from: number; frames: number } | undefined
-const relayAsk = async <K extends RelayWorkerMessage['kind']>(kind: 'progress' | 'cpu', want: K): Promise<Extract<RelayWorkerMessage, { kind: K }>> =>
-  new Promise((resolve) => {
-    const listener = (msg: RelayWorkerMessage): void => {
-      if (msg.kind !== want) return
-      relay!.off('message', listener)
-      resolve(msg as Extract<RelayWorkerMessage, { kind: K }>)
-    }
-    relay!.on('message', listener)
-    relay!.postMessage({ kind })
-  })
 
 if (ingestRate > 0) {
   const files = streamFiles(streamParams)
@@ -178,39 +158,16 @@ if (ingestRate > 0) {
   // The feed's generator record goes first, on a seq just below the window's.
   const prelude = [feedGeneratorFrame({ rkey: 'whats-hot', serviceDid: SERVICE_DID, seq: sm.seqFirst + from - 1 })]
   const data: RelayWorkerData = { framesFile: files.frames, offset: from, seqFirst: sm.seqFirst, prelude, sampleSeqs: [], rate: ingestRate, highWaterMark: 1024 * 1024 }
-  relay = new Worker(new URL('./relay-worker.ts', import.meta.url), { workerData: data })
-  const listening = await new Promise<Extract<RelayWorkerMessage, { kind: 'listening' }>>((resolve, reject) => {
-    relay!.once('error', reject)
-    const listener = (msg: RelayWorkerMessage): void => {
-      if (msg.kind !== 'listening') return
-      relay!.off('message', listener)
-      resolve(msg)
-    }
-    relay!.on('message', listener)
-  })
-  relayUrl = listening.url
-  streamWindow = { stream: name, from, frames: listening.frames }
-  note(`relay ${relayUrl}: ${name}, frames ${from}…${from + listening.frames - 1}, paced at ${ingestRate}/s`)
+  relay = await startRelayThread(data)
+  relayUrl = relay.url
+  streamWindow = { stream: name, from, frames: relay.frames }
+  note(`relay ${relayUrl}: ${name}, frames ${from}…${from + relay.frames - 1}, paced at ${ingestRate}/s`)
 }
 const publisherDoc = { [FEED_PUBLISHER]: feedPublisherDoc(Object.values(ready.signingKeys)[0]!) }
 const identity = await startIdentityServices({ ...streamDocs, ...viewerDocs, ...publisherDoc })
 
 // The children -----------------------------------------------------------------------------------
-const childEnv = {
-  OPENSEARCH_URL,
-  INDEX_PREFIX: prefix,
-  PLC_URL: identity.plcUrl,
-  HANDLE_RESOLVER_URL: identity.handleResolverUrl,
-  HANDLE_RESOLUTION: 'xrpc',
-  ALLOW_PRIVATE_NETWORK: 'true',
-  SERVICE_DID,
-  HOST: '127.0.0.1',
-  PORT: String(serverPort),
-  LOG_LEVEL: 'warn',
-  READ_CACHE_MS: undefined,
-  RELAY_URL: relayUrl || undefined,
-  VERIFY_COMMITS: 'false',
-}
+const childEnv = magpieEnv({ opensearchUrl: OPENSEARCH_URL, prefix, identity, serviceDid: SERVICE_DID, port: serverPort, relayUrl })
 if (traceN > 0) {
   await trace(traceN)
   worker.postMessage({ kind: 'close' } satisfies ClientMessage)
@@ -231,7 +188,7 @@ try {
     ingest = startChild({ name: 'ingest', src, args: ['ingest'], command: args['ingest-cmd'], env: childEnv, log: note })
     children.push(ingest)
     const deadline = Date.now() + 120_000
-    while ((await relayAsk('progress', 'progress')).sent === 0) {
+    while ((await relay.sent()) === 0) {
       if (ingest.exited() || Date.now() > deadline) throw new Error('live ingest did not connect to the relay')
       await sleep(250)
     }
@@ -279,12 +236,12 @@ try {
   }
 } finally {
   let sent: number | undefined
-  if (relay) sent = (await relayAsk('progress', 'progress')).sent
+  if (relay) sent = await relay.sent()
   for (const c of children.reverse()) await c.stop().catch((err) => note(`${c.name}: ${String(err)}`))
   if (relay && streamWindow) {
     // Where the next run on this prefix continues.
     emit({ part: 'ingest-window', prefix, stream: streamWindow.stream, from: streamWindow.from, to: streamWindow.from + Math.min(Math.max(0, (sent ?? 0) - PRELUDE_FRAMES), streamWindow.frames) })
-    relay.postMessage({ kind: 'close' })
+    relay.close()
   }
   worker.postMessage({ kind: 'close' } satisfies ClientMessage)
   await identity.close()
@@ -389,7 +346,7 @@ async function snapshot(): Promise<Snapshot> {
     server: server?.cpuMs() ?? 0,
     ingest: ingest?.cpuMs() ?? 0,
     self: processCpuMs(process.pid) ?? 0,
-    relaySent: relay ? (await relayAsk('progress', 'progress')).sent : 0,
+    relaySent: relay ? (await relay.sent()) : 0,
     busy: m.busy,
     total: m.total,
   }
@@ -488,57 +445,4 @@ function streamOffset(name: string, frames: number): number {
     return 0
   }
   return from
-}
-
-/**
- * The planted viewers and author, the popular accounts, then accounts that follow others (so
- * that their timelines have something in them), in a fixed order so that runs compare.
- */
-async function choosePeople(n: number): Promise<{ did: string; handle: string }[]> {
-  const dids = [planted.timelineViewer.did, planted.notificationViewer.did, planted.prolificAuthor.did, ...planted.popularAccounts]
-  const res = await client.search({ index: `${prefix}follows`, body: { size: 0, aggs: { followers: { terms: { field: 'did', size: n * 3 } } } } as any })
-  const followers = ((res.body as any).aggregations.followers.buckets as { key: string }[]).map((b) => b.key)
-  const hash = (s: string) => [...s].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 7)
-  for (const did of followers.sort((a, b) => hash(a) - hash(b))) {
-    if (dids.length >= n) break
-    if (!dids.includes(did)) dids.push(did)
-  }
-  const chosen = dids.slice(0, n)
-  const found = await client.mget({ index: `${prefix}actors`, body: { ids: chosen }, _source_includes: ['handle'] } as any)
-  const handles = new Map(((found.body as any).docs as { _id: string; _source?: { handle?: string } }[]).map((d) => [d._id, d._source?.handle]))
-  return chosen.map((did) => ({ did, handle: handles.get(did) ?? `${did.slice(8)}.appmix.test` }))
-}
-
-/**
- * People who use the app have opened their notifications before: each marked them seen a day
- * before the corpus ends (the same for every run), so unread counts count since then, as the
- * app's are. Written as updateSeen writes it, overwriting what an earlier run left.
- */
-async function markNotificationsSeen(dids: string[]): Promise<void> {
-  const seenAt = new Date(CORPUS_END_MS - 24 * 3600_000).toISOString()
-  const index = singleIndex(prefix, 'notif-state')
-  const body = dids.flatMap((did) => [{ index: { _index: index, _id: did } }, { did, seenAt, priority: false, updatedAt: seenAt }])
-  const res = await client.bulk({ body, refresh: 'wait_for' } as any)
-  if ((res.body as any).errors) throw new Error(`marking notifications seen failed: ${JSON.stringify((res.body as any).items?.[0])}`)
-}
-
-/** Posts to open and words to search for, from a fixed random sample of the corpus's posts. */
-async function mixMaterial(): Promise<MixMaterial> {
-  const res = await client.search({
-    index: `${prefix}posts`,
-    body: { size: 300, query: { function_score: { query: { match_all: {} }, random_score: { seed: Number(args.seed), field: '_seq_no' } } }, _source: ['record.text'] },
-  } as any)
-  const hits = (res.body as any).hits.hits as { _id: string; _source?: { record?: { text?: string } } }[]
-  const words = new Set<string>()
-  for (const h of hits) {
-    for (const w of (h._source?.record?.text ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w.length >= 4 && !/^\d+$/.test(w)) words.add(w)
-  }
-  return {
-    feedUri: FEED_URI,
-    threadRoot: planted.thread.root,
-    prolificAuthor: planted.prolificAuthor.did,
-    popularAccounts: planted.popularAccounts,
-    samplePosts: hits.map((h) => h._id),
-    words: [...words].sort().slice(0, 500),
-  }
 }

@@ -45,6 +45,7 @@ import { StateStore } from '#/store/state.js'
 import { WorldStore } from '#/world/definition.js'
 import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
+import { countDocs as countDocsOf, countProblems, type DocCounts } from './doc-counts.js'
 import { generateStream } from './gen-stream.js'
 import { startIdentityServices } from './identity-services.js'
 import { dropBenchPrefix, machineCpuMs, opensearchCpuMs } from './machine-stats.js'
@@ -199,43 +200,8 @@ function quantile(sorted: number[], q: number): number {
 
 const dropPrefix = (prefix: string): Promise<void> => dropBenchPrefix(client, prefix)
 
-interface DocCounts {
-  recordDocs: number
-  liveRecordDocs: number
-  actors: number
-  byIndex: Record<string, number>
-}
-
-async function countDocs(prefix: string): Promise<DocCounts> {
-  await client.indices.refresh({ index: `${prefix}*` })
-  const records = `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*`
-  const count = async (index: string, query?: unknown): Promise<number> =>
-    ((await client.count({ index, body: query ? { query } : undefined }, { ignore: [404] })).body as any).count ?? 0
-  const byIndex: Record<string, number> = {}
-  const cat = await client.cat.indices({ index: `${prefix}*`, format: 'json' })
-  for (const row of cat.body as unknown as { index: string; 'docs.count': string }[]) {
-    const base = row.index.slice(prefix.length).replace(/-[^-]+$/, '')
-    if (base === 'actors' || base === 'state' || base === 'aggregates') continue
-    byIndex[base] = (byIndex[base] ?? 0) + Number(row['docs.count'])
-  }
-  return {
-    recordDocs: await count(records),
-    liveRecordDocs: await count(records, { bool: { must_not: [{ term: { tomb: true } }] } }),
-    actors: await count(`${prefix}actors-all`),
-    byIndex,
-  }
-}
-
-function checkCounts(c: DocCounts, m: StreamManifest): string[] {
-  if (!full) return []
-  const problems: string[] = []
-  if (c.recordDocs !== m.expected.recordDocs) problems.push(`record docs ${c.recordDocs} != expected ${m.expected.recordDocs}`)
-  if (c.liveRecordDocs !== m.expected.liveRecordDocs) problems.push(`live record docs ${c.liveRecordDocs} != expected ${m.expected.liveRecordDocs}`)
-  for (const [index, n] of Object.entries(m.expected.byIndex)) {
-    if ((c.byIndex[index] ?? 0) !== n) problems.push(`${index}: ${c.byIndex[index] ?? 0} != expected ${n}`)
-  }
-  return problems
-}
+const countDocs = (prefix: string): Promise<DocCounts> => countDocsOf(client, prefix)
+const checkCounts = (c: DocCounts, m: StreamManifest): string[] => (full ? countProblems(c, m.expected) : [])
 
 const results: Record<string, unknown>[] = []
 

@@ -23,6 +23,13 @@ export interface RelayWorkerData {
   sampleSeqs: number[]
   /** Frames per second; 0 = as fast as the client reads. */
   rate: number
+  /**
+   * Pace as a live relay does: frame i becomes available `i / rate` s after the first connection,
+   * whoever reads it, so a client reconnecting with a cursor catches up on what it missed at once
+   * (instead of each connection's pass starting the pacing over and the skipped frames waiting
+   * their turn again).
+   */
+  live?: boolean
   highWaterMark: number
 }
 
@@ -49,13 +56,15 @@ const frames = await loadFrames(data.framesFile, { from: offset, count: data.lim
 const sampled = new Set(data.sampleSeqs)
 /** Frames handed to the socket over all passes (what a paced consumer has been offered). */
 let sent = 0
+/** When the first pass began (the pace of a `live` relay). */
+let firstPassStart: number | undefined
 
 async function* pass(): AsyncGenerator<Uint8Array> {
   for (const frame of data.prelude ?? []) {
     sent++
     yield frame
   }
-  const start = performance.now()
+  const start = data.live ? (firstPassStart ??= performance.now()) : performance.now()
   for (let i = 0; i < frames.length; i++) {
     if (data.rate > 0) {
       // Paced here rather than in the relay, so that a frame's reported send time is when it

@@ -106,8 +106,7 @@ const matchAll = (...filter: object[]) => ({ bool: { filter } })
  * ones are left out. Tombstones count: those that sources read carry a sortAt (plain ones have none).
  */
 async function newestPerPartition(search: Searcher, family: FamilyIndex): Promise<Partition[]> {
-  const res = await search.client.indices.getAlias({ name: search.alias(family) }, { ignore: [404] })
-  const indices = res.statusCode === 404 ? [] : Object.keys((res.body ?? {}) as Record<string, unknown>).sort()
+  const indices = [...(await search.aliasedIndices([search.alias(family)])).keys()].sort()
   if (indices.length === 0) return []
   const results = await search.many(
     indices.map((index) => ({

@@ -71,16 +71,10 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
 
   async function loadView(): Promise<View> {
     const aliases = ROLLED_FAMILIES.map((f) => search.alias(f))
-    const [res, state] = await Promise.all([
-      search.client.indices.getAlias({ name: aliases.join(',') }, { ignore: [404] }),
-      search.getCached([{ index: aggIndex, id: ROLLUP_STATE_ID }]),
-    ])
+    const [indices, state] = await Promise.all([search.aliasedIndices(aliases), search.getCached([{ index: aggIndex, id: ROLLUP_STATE_ID }])])
     const partitions = new Map<PartitionedFamily, string[]>(ROLLED_FAMILIES.map((f) => [f, []]))
-    // A family nothing was written to yet has no alias: the answer is then a 404 that still lists the indices of the others.
-    for (const [index, entry] of Object.entries((res.body ?? {}) as Record<string, { aliases?: object } | unknown>)) {
-      const aliases = typeof entry === 'object' && entry !== null && 'aliases' in entry ? (entry.aliases as object) : undefined
-      if (!aliases) continue
-      for (const family of ROLLED_FAMILIES) if (search.alias(family) in aliases) partitions.get(family)!.push(index)
+    for (const [index, aliasesOfIndex] of indices) {
+      for (const family of ROLLED_FAMILIES) if (search.alias(family) in aliasesOfIndex) partitions.get(family)!.push(index)
     }
     const rollup = state.get(ROLLUP_STATE_ID)?._source?.state as RollupState | undefined
     return { partitions, settled: settledPartitions(rollup, now()) }

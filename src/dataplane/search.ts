@@ -152,6 +152,25 @@ export class Searcher {
   }
 
   /**
+   * The indices behind read aliases, each with the aliases it carries; a name nothing was
+   * written to yet (no alias) is absent. A node that cannot be reached is unavailable, as for
+   * every other read.
+   */
+  async aliasedIndices(names: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const res = await this.client.indices.getAlias({ name: names.join(',') }, { ignore: [404] }).catch((err) => {
+      throw asUnavailable(err, this.timeoutMs) ?? err
+    })
+    // With some names missing the answer is a 404 that still lists the indices of the others
+    // (beside its `error` and `status`).
+    const found = new Map<string, Record<string, unknown>>()
+    for (const [index, entry] of Object.entries((res.body ?? {}) as Record<string, unknown>)) {
+      const aliases = typeof entry === 'object' && entry !== null && 'aliases' in entry ? entry.aliases : undefined
+      if (typeof aliases === 'object' && aliases !== null) found.set(index, aliases as Record<string, unknown>)
+    }
+    return found
+  }
+
+  /**
    * Several searches, answers in order. A search that failed on any shard fails the whole call —
    * a partial answer would be served as if complete (wrong counts, missing blocks) — after brief
    * retries, since a just-created partition answers with unassigned shards for a moment. Other

@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { after, before, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
 import { z } from 'zod'
+import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { Searcher } from '#/dataplane/search.js'
 import { defineQuery } from '#/server/xrpc/method.js'
 import { param } from '#/server/xrpc/params.js'
@@ -41,6 +42,15 @@ const clients: Record<string, Client> = {
       },
     }),
   } as unknown as Client,
+  // The node is down, met first by a read that lists a family's partitions (its read alias).
+  'alias-unreachable': {
+    indices: {
+      getAlias: async () => {
+        throw Object.assign(new Error('socket hang up'), { name: 'ConnectionError' })
+      },
+    },
+    mget: async () => ({ body: { docs: [] } }),
+  } as unknown as Client,
   // The node is down.
   unreachable: {
     msearch: async () => {
@@ -56,6 +66,7 @@ const read = defineQuery({
   handler: async ({ params }) => {
     const search = new Searcher(clients[params.via]!, 'p-')
     if (params.via.startsWith('mget')) await search.getByIds([{ index: 'p-actors', id: 'did:plc:x' }])
+    else if (params.via.startsWith('alias')) await createRolledCounts(search, { ttlMs: 0 }).settledOf('follows')
     else await search.one({ index: 'posts', body: { query: { match_all: {} } } })
     return {}
   },
