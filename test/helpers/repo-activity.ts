@@ -40,40 +40,26 @@ export async function generateActivity(accounts: DevAccount[], opts: ActivityOpt
     const author = accounts[rand(accounts.length)]!
     const repo = author.did
     const kind = rand(10)
-    if (kind < 3 || posts.length === 0) {
-      const res = await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.feed.post',
-        record: { $type: 'app.bsky.feed.post', text: `post ${i} from ${author.handle}`, createdAt: now() },
-      })
-      posts.push({ ...res.data, author })
-      deletable.push({ uri: res.data.uri, author })
+    // Creates a record of `collection` in the author's repo and reports the PDS's acknowledgement.
+    const create = async (collection: string, fields: Record<string, unknown>) => {
+      const res = await author.agent.com.atproto.repo.createRecord({ repo, collection, record: { $type: collection, ...fields, createdAt: now() } })
       onAck(res.data.uri, res.data.cid, res.data.commit?.rev)
+      return res.data
+    }
+    if (kind < 3 || posts.length === 0) {
+      const created = await create('app.bsky.feed.post', { text: `post ${i} from ${author.handle}` })
+      posts.push({ ...created, author })
+      deletable.push({ uri: created.uri, author })
     } else if (kind < 6) {
       const subject = posts[rand(posts.length)]!
-      const res = await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.feed.like',
-        record: { $type: 'app.bsky.feed.like', subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() },
-      })
-      deletable.push({ uri: res.data.uri, author })
-      onAck(res.data.uri, res.data.cid, res.data.commit?.rev)
+      const created = await create('app.bsky.feed.like', { subject: { uri: subject.uri, cid: subject.cid } })
+      deletable.push({ uri: created.uri, author })
     } else if (kind < 7) {
       const subject = posts[rand(posts.length)]!
-      const res = await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.feed.repost',
-        record: { $type: 'app.bsky.feed.repost', subject: { uri: subject.uri, cid: subject.cid }, createdAt: now() },
-      })
-      onAck(res.data.uri, res.data.cid, res.data.commit?.rev)
+      await create('app.bsky.feed.repost', { subject: { uri: subject.uri, cid: subject.cid } })
     } else if (kind < 8) {
       const other = accounts[rand(accounts.length)]!
-      const res = await author.agent.com.atproto.repo.createRecord({
-        repo,
-        collection: 'app.bsky.graph.follow',
-        record: { $type: 'app.bsky.graph.follow', subject: other.did, createdAt: now() },
-      })
-      onAck(res.data.uri, res.data.cid, res.data.commit?.rev)
+      await create('app.bsky.graph.follow', { subject: other.did })
     } else if (kind < 9) {
       const res = await author.agent.com.atproto.repo.putRecord({
         repo,

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readAheadPages } from '#/api/paging.js'
 import type { Page, PageRequest, SortKey } from '#/dataplane/index.js'
+import { makeRng } from '#/devnet/rng.js'
 
 /** A newest-first listing of `n` items whose keys are [time]; `reads` counts reads of it. */
 function listing(n: number) {
@@ -24,18 +25,13 @@ function listing(n: number) {
   return { read, stats }
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32)
-}
-
 test('rounds read ahead take what pages of their own size would, with fewer reads', async () => {
-  const random = rng(7)
+  const rng = makeRng(7)
   let directReads = 0
   let aheadReads = 0
   for (let trial = 0; trial < 300; trial++) {
-    const n = Math.floor(random() * 80)
-    const wants = Array.from({ length: 1 + Math.floor(random() * 5) }, () => 1 + Math.floor(random() * 30))
+    const n = rng.int(80)
+    const wants = Array.from({ length: rng.range(1, 5) }, () => rng.range(1, 30))
     const direct = listing(n)
     const ahead = listing(n)
     const taker = readAheadPages(ahead.read, undefined)
