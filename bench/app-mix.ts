@@ -53,7 +53,7 @@ import { freePort, magpieEnv, startChild, waitHealthy, type Child } from './app-
 import { FEED_PUBLISHER, feedGeneratorFrame, feedPublisherDoc, feedUri } from './app-mix-feed.js'
 import { generateStream } from './gen-stream.js'
 import { startIdentityServices } from './identity-services.js'
-import { machineCpuMs, opensearchCpuMs, processCpuMs } from './machine-stats.js'
+import { machineCpuMs, opensearchCpuMs, opensearchPid, processCpuMs } from './machine-stats.js'
 import { latencyStats } from './read-latency-client.js'
 import { startRelayThread, type RelayThread } from './relay-thread.js'
 import type { RelayWorkerData } from './relay-worker.js'
@@ -119,7 +119,7 @@ note(`${people.length} people, ${material.samplePosts.length} sample posts, ${ma
 // The people's client thread, and the PLC that knows their keys -----------------------------------
 const worker = new Worker(new URL('./app-mix-client.ts', import.meta.url))
 const replies: ((r: ClientReply) => void)[] = []
-let onEvent: (r: ClientReply) => void = () => {}
+let onEvent: (r: ClientReply) => void | Promise<void> = () => {}
 worker.on('message', (r: ClientReply) => {
   if (r.kind === 'measuring' || r.kind === 'scheduled' || r.kind === 'traced' || r.kind === 'trace-done') onEvent(r)
   else replies.shift()?.(r)
@@ -269,14 +269,26 @@ async function trace(perKind: number): Promise<void> {
   const tracedClient = createOpenSearchClient(OPENSEARCH_URL)
   const tracer = traceClient(tracedClient)
   const httpServer = await startServer(loadConfig(childEnv as Record<string, string | undefined>), tracedClient, createLogger('warn', 'magpie-bench'))
-  const seen = new Map<string, { ms: number; status: number; calls: number; searches: number; shards: number; mgetDocs: number; what: string[] }[]>()
+  const seen = new Map<string, { ms: number; status: number; calls: number; searches: number; shards: number; mgetDocs: number; osMs: number; serverMs: number; what: string[] }[]>()
+  // CPU of one request: OpenSearch's process in /proc (10 ms ticks, so averaged over N) and this
+  // process's (the in-process server; the client thread's share is small), read around it.
+  const osPid = await opensearchPid(client)
+  const osCpu = async (): Promise<number> => (osPid !== undefined ? processCpuMs(osPid) : undefined) ?? opensearchCpuMs(client)
+  let osBefore = 0
+  let cpuBefore = process.cpuUsage()
+  const mark = async (): Promise<void> => {
+    osBefore = await osCpu()
+    cpuBefore = process.cpuUsage()
+  }
   await new Promise<void>((resolve) => {
-    onEvent = (r) => {
+    onEvent = async (r) => {
       if (r.kind === 'trace-done') return resolve()
       if (r.kind !== 'traced') return
       // An answer that is not 200 is the benchmark's or the server's bug: show it, do not just count it.
       if (r.status !== 200) note(`${r.request}: ${r.status} ${r.path} ${r.error ?? ''}`)
+      const cpu = process.cpuUsage(cpuBefore)
       const calls = tracer.end()
+      const osMs = (await osCpu()) - osBefore
       const list = seen.get(r.request) ?? []
       list.push({
         ms: r.ms,
@@ -285,14 +297,19 @@ async function trace(perKind: number): Promise<void> {
         searches: calls.reduce((n, c) => n + (c.shards?.length ?? 0), 0),
         shards: calls.reduce((n, c) => n + (c.shards ?? []).reduce((a, b) => a + b, 0), 0),
         mgetDocs: calls.reduce((n, c) => n + (c.docs?.length ?? 0), 0),
+        osMs,
+        serverMs: (cpu.user + cpu.system) / 1000,
         what: calls.flatMap((c) => c.what.map((w) => `${c.op.replace(/^\w+ \//, '')} ${w}`)),
       })
       seen.set(r.request, list)
+      await mark()
       tracer.begin()
       worker.postMessage({ kind: 'next' } satisfies ClientMessage)
     }
-    tracer.begin()
-    worker.postMessage({ kind: 'trace', perKind } satisfies ClientMessage)
+    void mark().then(() => {
+      tracer.begin()
+      worker.postMessage({ kind: 'trace', perKind } satisfies ClientMessage)
+    })
   })
   tracer.end()
   await new Promise<void>((resolve) => httpServer.close(() => resolve()))
@@ -300,7 +317,7 @@ async function trace(perKind: number): Promise<void> {
   await tracedClient.close()
   const mean = (xs: number[]) => round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), 1)
   note('')
-  note(`${'kind'.padEnd(14)} ${'n'.padStart(3)} ${'ms p50'.padStart(7)} ${'calls'.padStart(6)} ${'searches'.padStart(9)} ${'shard searches'.padStart(15)} ${'mget docs'.padStart(10)}`)
+  note(`${'kind'.padEnd(14)} ${'n'.padStart(3)} ${'ms p50'.padStart(7)} ${'calls'.padStart(6)} ${'searches'.padStart(9)} ${'shard searches'.padStart(15)} ${'mget docs'.padStart(10)} ${'OS ms'.padStart(6)} ${'srv ms'.padStart(6)}`)
   for (const e of MIX) {
     const list = seen.get(e.kind) ?? []
     const sorted = [...list].sort((a, b) => a.ms - b.ms)
@@ -315,16 +332,18 @@ async function trace(perKind: number): Promise<void> {
       searchesPerRequest: mean(list.map((x) => x.searches)),
       shardSearchesPerRequest: mean(list.map((x) => x.shards)),
       mgetDocsPerRequest: mean(list.map((x) => x.mgetDocs)),
+      opensearchCpuMsPerRequest: mean(list.map((x) => x.osMs)),
+      serverCpuMsPerRequest: mean(list.map((x) => x.serverMs)),
       medianRequestCalls: median?.what ?? [],
     }
     emit(row)
-    note(`${e.kind.padEnd(14)} ${String(row.n).padStart(3)} ${String(row.p50).padStart(7)} ${String(row.callsPerRequest).padStart(6)} ${String(row.searchesPerRequest).padStart(9)} ${String(row.shardSearchesPerRequest).padStart(15)} ${String(row.mgetDocsPerRequest).padStart(10)}`)
+    note(`${e.kind.padEnd(14)} ${String(row.n).padStart(3)} ${String(row.p50).padStart(7)} ${String(row.callsPerRequest).padStart(6)} ${String(row.searchesPerRequest).padStart(9)} ${String(row.shardSearchesPerRequest).padStart(15)} ${String(row.mgetDocsPerRequest).padStart(10)} ${String(row.opensearchCpuMsPerRequest).padStart(6)} ${String(row.serverCpuMsPerRequest).padStart(6)}`)
   }
-  const weighted = (f: (r: { shards: number; searches: number; calls: number }) => number) =>
+  const weighted = (f: (r: { shards: number; searches: number; calls: number; osMs: number; serverMs: number }) => number) =>
     round(MIX.reduce((n, e) => n + (e.perMinute / PER_MINUTE) * mean((seen.get(e.kind) ?? []).map(f)), 0), 1)
-  const mixRow = { part: 'trace-mix', callsPerRequest: weighted((r) => r.calls), searchesPerRequest: weighted((r) => r.searches), shardSearchesPerRequest: weighted((r) => r.shards) }
+  const mixRow = { part: 'trace-mix', callsPerRequest: weighted((r) => r.calls), searchesPerRequest: weighted((r) => r.searches), shardSearchesPerRequest: weighted((r) => r.shards), opensearchCpuMsPerRequest: weighted((r) => r.osMs), serverCpuMsPerRequest: weighted((r) => r.serverMs) }
   emit(mixRow)
-  note(`the mix, weighted: ${mixRow.callsPerRequest} OpenSearch calls, ${mixRow.searchesPerRequest} searches, ${mixRow.shardSearchesPerRequest} shard searches per request`)
+  note(`the mix, weighted: ${mixRow.callsPerRequest} OpenSearch calls, ${mixRow.searchesPerRequest} searches, ${mixRow.shardSearchesPerRequest} shard searches, OpenSearch ${mixRow.opensearchCpuMsPerRequest} ms and server ${mixRow.serverCpuMsPerRequest} ms CPU per request`)
 }
 
 interface Snapshot {

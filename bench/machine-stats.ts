@@ -69,6 +69,13 @@ export async function opensearchCpuMs(client: Client): Promise<number> {
   return nodes[0]?.process?.cpu?.total_in_millis ?? NaN
 }
 
+/** The local node's process id, for CPU read from /proc at finer grain than node stats (refreshed ~1 s). */
+export async function opensearchPid(client: Client): Promise<number | undefined> {
+  const res = await client.nodes.info({ node_id: '_local', metric: ['process'] })
+  const nodes = Object.values((res.body as any).nodes ?? {}) as { process?: { id?: number } }[]
+  return nodes[0]?.process?.id
+}
+
 export async function dropBenchPrefix(client: Client, prefix: string): Promise<void> {
   await client.indices.delete({ index: `${prefix}*`, expand_wildcards: 'all' }, { ignore: [404] })
   await client.indices.deleteIndexTemplate({ name: `${prefix}*` }, { ignore: [404] })

@@ -29,6 +29,12 @@ export interface RolledCounts {
    * generations: what was read from those alone stays true while the key is the same.
    */
   settledOf(family: PartitionedFamily): Promise<{ all: string[]; settled: Set<string>; key: string }>
+  /**
+   * How many live documents the settled partitions hold for one subject (its aggregate
+   * document's confirmed entries), and which partitions hold them; undefined when that is not
+   * known (a subject too long for an id).
+   */
+  settledCount(name: CountName, subject: string): Promise<{ count: number; partitions: string[] } | undefined>
 }
 
 /**
@@ -107,6 +113,25 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
         }
       }
       return all.filter((p) => keep.has(p))
+    },
+
+    async settledCount(name, subject) {
+      if (!fitsAsId(subject)) return undefined
+      const { partitions, settled } = await view()
+      const all = partitions.get(COUNT_SPEC.get(name)!.family)!
+      const doc = (await search.getCached([{ index: aggIndex, id: subject }])).get(subject)
+      const entries = (doc?._source?.c as Record<string, Record<string, [number, number]> | undefined> | undefined)?.[name] ?? {}
+      let count = 0
+      const holding: string[] = []
+      for (const index of all) {
+        const gen = settled.get(index)
+        const entry = gen === undefined ? undefined : entries[partitionKey(search.prefix, index)]
+        if (entry && entry[1] >= gen! && entry[0] > 0) {
+          count += entry[0]
+          holding.push(index)
+        }
+      }
+      return { count, partitions: holding }
     },
 
     async count(names, subjects) {
