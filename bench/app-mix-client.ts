@@ -13,7 +13,7 @@ import http from 'node:http'
 import { parentPort } from 'node:worker_threads'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
-import { makeRng } from '#/devnet/rng.js'
+import { makeRng } from '#devnet/rng.js'
 import { MIX, absorb, buildPath, drawKind, newPersonState, type MixMaterial, type PersonState } from './app-mix-kinds.js'
 
 export type ClientMessage =

@@ -6,7 +6,7 @@
  * it is for trusted ingest (VERIFY_COMMITS=false), which reads only the CAR's record blocks.
  */
 import * as dagCbor from '@ipld/dag-cbor'
-import { atprotoDidDocument } from '#/devnet/static-plc.js'
+import { atprotoDidDocument } from '#devnet/static-plc.js'
 import { carBytes, cidOf, fakeCid, plcDid, tid } from './atproto-primitives.js'
 
 export const FEED_PUBLISHER = plcDid('app-mix feed publisher')

@@ -29,8 +29,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { familyForCollection } from '#/indexing/families.js'
 import { CACHE_DIR, GEN_VERSION, streamFiles, streamName, streamOptions, streamParamsFrom, type StreamManifest, type StreamParams } from './stream-cache.js'
-import { makeRng, makeZipf, shuffle } from '#/devnet/rng.js'
-import { atprotoDidDocument } from '#/devnet/static-plc.js'
+import { makeRng, makeZipf, shuffle } from '#devnet/rng.js'
+import { atprotoDidDocument } from '#devnet/static-plc.js'
 import { carBytes, cidOf, fakeCid, plcDid, signLowS, tid, type Alg } from './atproto-primitives.js'
 import {
   accountSubjectRecord, handleFor, listitemRecord, listRecord, postInteractionRecord, postRecord as buildPost, profileRecord,

@@ -5,7 +5,7 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startStaticPlc } from '#/devnet/static-plc.js'
+import { startStaticPlc } from '#devnet/static-plc.js'
 
 export interface IdentityServices {
   plcUrl: string

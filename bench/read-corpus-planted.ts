@@ -13,7 +13,7 @@
  * finished units. Records planted in pool accounts' repos use a TID clock id the account's own
  * records never use, so their keys cannot collide with the pool's.
  */
-import { makeRng, type Rng } from '#/devnet/rng.js'
+import { makeRng, type Rng } from '#devnet/rng.js'
 import { flatString, plcDid, tid } from './atproto-primitives.js'
 import { accountSubjectRecord, postInteractionRecord, postRecord, profileRecord, type StrongRef } from './record-content.js'
 import { COLLECTIONS } from './repo-plan.js'

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { makeRng, shuffle, type Rng } from '#/devnet/rng.js'
+import { makeRng, shuffle, type Rng } from '#devnet/rng.js'
 import { fakeCid, flatString, plcDid, tid } from './atproto-primitives.js'
 import {
   accountSubjectRecord, actorStatusRecord, blogEntryRecord, chatDeclarationRecord, generatorRecord, handleFor, labelerServiceRecord,

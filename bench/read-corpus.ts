@@ -29,7 +29,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { atprotoDidDocument } from '#/devnet/static-plc.js'
+import { atprotoDidDocument } from '#devnet/static-plc.js'
 import { BulkWriter, type BulkOp } from '#/indexing/bulk-writer.js'
 import { familyForCollection } from '#/indexing/families.js'
 import { actorIdentityOp, recordWriteOp } from '#/indexing/operations.js'

@@ -3,7 +3,7 @@
  * text of network-like lengths in several languages, facets, embeds, and one builder per record
  * type. Every choice comes from the caller's seeded PRNG, so a seed always yields the same records.
  */
-import type { Rng } from '#/devnet/rng.js'
+import type { Rng } from '#devnet/rng.js'
 import { fakeCid, RAW } from './atproto-primitives.js'
 
 export interface StrongRef {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
-import { startReplayRelay } from '#/devnet/replay-relay.js'
+import { startReplayRelay } from '#devnet/replay-relay.js'
 import { loadFrames } from './stream-cache.js'
 
 export interface RelayWorkerData {

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { RepoSource } from '#/devnet/repo-host.js'
+import type { RepoSource } from '#devnet/repo-host.js'
 import { CACHE_DIR } from './stream-cache.js'
 
 /** Bump when the generator's output changes, so stale corpora are not reused. */

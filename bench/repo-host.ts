@@ -14,8 +14,8 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { reposFromCarFiles } from '#/devnet/repo-car-files.js'
-import { startRepoHost, type RepoSource } from '#/devnet/repo-host.js'
+import { reposFromCarFiles } from '#devnet/repo-car-files.js'
+import { startRepoHost, type RepoSource } from '#devnet/repo-host.js'
 import { generateRepos } from './gen-repos.js'
 import { corpusOptions, corpusParamsFrom, corpusRepoSources, loadCorpusManifest } from './repo-corpus.js'
 

@@ -2,7 +2,7 @@
  * The shape of a generated repo corpus before any record exists: how many repos, how big each
  * one is, when each account started, and how many records of each collection it holds.
  */
-import type { Rng } from '#/devnet/rng.js'
+import type { Rng } from '#devnet/rng.js'
 
 /** The largest repo the generator makes; real heavy users reach this and beyond. */
 export const MAX_REPO_RECORDS = 50_000

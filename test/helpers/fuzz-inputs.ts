@@ -1,4 +1,4 @@
-import type { Rng } from '#/devnet/rng.js'
+import type { Rng } from '#devnet/rng.js'
 
 /**
  * The hostile values the XRPC fuzz draws from: text that is search syntax (or worse) rather

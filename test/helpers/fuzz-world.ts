@@ -1,5 +1,5 @@
 import { methods } from '#/api/index.js'
-import type { DevAccount } from '#/devnet/network.js'
+import type { DevAccount } from '#devnet/network.js'
 import type { FuzzTarget } from './fuzz-run.js'
 import { fuzzTokens } from './fuzz-tokens.js'
 import { startTestLabeler, type TestLabeler } from './labeler.js'

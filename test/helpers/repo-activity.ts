@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Client } from '@opensearch-project/opensearch'
-import type { DevAccount } from '#/devnet/network.js'
+import type { DevAccount } from '#devnet/network.js'
 
 /**
  * A busy little network for the tests that break things mid-stream (kill -9 of Magpie, of an

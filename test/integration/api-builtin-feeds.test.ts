@@ -4,7 +4,7 @@ import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { AtpAgent, lexicons } from '@atproto/api'
-import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import type { DevAccount, DevNetwork } from '#devnet/network.js'
 import { createRecord, SERVICE_DID, startMagpieApi, until, type Answer, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**

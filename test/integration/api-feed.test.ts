@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { AtpAgent } from '@atproto/api'
 import { TID } from '@atproto/common-web'
-import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import type { DevAccount, DevNetwork } from '#devnet/network.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { AtpAgent, lexicons } from '@atproto/api'
 import { createServiceJwt, verifyJwt } from '@atproto/xrpc-server'
-import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import type { DevAccount, DevNetwork } from '#devnet/network.js'
 import { listenOn } from '#/server/listen.js'
 import { createRecord, SERVICE_DID, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 

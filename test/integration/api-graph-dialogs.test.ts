@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { lexicons } from '@atproto/api'
 import { startServer } from '#/cli/commands/serve.js'
-import type { DevAccount } from '#/devnet/network.js'
+import type { DevAccount } from '#devnet/network.js'
 import { createLogger } from '#/log.js'
 import { createRecord, startMagpieApi, until as untilAnswer, type Answer, type MagpieApi } from '../helpers/magpie-api.js'
 

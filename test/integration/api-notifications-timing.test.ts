@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import type { DevAccount } from '#/devnet/network.js'
+import type { DevAccount } from '#devnet/network.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**

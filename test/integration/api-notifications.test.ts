@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import { cidForRecord } from '@atproto/repo'
-import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import type { DevAccount, DevNetwork } from '#devnet/network.js'
 import { createRecord, startMagpieApi, until, type Answer, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**

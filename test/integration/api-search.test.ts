@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
 import { lexicons as bskyLexicons } from '@atproto/api'
 import { Lexicons } from '@atproto/lexicon'
-import type { DevAccount } from '#/devnet/network.js'
+import type { DevAccount } from '#devnet/network.js'
 import { devnetEnv } from '../helpers/devnet-env.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 

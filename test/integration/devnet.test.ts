@@ -7,10 +7,10 @@ import { IdResolver } from '@atproto/identity'
 import { Firehose, type Event } from '@atproto/sync'
 import { CID } from 'multiformats/cid'
 import WebSocket from 'ws'
-import { runActivity } from '#/devnet/activity.js'
-import { startDevNetwork, type DevNetwork } from '#/devnet/network.js'
-import { frameSeq, splitFrame, startReplayRelay } from '#/devnet/replay-relay.js'
-import { startStaticPlc } from '#/devnet/static-plc.js'
+import { runActivity } from '#devnet/activity.js'
+import { startDevNetwork, type DevNetwork } from '#devnet/network.js'
+import { frameSeq, splitFrame, startReplayRelay } from '#devnet/replay-relay.js'
+import { startStaticPlc } from '#devnet/static-plc.js'
 import {
   countJetstream,
   loadDidDocs,

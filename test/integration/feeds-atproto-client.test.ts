@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { AtpAgent } from '@atproto/api'
-import type { DevAccount, DevNetwork } from '#/devnet/network.js'
+import type { DevAccount, DevNetwork } from '#devnet/network.js'
 import { publishFeeds } from '#/feeds/publish.js'
 import { publishableFeed } from '#/feeds/specs.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { Secp256k1Keypair } from '@atproto/crypto'
-import type { DevAccount } from '#/devnet/network.js'
+import type { DevAccount } from '#devnet/network.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { labelCursorKey, type LabelerSubscriptionSummary } from '#/ingest/labels/label-subscriber.js'
 import { createLogger } from '#/log.js'

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { AtpAgent } from '@atproto/api'
 import WebSocket from 'ws'
-import { startReferenceNetwork, type ReferenceAccount, type ReferenceNetwork } from '#/devnet/reference-network.js'
+import { startReferenceNetwork, type ReferenceAccount, type ReferenceNetwork } from '#devnet/reference-network.js'
 
 describe('reference AppView harness', () => {
   let net: ReferenceNetwork

@@ -1,4 +1,4 @@
-import type { ReferenceNetwork } from '#/devnet/reference-network.js'
+import type { ReferenceNetwork } from '#devnet/reference-network.js'
 
 /**
  * The network's moderation service (dev-env's Ozone) at work in the parity scenario: labels and

@@ -1,5 +1,5 @@
 import type { AtpAgent } from '@atproto/api'
-import type { ReferenceNetwork } from '#/devnet/reference-network.js'
+import type { ReferenceNetwork } from '#devnet/reference-network.js'
 import { labelSubject, mirrorLabelsToReference, takedownSubject } from './moderation.js'
 
 /**

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readAheadPages } from '#/api/paging.js'
 import type { Page, PageRequest, SortKey } from '#/dataplane/index.js'
-import { makeRng } from '#/devnet/rng.js'
+import { makeRng } from '#devnet/rng.js'
 
 /** A newest-first listing of `n` items whose keys are [time]; `reads` counts reads of it. */
 function listing(n: number) {

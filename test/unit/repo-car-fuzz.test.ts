@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { makeRng } from '#/devnet/rng.js'
+import { makeRng } from '#devnet/rng.js'
 import { readRepoCar, RepoCarError, type RepoSnapshot } from '#/ingest/backfill/repo-car.js'
 import { plainRepo } from '../helpers/hostile-cars.js'
 

@@ -1,8 +1,7 @@
 import type { Command } from '#/cli/commands/index.js'
 import { runUp } from '#/cli/commands/up.js'
+import { loadDemoNetwork } from '#/cli/dev-tools.js'
 import { UsageError } from '#/cli/usage-error.js'
-import { runActivity } from '#/devnet/activity.js'
-import { startDevNetwork } from '#/devnet/network.js'
 
 /** The demo's own indices: dropped and recreated on every run. */
 export const DEMO_INDEX_PREFIX = 'magpie-demo-'
@@ -39,6 +38,7 @@ export const demo: Command = {
   async run(values) {
     // Before anything starts: a refusal must cost nothing and touch nothing.
     const prefix = demoIndexPrefix(process.env)
+    const { startDevNetwork, runActivity } = await loadDemoNetwork()
     const net = await startDevNetwork()
     const activity = new AbortController()
     const log = (msg: string) => console.error(`demo: ${msg}`)

@@ -3,6 +3,9 @@ import { Piscina } from 'piscina'
 import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import processRepo, { type RepoTask, type RepoTaskResult } from '#/ingest/backfill/repo-worker.js'
 
+/** The worker file sits beside this one: `.ts` when run through tsx, `.js` when compiled to dist/. */
+const WORKER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+
 /** A repo to parse; the processor adds the limits it was made with. */
 export type RepoJob = Omit<RepoTask, 'limits'>
 
@@ -40,7 +43,7 @@ export function createRepoProcessor(opts: RepoProcessorOptions): RepoProcessor {
   }
   const heapMb = opts.workerHeapMb ?? defaultWorkerHeapMb(threads)
   const pool = new Piscina<RepoTask, RepoTaskResult>({
-    filename: new URL('./repo-worker.ts', import.meta.url).href,
+    filename: new URL(`./repo-worker${WORKER_EXT}`, import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,

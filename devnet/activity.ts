@@ -9,8 +9,8 @@
 // come from the clock); with more concurrency, completion order varies.
 import { deflateSync, crc32 } from 'node:zlib'
 import { RichText, type AppBskyFeedPost } from '@atproto/api'
-import type { DevAccount, DevNetwork } from '#/devnet/network.js'
-import { makeRng } from '#/devnet/rng.js'
+import type { DevAccount, DevNetwork } from '#devnet/network.js'
+import { makeRng } from '#devnet/rng.js'
 
 export type ActivityOptions = {
   /** Accounts to create before the activity starts. */
