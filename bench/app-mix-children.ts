@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { IdentityServices } from './identity-services.js'
 import { processTreeCpuMs } from './machine-stats.js'
@@ -21,8 +22,10 @@ export interface Child {
 }
 
 /**
- * `command` (a shell command run in `src`) or else `magpie <args>` from the checkout at `src`
- * with this Node and its tsx.
+ * `command` (a shell command run in `src`) or else `magpie <args>` from the checkout at `src`: its
+ * compiled JavaScript through `scripts/magpie` (which builds it when a source is newer), as
+ * production runs it, or this Node and tsx for a checkout from before there was a build
+ * (`MAGPIE_BENCH_TSX=1`: tsx for any).
  */
 export function startChild(opts: { name: string; src: string; args: string[]; command?: string; env: Record<string, string | undefined>; log: (line: string) => void; lineChars?: number }): Child {
   // Unset means unset: the child gets the setting's default even if this process has it.
@@ -31,9 +34,13 @@ export function startChild(opts: { name: string; src: string; args: string[]; co
     if (v === undefined) delete env[k]
     else env[k] = v
   }
+  const compiled = process.env.MAGPIE_BENCH_TSX !== '1' && existsSync(path.join(opts.src, 'scripts/build'))
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe']
   const child: ChildProcess = opts.command
-    ? spawn(opts.command, { cwd: opts.src, env, shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['--import', 'tsx', path.join(opts.src, 'src/cli/main.ts'), ...opts.args], { cwd: opts.src, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn(opts.command, { cwd: opts.src, env, shell: true, detached: true, stdio })
+    : compiled
+      ? spawn(path.join(opts.src, 'scripts/magpie'), opts.args, { cwd: opts.src, env: { ...env, MAGPIE_SKIP_DEPS: '1' }, detached: true, stdio })
+      : spawn(process.execPath, ['--import', 'tsx', path.join(opts.src, 'src/cli/main.ts'), ...opts.args], { cwd: opts.src, env, detached: true, stdio })
   const pid = child.pid
   if (pid === undefined) throw new Error(`${opts.name}: could not start`)
   let done = false
