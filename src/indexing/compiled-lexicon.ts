@@ -17,6 +17,7 @@ import { graphemeLen, utf8Len } from '@atproto/common-web'
 import {
   isAtIdentifierString,
   isAtUriString,
+  isDatetimeString,
   isDatetimeStringLenient,
   isValidDid,
   isValidHandle,
@@ -43,6 +44,7 @@ const reject: Check = () => false
 
 export class CompiledLexicons {
   private readonly byUri = new Map<string, Check>()
+  private readonly records = new Map<string, Check>()
 
   constructor(
     private readonly lexicons: Lexicons,
@@ -54,15 +56,14 @@ export class CompiledLexicons {
    * no record definition. Compiled on first use, then kept (one per lexicon: a bounded set).
    */
   record(nsid: string): Check | undefined {
-    const key = `record:${nsid}`
-    const known = this.byUri.get(key)
+    const known = this.records.get(nsid)
     if (known) return known
     if (nsid.includes('#')) return undefined
     const def = this.lexicons.getDef(nsid)
     if (def?.type !== 'record') return undefined
     const body = this.object(def.record as ObjectDef)
     const check: Check = (v) => isPlainObject(v) && v.$type === nsid && body(v) && (!this.opts.plainBlobsAreBlobRefs || !mayHoldLegacyBlob(v))
-    this.byUri.set(key, check)
+    this.records.set(nsid, check)
     return check
   }
 
@@ -296,7 +297,9 @@ function isCanonicalCidString(v: string): boolean {
 }
 
 const FORMATS: Record<string, (v: string) => boolean> = {
-  datetime: isDatetimeStringLenient,
+  // The strict atproto form (one regex and a Date) is what records carry; the lenient check
+  // (which accepts all of it, and more) is far slower.
+  datetime: (v) => isDatetimeString(v) || isDatetimeStringLenient(v),
   uri: isValidUri,
   'at-uri': isAtUriString,
   did: isValidDid,

@@ -21,6 +21,7 @@ const compiled = new CompiledLexicons(lexicons, { plainBlobsAreBlobRefs: true })
 export type RecordValidation = { ok: true } | { ok: false, reason: string }
 
 export function validateRecord(collection: string, record: unknown): RecordValidation {
+  if (compiled.record(collection)?.(record)) return { ok: true }
   let def
   try {
     def = lexicons.getDef(collection)
@@ -31,7 +32,6 @@ export function validateRecord(collection: string, record: unknown): RecordValid
   if (def.type !== 'record') {
     return { ok: false, reason: `collection ${collection} is a ${def.type} lexicon, not a record type` }
   }
-  if (compiled.record(collection)?.(record)) return { ok: true }
   return validateRecordGeneric(collection, record)
 }
 
