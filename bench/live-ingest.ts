@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/live-ingest.ts [--modes trusted,verified,raw] [--accounts 2000
  *     --events 300000 --seed 1 --p256 0.1] [--limit N] [--rate EVENTS_PER_S] [--sample-every 100]
- *     [--relay-hwm BYTES] [--idle 10] [--keep] [--raw-rate DOCS_PER_S] [--rollup]
+ *     [--relay-hwm BYTES] [--idle 10] [--keep] [--raw-rate DOCS_PER_S] [--rollup] [--prefix bench-live-]
  *
  * Modes, each on a fresh INDEX_PREFIX (deleted afterwards unless --keep):
  *   trusted   VERIFY_COMMITS=false: the relay is trusted
@@ -66,6 +66,8 @@ const { values: args } = parseArgs({
     'raw-rate': { type: 'string', default: '0' },
     rollup: { type: 'boolean', default: false },
     'world-every': { type: 'string', default: '100' },
+    /** Index prefix of each mode's run: `<prefix><run id>-<mode>-` (another's benchmark on a shared node keeps apart). */
+    prefix: { type: 'string', default: 'bench-live-' },
   },
 })
 
@@ -219,7 +221,7 @@ async function defineWorld(prefix: string): Promise<number> {
 }
 
 async function runMagpie(mode: 'trusted' | 'verified' | 'world'): Promise<Record<string, unknown>> {
-  const prefix = `bench-live-${runId}-${mode[0]}-`
+  const prefix = `${args.prefix}${runId}-${mode[0]}-`
   await dropPrefix(prefix)
   await applySetup(client, prefix, log)
   const worldMembers = mode === 'world' ? await defineWorld(prefix) : undefined
@@ -388,7 +390,7 @@ function round(x: number, digits: number): number {
 
 // Raw _bulk ceiling --------------------------------------------------------------------------
 async function runRaw(): Promise<Record<string, unknown>> {
-  const prefix = `bench-live-${runId}-r-`
+  const prefix = `${args.prefix}${runId}-r-`
   await dropPrefix(prefix)
   await applySetup(client, prefix, log)
   const config = loadConfig({ ...process.env, INDEX_PREFIX: prefix })

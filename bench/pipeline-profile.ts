@@ -3,7 +3,7 @@
  * (gen-stream.ts) in one thread, without a websocket or OpenSearch, as separate passes over
  * the frames (so each pass pays for its own garbage collection), timing each stage:
  *
- *   trusted    decode (Frame.fromBytes) → lexicon (assertValidXrpcMessage, as firehose-reader.ts)
+ *   trusted    decode (Frame.fromBytes) → lexicon (assertValidMessage, as firehose-reader.ts)
  *              → parse (@atproto/sync parseCommitUnauthenticated) → ops (opsForCommit)
  *   verified   decode → lexicon → verify (CommitVerifier.verify) → ops
  *   verify, step by step   the verifier's library calls one at a time: CAR read with CID
@@ -17,6 +17,7 @@
  *   node --expose-gc --import tsx bench/pipeline-profile.ts [--accounts 2000 --events 300000
  *     --seed 1 --p256 0.1] [--limit N] [--check] [--alt]
  *   --check  only count what verification or record validation refuses (exit 1 if anything)
+ *   --passes trusted,verified,verify-steps,ops-steps  which passes to run (a CPU profile of one)
  *
  * Prints a table and JSON lines ({"bench":"pipeline","pass":…,"stage":…,"us":…}).
  */
@@ -40,6 +41,7 @@ import { createLogger } from '#/log.js'
 import { loadDidDocs, loadFrames, loadManifest, streamFiles, streamOptions, streamParamsFrom, type StreamParams } from './stream-cache.js'
 import { readCarBlocks } from '#/ingest/car-blocks.js'
 import { mstLookup } from '#/ingest/mst-proof.js'
+import { assertValidMessage } from '#/ingest/firehose-reader.js'
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     check: { type: 'boolean', default: false },
     alt: { type: 'boolean', default: false },
+    passes: { type: 'string', default: 'trusted,verified,verify-steps,ops-steps' },
   },
 })
 const params: StreamParams = streamParamsFrom(values)
@@ -141,27 +144,28 @@ if (values.check) {
 }
 
 const indexedAt = new Date().toISOString()
-passes.push(
+const wanted = new Set(values.passes.split(','))
+if (wanted.has('trusted')) passes.push(
   await pass('trusted', async (chunk, time) => {
     const body = await time('decode (Frame.fromBytes)', () => decodeCommit(chunk))
     if (!body) return
-    await time('lexicon (message)', () => lexicons.assertValidXrpcMessage(SUBSCRIBE_REPOS, body))
+    await time('lexicon (message)', () => assertValidMessage(body))
     const read = await time('parse (readCommitTrusted)', () => readCommitTrusted(body as never))
     if (!read.ok) throw new Error(`refused: ${read.reason}`)
     await time('ops (opsForCommit)', () => opsForCommit('bench-', read.ops, indexedAt, log))
   }),
 )
-passes.push(
+if (wanted.has('verified')) passes.push(
   await pass('verified', async (chunk, time) => {
     const body = await time('decode (Frame.fromBytes)', () => decodeCommit(chunk))
     if (!body) return
-    await time('lexicon (message)', () => lexicons.assertValidXrpcMessage(SUBSCRIBE_REPOS, body))
+    await time('lexicon (message)', () => assertValidMessage(body))
     const verified = await time('verify (CommitVerifier.verify)', () => verifier.verify(body as never))
     if (!verified.ok) throw new Error(`refused: ${verified.reason}`)
     await time('ops (opsForCommit)', () => opsForCommit('bench-', verified.ops, indexedAt, log))
   }),
 )
-passes.push(
+if (wanted.has('verify-steps')) passes.push(
   await pass('verify, step by step', async (chunk, time) => {
     const body = decodeCommit(chunk)
     if (!body) return
@@ -188,7 +192,7 @@ passes.push(
     })
   }),
 )
-passes.push(
+if (wanted.has('ops-steps')) passes.push(
   await pass('ops, step by step', async (chunk, time) => {
     const body = decodeCommit(chunk)
     if (!body) return

@@ -7,14 +7,21 @@
  * as plain `{ $type: 'blob', ref: CID, … }` objects (or legacy `{ cid, mimeType }` ones);
  * without converting those, every record with an image fails ("should be a blob ref").
  * Values already in that form (e.g. from `jsonToLex`) pass through unchanged.
+ *
+ * A record the compiled check of its lexicon accepts (compiled-lexicon.ts) is valid without
+ * that copy or the generic walk; anything else gets the generic validator's verdict and reason.
  */
 import { lexicons } from '@atproto/api'
 import { BlobRef } from '@atproto/lexicon'
 import { CID } from 'multiformats/cid'
+import { CompiledLexicons } from '#/indexing/compiled-lexicon.js'
+
+const compiled = new CompiledLexicons(lexicons, { plainBlobsAreBlobRefs: true })
 
 export type RecordValidation = { ok: true } | { ok: false, reason: string }
 
 export function validateRecord(collection: string, record: unknown): RecordValidation {
+  if (compiled.record(collection)?.(record)) return { ok: true }
   let def
   try {
     def = lexicons.getDef(collection)
@@ -25,6 +32,11 @@ export function validateRecord(collection: string, record: unknown): RecordValid
   if (def.type !== 'record') {
     return { ok: false, reason: `collection ${collection} is a ${def.type} lexicon, not a record type` }
   }
+  return validateRecordGeneric(collection, record)
+}
+
+/** The generic validator's verdict alone (a record type's lexicon is known to exist). */
+export function validateRecordGeneric(collection: string, record: unknown): RecordValidation {
   try {
     lexicons.assertValidRecord(collection, withBlobRefs(record))
     return { ok: true }
@@ -32,6 +44,9 @@ export function validateRecord(collection: string, record: unknown): RecordValid
     return { ok: false, reason: message(err) }
   }
 }
+
+/** The compiled check of a record type (compiled-lexicon.ts), for tests that hold it to the generic one. */
+export const compiledRecordCheck = (collection: string) => compiled.record(collection)
 
 /** A copy of the value with every blob-shaped object replaced by a BlobRef. */
 function withBlobRefs(value: unknown): unknown {

@@ -1,9 +1,12 @@
 import { lexicons } from '@atproto/api'
 import { websocket } from '@atproto/ws-client'
 import { Frame } from '@atproto/xrpc-server'
+import { CompiledLexicons } from '#/indexing/compiled-lexicon.js'
 import type { Logger } from '#/log.js'
 
 const SUBSCRIBE_REPOS = 'com.atproto.sync.subscribeRepos'
+/** The message union of subscribeRepos, compiled: only a message it does not accept goes the generic way. */
+const messageCheck = new CompiledLexicons(lexicons, { plainBlobsAreBlobRefs: false }).message(SUBSCRIBE_REPOS)
 
 export type FirehoseMessageType = 'commit' | 'sync' | 'identity' | 'account' | 'info'
 
@@ -99,12 +102,17 @@ function decodeFrame(chunk: Uint8Array, opts: FirehoseReaderOptions): FirehoseMe
   body.$type = `${SUBSCRIBE_REPOS}#${type}`
   if (seq !== undefined && opts.prefilter && !opts.prefilter(type, body)) return { type, seq, body, filtered: true }
   try {
-    lexicons.assertValidXrpcMessage(SUBSCRIBE_REPOS, body)
+    assertValidMessage(body)
   } catch (err) {
     opts.onBadFrame?.(`invalid ${type} message: ${describe(err)}`, seq)
     return undefined
   }
   return { type, seq, body }
+}
+
+/** Throws the generic validator's error for a message that is not a valid subscribeRepos message. */
+export function assertValidMessage(body: Record<string, unknown>): void {
+  if (!messageCheck(body)) lexicons.assertValidXrpcMessage(SUBSCRIBE_REPOS, body)
 }
 
 export function describe(err: unknown): string {
