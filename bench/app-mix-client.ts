@@ -20,7 +20,7 @@ export type ClientMessage =
   | { kind: 'init'; base: string; serviceDid: string; people: string[]; material: MixMaterial; seed: number; timeoutMs: number }
   | { kind: 'phase'; rate: number; warmupSeconds: number; seconds: number }
   /** `perKind` requests of each kind, one at a time, each waiting for 'next' from the main thread. */
-  | { kind: 'trace'; perKind: number }
+  | { kind: 'trace'; perKind: number; kinds?: string[] }
   | { kind: 'next' }
   | { kind: 'close' }
 
@@ -177,8 +177,8 @@ async function runPhase(rate: number, warmupSeconds: number, seconds: number): P
 let nextWaiter: (() => void) | undefined
 
 /** Requests one at a time, so that the main thread can tell which OpenSearch calls each made. */
-async function runTrace(perKind: number): Promise<void> {
-  for (const entry of MIX) {
+async function runTrace(perKind: number, kinds?: string[]): Promise<void> {
+  for (const entry of MIX.filter((e) => !kinds || kinds.includes(e.kind))) {
     for (let i = 0; i < perKind; i++) {
       const person = Math.floor(rng() * keys.length)
       const token = await createServiceJwt({ iss: setup.people[person]!, aud: setup.serviceDid, lxm: entry.nsid, keypair: keys[person]! })
@@ -213,7 +213,7 @@ port.on('message', (msg: ClientMessage) => {
   } else if (msg.kind === 'phase') {
     runPhase(msg.rate, msg.warmupSeconds, msg.seconds).then((result) => reply({ kind: 'result', result }), fail)
   } else if (msg.kind === 'trace') {
-    runTrace(msg.perKind).catch(fail)
+    runTrace(msg.perKind, msg.kinds).catch(fail)
   } else if (msg.kind === 'next') {
     nextWaiter?.()
   } else if (msg.kind === 'close') {

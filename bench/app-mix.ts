@@ -81,6 +81,7 @@ const { values: args } = parseArgs({
     'stop-factor': { type: 'string', default: '4' },
     'stop-errors': { type: 'string', default: '0.01' },
     trace: { type: 'string', default: '0' },
+    'trace-kinds': { type: 'string' },
   },
 })
 
@@ -257,7 +258,7 @@ process.exit(0)
 // ------------------------------------------------------------------------------------------------
 
 /**
- * `--trace N`: N requests of each kind one at a time against this checkout's server started in
+ * `--trace N`: N requests of each kind (or of `--trace-kinds a,b` only) one at a time against this checkout's server started in
  * this process, its OpenSearch client traced (read-trace.ts): calls, searches and the shards they
  * ran on, per request kind. Nothing else runs meanwhile (no ingest, no other requests).
  */
@@ -308,7 +309,7 @@ async function trace(perKind: number): Promise<void> {
     }
     void mark().then(() => {
       tracer.begin()
-      worker.postMessage({ kind: 'trace', perKind } satisfies ClientMessage)
+      worker.postMessage({ kind: 'trace', perKind, kinds: args['trace-kinds']?.split(',') } satisfies ClientMessage)
     })
   })
   tracer.end()

@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { createCachedReads, type CachedReads, type CachedReadsOptions } from '#/dataplane/cached-reads.js'
 import { createCoalescer } from '#/dataplane/coalesce.js'
+import { idsFromValues } from '#/dataplane/ids-from-values.js'
 import { readAlias } from '#/indexing/route.js'
 
 /**
@@ -183,6 +184,19 @@ export class Searcher {
       return requests.map((r) => (r.partitions?.length === 0 ? { hits: [], total: 0 } : answers.shift()!))
     }
     if (requests.length === 0) return []
+    // Ids from doc values where the search allows it (ids-from-values.ts); a search whose hits
+    // lack them is asked again as it was.
+    const rewritten = requests.map(idsFromValues)
+    const results = await this.send(requests.map((r, i) => rewritten[i]?.request ?? r))
+    const again = requests.flatMap((r, i) => (rewritten[i] && !rewritten[i]!.restore(results[i]!.hits) ? [i] : []))
+    if (again.length > 0) {
+      const answers = await this.send(again.map((i) => requests[i]!))
+      again.forEach((i, j) => (results[i] = answers[j]!))
+    }
+    return results
+  }
+
+  private send(requests: SearchRequest[]): Promise<SearchResult[]> {
     return withShardRetries(async () => {
       const responses = await this.searches.load(requests).catch((err) => {
         if (!isBadRequest(err)) throw asUnavailable(err, this.timeoutMs) ?? err

@@ -8,6 +8,8 @@ import { extractLinks, linkKey, type ExtractedLinks } from '#/indexing/links.js'
  */
 export function recordDocument(family: RecordFamily, input: RecordInput): { doc: RecordDocument; bounded?: ExtractedLinks['bounded'] } {
   const doc = family.transform(input)
+  // In doc values only (not in _source): a hit's URI without reading its stored id (dataplane/ids-from-values.ts).
+  doc.rkey = input.rkey
   const { links, bounded } = extractLinks(input.record)
   if (links.length > 0) doc.linksTo = links.map((link) => linkKey(link.subject, input.collection, link.path))
   return bounded ? { doc, bounded } : { doc }
