@@ -1,0 +1,83 @@
+/**
+ * Newest-first walks over monthly partitions (dataplane/partition-walk.ts) on a real OpenSearch
+ * node, with many records sharing a millisecond: paging through them in small pages serves every
+ * record exactly once, in the order OpenSearch itself gives for (sortAt, cid, did) descending —
+ * including runs of equal times longer than one read takes, and cursors that fall inside them.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { TID } from '@atproto/common-web'
+import type { Client } from '@opensearch-project/opensearch'
+import { NEWEST_FIRST, live } from '#/dataplane/keyset.js'
+import { createPartitionWalk } from '#/dataplane/partition-walk.js'
+import type { SortKey } from '#/dataplane/pages.js'
+import { Searcher } from '#/dataplane/search.js'
+import { familyForCollection } from '#/indexing/families.js'
+import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
+import { createLogger } from '#/log.js'
+import { applySetup } from '#/store/setup.js'
+import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
+
+const REPOST = 'app.bsky.feed.repost'
+const SUBJECT = 'at://did:plc:walktiesauthor00/app.bsky.feed.post/3kabcdefghijk'
+const cidOf = (i: number) => `bafyreiwalkties${String((i * 7919) % 1000).padStart(4, '0')}${i}`
+
+describe('newest-first walks with records sharing a millisecond', () => {
+  let client: Client
+  let prefix: string
+  let search: Searcher
+  const dids = Array.from({ length: 6 }, (_, i) => `did:plc:walkties${String(i).padStart(8, '0')}`)
+  const written: string[] = []
+
+  before(async () => {
+    client = testClient()
+    prefix = uniquePrefix('walkties')
+    await applySetup(client, prefix, createLogger('warn'))
+    search = new Searcher(client, prefix)
+    // Two months; in each, a run of 25 records in one millisecond (longer than a page plus the
+    // read's slack), small runs of 2-3, and singles; a few deleted.
+    const times: [number, number][] = []
+    for (const month of [Date.UTC(2025, 2, 10), Date.UTC(2025, 5, 10)]) {
+      for (let i = 0; i < 25; i++) times.push([month, month + 3_600_000])
+      for (let i = 0; i < 12; i++) times.push([month, month + Math.floor(i / 3) * 1000])
+      for (let i = 0; i < 6; i++) times.push([month, month + 7_200_000 + i])
+    }
+    const ops = times.flatMap(([month, at], i) => {
+      const did = dids[i % dids.length]!
+      const rkey = TID.fromTime((month + i) * 1000, i % 32).toString()
+      const input = { did, collection: REPOST, rkey, cid: cidOf(i), indexedAt: new Date(at + 60_000).toISOString(), record: { $type: REPOST, subject: { uri: SUBJECT, cid: cidOf(0) }, createdAt: new Date(at).toISOString() } }
+      const deleted = i % 11 === 5
+      if (!deleted) written.push(`at://${did}/${REPOST}/${rkey}`)
+      return [recordWriteOp(prefix, familyForCollection(REPOST), input, 1), ...(deleted ? [recordDeleteOp(prefix, familyForCollection(REPOST), input, 2)] : [])]
+    })
+    const body = ops.flatMap((op) => [JSON.stringify(op.action), op.body]).join('\n') + '\n'
+    const res = await client.bulk({ body, refresh: true } as any)
+    assert.equal((res.body as any).errors, false)
+  })
+
+  after(async () => {
+    await dropPrefix(client, prefix)
+    await client.close()
+  })
+
+  for (const limit of [1, 4, 7, 30]) {
+    test(`pages of ${limit}: every record once, in OpenSearch's own (sortAt, cid, did) order`, async () => {
+      // The expected order, from one search sorted by OpenSearch over the whole alias.
+      const { hits } = await search.one({ index: 'reposts', body: { size: 1000, query: live({ term: { subjectUri: SUBJECT } }), sort: NEWEST_FIRST, _source: false } })
+      const expected = hits.map((h) => h._id)
+      assert.equal(expected.length, written.length, 'every live record is there')
+      const walk = createPartitionWalk(search, { ttlMs: 0 })
+      const served: string[] = []
+      let afterKey: SortKey | undefined
+      for (let pages = 0; pages < 200; pages++) {
+        const page = await walk([{ family: 'reposts', filter: [{ term: { subjectUri: SUBJECT } }], source: false }], { limit, after: afterKey }, (_, hit) => hit._id)
+        served.push(...page.items)
+        assert.ok(page.items.length <= limit)
+        if (!page.next) break
+        assert.deepEqual(page.next, hits[served.length - 1]!.sort, 'the cursor is the key OpenSearch gives the last item')
+        afterKey = page.next
+      }
+      assert.deepEqual(served, expected)
+    })
+  }
+})
