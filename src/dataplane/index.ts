@@ -420,7 +420,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, rolled, parents),
     getFollowPairs: (pairs) => getFollowPairs(search, rolled, followEdges, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),
-    getNotificationCandidates: (q, page) => getNotificationCandidates(walk, q, page),
+    getNotificationCandidates: (q, page) => getNotificationCandidates(walk, (uris) => getRecords(search, uris), q, page),
     countNotificationCandidates: (q) => countNotificationCandidates(search, q),
     getRecentReplyThreads: (did) => getRecentReplyThreads(search, rolled, did),
     getNotifState: (did) => getNotifState(search, did),

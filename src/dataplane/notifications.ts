@@ -2,7 +2,7 @@ import type { ActivitySubscription } from '#/dataplane/activity-subscriptions.js
 import { live } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
-import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
+import type { StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
 import { allFamilies } from '#/indexing/families.js'
@@ -164,16 +164,36 @@ function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[
   })
 }
 
-/** Candidates newest first (whole records: their views show them). */
-export function getNotificationCandidates(walk: PartitionWalk, q: NotificationQuery, page: PageRequest): Promise<Page<NotificationCandidate>> {
-  if (q.reasons.length === 0) return Promise.resolve({ items: [] })
-  const sources = sourcesOf(q).map((s) => ({ ...s, source: true }))
-  return walk(sources, page, (family, hit) => {
-    if (hit._source?.tomb) return withdrawnCandidate(family, hit)
-    const record = storedRecordOf(hit)
-    return record ? { family, record } : undefined
+/**
+ * Candidates newest first, with their whole records (their views show them). The walk reads ids
+ * and keys only (doc values), and the page's records are read afterwards by id through the
+ * document cache: a walk asks each partition for a page's worth, so reading `_source` there
+ * inflated several times the records a page shows, and again on every page.
+ */
+export async function getNotificationCandidates(
+  walk: PartitionWalk,
+  records: (uris: string[]) => Promise<Map<string, StoredRecord>>,
+  q: NotificationQuery,
+  page: PageRequest,
+): Promise<Page<NotificationCandidate>> {
+  if (q.reasons.length === 0) return { items: [] }
+  const sources = sourcesOf(q).map((s) => ({ ...s, source: false, docvalues: ['did', 'tomb'] }))
+  const found = await walk(sources, page, (family, hit) => ({ family, hit }))
+  const byUri = await records(found.items.filter(({ hit }) => !isTombstone(hit)).map(({ hit }) => hit._id))
+  const items: NotificationCandidate[] = []
+  const keys: NonNullable<Page<NotificationCandidate>['keys']> = []
+  found.items.forEach(({ family, hit }, i) => {
+    const record = byUri.get(hit._id)
+    // A record deleted since the walk saw it is left out, as a later read would.
+    const candidate = isTombstone(hit) ? withdrawnCandidate(family, hit) : record ? { family, record } : undefined
+    if (!candidate) return
+    items.push(candidate)
+    if (found.keys) keys.push(found.keys[i]!)
   })
+  return { items, next: found.next, ...(found.keys ? { keys } : {}) }
 }
+
+const isTombstone = (hit: Hit) => hit.fields?.tomb?.[0] === true
 
 /**
  * A tombstone the query found: only those of withdrawn verifications carry a subject, so it is
@@ -185,7 +205,7 @@ function withdrawnCandidate(family: FamilyIndex, hit: Hit): NotificationCandidat
   // sortAt is left out of _source; the hit's sort key is it.
   const time = new Date(at).toISOString()
   const uri = uriOfDeletionNotice(hit._id)
-  const record: StoredRecord = { uri, did: hit._source!.did, cid: RECORD_DELETED_CID, record: RECORD_DELETED, indexedAt: time, sortedAt: time }
+  const record: StoredRecord = { uri, did: String(hit.fields?.did?.[0]), cid: RECORD_DELETED_CID, record: RECORD_DELETED, indexedAt: time, sortedAt: time }
   return { family, record, withdrawn: uri === hit._id ? 'verified' : 'unverified' }
 }
 

@@ -176,7 +176,9 @@ function keyed(hits: Hit[], asked: string[] | undefined, size: number, want: num
   const sure = hits.length < size ? all : all.filter((k) => k.key[0] !== oldest)
   const kept = sure.filter((k) => !after || compareKeys(after, k.key) < 0).sort((a, b) => compareKeys(a.key, b.key))
   if (kept.length < want && sure.length < all.length) return undefined
-  for (const { hit } of kept) {
+  for (const { hit, key } of kept) {
+    // As a NEWEST_FIRST search answers it.
+    hit.sort = key
     for (const field of TIE_FIELDS) if (!asked?.includes(field)) delete hit.fields![field]
   }
   return kept.slice(0, want)
