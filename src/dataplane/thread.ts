@@ -2,7 +2,7 @@ import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
 import { getOpThread } from '#/dataplane/op-thread.js'
 import { getDescendants, MAX_DESCENDANTS, replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/search.js'
 
 /**
  * A thread's posts in a few round trips whatever its depth: every reply names its thread's
@@ -74,19 +74,10 @@ interface Thread {
  * since the descendants may be a small part of a large thread.
  */
 async function threadOf(search: Searcher, root: string, withSource: boolean): Promise<Thread> {
-  const { hits } = await search.one({
-    index: 'posts',
-    body: {
-      // A search answers at most 10,000 hits (index.max_result_window): a full answer may be cut.
-      size: MAX_THREAD,
-      track_total_hits: false,
-      query: live({ term: { replyRoot: root } }),
-      sort: NEWEST_FIRST,
-      docvalue_fields: ['replyParent'],
-      // Not `stored_fields: ['_none_']`: that leaves out the ids too.
-      ...(withSource ? {} : { _source: false }),
-    },
-  })
+  // Most threads are small, and a search sized for 10,000 hits sets up a queue that large on
+  // every partition: a small read first, the full one only when it comes back full.
+  const first = await threadSearch(search, root, withSource, FIRST_THREAD_READ)
+  const hits = first.length < FIRST_THREAD_READ ? first : await threadSearch(search, root, withSource, MAX_THREAD)
   const posts = hits.map((hit): ThreadPost => {
     const post: ThreadPost = { uri: hit._id, parent: hit.fields?.replyParent?.[0] as string | undefined }
     if (!withSource) return post
@@ -94,6 +85,25 @@ async function threadOf(search: Searcher, root: string, withSource: boolean): Pr
     return record ? { ...post, record } : { ...post, broken: true }
   })
   return { posts, cut: hits.length >= MAX_THREAD }
+}
+
+/** Replies read by the first search of a thread. */
+const FIRST_THREAD_READ = 250
+
+async function threadSearch(search: Searcher, root: string, withSource: boolean, size: number): Promise<Hit[]> {
+  const { hits } = await search.one({
+    index: 'posts',
+    body: {
+      // A search answers at most 10,000 hits (index.max_result_window): a full answer may be cut.
+      size,
+      track_total_hits: false,
+      query: live({ term: { replyRoot: root } }),
+      sort: NEWEST_FIRST,
+      docvalue_fields: ['replyParent'],
+      ...(withSource ? {} : { _source: false }),
+    },
+  })
+  return hits
 }
 
 /** Live posts replying to one of `parents` while naming another root than `root` (or none). */

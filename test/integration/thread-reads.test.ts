@@ -92,11 +92,14 @@ const THREAD: Spec[] = [
   { name: 's6', parent: 's2', root: 'S' },
 ]
 
+// A wide thread: more replies than the first read of a thread takes (dataplane/thread.ts), some nested.
+const WIDE: Spec[] = [{ name: 'W' }, ...Array.from({ length: 300 }, (_, i): Spec => ({ name: `w${i}`, parent: i < 280 ? 'W' : `w${i - 280}`, root: 'W' }))]
+
 before(async () => {
   await applySetup(client, prefix, log)
   const writer = new BulkWriter<string>({ client, log, flushBytes: 1_000_000, flushMs: 50, maxInFlight: 1 })
   const written = new Map<string, { did: string; rkey: string }>()
-  for (const spec of THREAD) {
+  for (const spec of [...THREAD, ...WIDE]) {
     const { op, did, rkey } = writeOp(spec)
     written.set(spec.name, { did, rkey })
     writer.add(op)
@@ -164,6 +167,11 @@ test('the reply naming another root, and the reply under it, are among the root\
   assert.ok(!got.includes('gone') && !got.includes('underGone'), 'a deleted reply hides what is under it')
   // Newest first; a3 and a2 tie on time and are ordered by cid, as the search sorts.
   assert.deepEqual(got.slice(0, 3), ['a3', 'a2', 'a1'])
+})
+
+test('a thread wider than its first read: every reply, the same as the walks', async () => {
+  const thread = await assertSameAsWalks('W', 0, 2)
+  assert.equal(thread.descendants.length, 300)
 })
 
 test('a loop of forged parents ends the walks both ways', async () => {
