@@ -46,28 +46,18 @@ function onePer(field: string, query: object, size: number) {
 const onlyValues = (...fields: string[]) => ({ _source: false, stored_fields: ['_none_'], docvalue_fields: fields })
 const valueOf = (hit: Hit, field: string) => hit.fields?.[field]?.[0] as string | undefined
 
-export async function getRelationships(
-  search: Searcher,
-  follows: Pick<FollowEdgesReader, 'between'>,
-  viewer: string,
-  dids: string[],
-  opts: { maxListsWithViewer?: number } = {},
-): Promise<Map<string, Relationship>> {
-  const maxLists = opts.maxListsWithViewer ?? MAX_LISTS_WITH_VIEWER
+export async function getRelationships(search: Searcher, follows: Pick<FollowEdgesReader, 'between'>, viewer: string, dids: string[]): Promise<Map<string, Relationship>> {
   const targets = [...new Set(dids)].filter((did) => did !== viewer)
   const out = new Map<string, Relationship>(targets.map((did) => [did, {}]))
   if (targets.length === 0) return out
   const n = targets.length
-  // Block lists that have the viewer on them are found from the viewer's side (the lists it is
-  // on, usually none or a few) rather than by reading every list block of every account shown
-  // (hundreds of entries a page, read again on every page).
-  const [edges, [blocking, blockedBy, viewerListblocks, listsWithViewer]] = await Promise.all([
+  const [edges, [blocking, blockedBy, viewerListblocks, targetListblocks]] = await Promise.all([
     follows.between(viewer, targets),
     search.many([
       { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
       { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
       listblocksOf([viewer]),
-      { index: 'listitems', body: { size: maxLists, query: live({ term: { subjectDid: viewer } }), ...onlyValues('listUri'), sort: ['_doc'] } },
+      listblocksOf(targets),
     ]),
   ])
   for (const [did, uri] of edges.following) set(out, did, 'following', uri)
@@ -75,47 +65,30 @@ export async function getRelationships(
   for (const hit of blocking!.hits) set(out, valueOf(hit, 'subjectDid'), 'blocking', hit._id)
   for (const hit of blockedBy!.hits) set(out, valueOf(hit, 'did'), 'blockedBy', hit._id)
 
-  const viewerLists = [...new Set(viewerListblocks!.hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))]
-  const onLists = [...new Set(listsWithViewer!.hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))]
-  // On more lists than one read holds (a famous account): their subscribers among the targets are read instead.
-  const onTooMany = listsWithViewer!.hits.length >= maxLists
-  if (viewerLists.length === 0 && onLists.length === 0) return out
-  const [members, subscribers] = await search.many([
-    // Targets on the viewer's block lists.
-    viewerLists.length === 0
-      ? { index: 'listitems', partitions: [], body: {} }
-      : { index: 'listitems', body: { size: 10_000, query: live({ terms: { listUri: viewerLists } }, { terms: { subjectDid: targets } }), ...onlyValues('listUri', 'subjectDid'), sort: ['_doc'] } },
-    // Targets subscribed, as block lists, to lists the viewer is on.
-    onTooMany
-      ? listblocksOf(targets)
-      : onLists.length === 0
-        ? { index: 'listblocks', partitions: [], body: {} }
-        : { index: 'listblocks', body: { size: 10_000, query: live({ terms: { listUri: onLists } }, { terms: { did: targets } }), ...onlyValues('did', 'listUri'), sort: ['_doc'] } },
-  ])
-  for (const hit of members!.hits) {
-    const subject = valueOf(hit, 'subjectDid')
-    if (subject !== viewer) set(out, subject, 'blockingByList', valueOf(hit, 'listUri')!)
-  }
-  const blockedByLists = onTooMany ? await listsHolding(search, viewer, subscribers!.hits) : new Set(onLists)
-  for (const hit of subscribers!.hits) {
+  const viewerLists = new Set(viewerListblocks!.hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))
+  const listOwners = new Map<string, string[]>()
+  for (const hit of targetListblocks!.hits) {
     const list = valueOf(hit, 'listUri')
-    if (list && blockedByLists.has(list)) set(out, valueOf(hit, 'did'), 'blockedByList', list)
+    const owner = valueOf(hit, 'did')
+    if (list && owner) listOwners.set(list, [...(listOwners.get(list) ?? []), owner])
+  }
+  if (viewerLists.size === 0 && listOwners.size === 0) return out
+  // Who is on those lists: targets on the viewer's block lists, the viewer on the targets'.
+  const should: object[] = []
+  if (viewerLists.size) should.push(live({ terms: { listUri: [...viewerLists] } }, { terms: { subjectDid: targets } }))
+  if (listOwners.size) should.push(live({ terms: { listUri: [...listOwners.keys()] } }, { term: { subjectDid: viewer } }))
+  const members = await search.one({
+    index: 'listitems',
+    body: { size: 10_000, query: { bool: { should, minimum_should_match: 1 } }, ...onlyValues('listUri', 'subjectDid'), sort: ['_doc'] },
+  })
+  for (const hit of members.hits) {
+    const list = valueOf(hit, 'listUri')
+    const subject = valueOf(hit, 'subjectDid')
+    if (!list || !subject) continue
+    if (viewerLists.has(list) && subject !== viewer) set(out, subject, 'blockingByList', list)
+    if (subject === viewer) for (const owner of listOwners.get(list) ?? []) set(out, owner, 'blockedByList', list)
   }
   return out
-}
-
-/** The most lists holding the viewer read in one search before asking the other way round. */
-const MAX_LISTS_WITH_VIEWER = 10_000
-
-/** Of the lists these listblock hits name, those that have `viewer` on them. */
-async function listsHolding(search: Searcher, viewer: string, listblockHits: Hit[]): Promise<Set<string>> {
-  const lists = [...new Set(listblockHits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))]
-  if (lists.length === 0) return new Set()
-  const { hits } = await search.one({
-    index: 'listitems',
-    body: { size: 10_000, query: live({ terms: { listUri: lists } }, { term: { subjectDid: viewer } }), ...onlyValues('listUri'), sort: ['_doc'] },
-  })
-  return new Set(hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))
 }
 
 function set(out: Map<string, Relationship>, did: string | undefined, key: keyof Relationship, uri: string) {
