@@ -270,10 +270,11 @@ export async function generateStream(params: StreamParams, opts: { workers?: num
   const started = performance.now()
   const rng = makeRng(params.seed * 7919 + 17)
   const nWorkers = opts.workers ?? 2
-  const STEP_MICROS = 500 // the window's timeline: 2,000 events per simulated second
+  const DAY = 86_400_000_000
+  // The window's timeline: 2,000 events per simulated second, or spread over `spanDays`.
+  const STEP_MICROS = params.spanDays ? Math.floor((params.spanDays * DAY) / params.events) : 500
   const nowMicros = Date.now() * 1000
   const t0 = nowMicros - params.events * STEP_MICROS - 1_000_000
-  const DAY = 86_400_000_000
   const SEQ_BASE = 8_000_000_000
 
   // Accounts, keys and DID documents -----------------------------------------------------------

@@ -27,10 +27,16 @@ export interface StreamParams {
   seed: number
   /** Share of accounts with a P-256 signing key (the rest are secp256k1). */
   p256Share: number
+  /**
+   * Simulated time the window's events span, in days (their rkeys, revs and `time`), ending now.
+   * Unset: 2,000 events per simulated second (a burst). Set, e.g. 7: a week of traffic, for retention.
+   */
+  spanDays?: number
 }
 
 export function streamName(p: StreamParams): string {
-  return `stream-a${p.accounts}-e${p.events}-s${p.seed}-p${Math.round(p.p256Share * 100)}-v${GEN_VERSION}`
+  const span = p.spanDays ? `-d${p.spanDays}` : ''
+  return `stream-a${p.accounts}-e${p.events}-s${p.seed}-p${Math.round(p.p256Share * 100)}${span}-v${GEN_VERSION}`
 }
 
 export function streamFiles(p: StreamParams, dir = CACHE_DIR): { frames: string; didDocs: string; manifest: string } {
@@ -116,8 +122,11 @@ export const streamOptions = {
   events: { type: 'string', default: '300000' },
   seed: { type: 'string', default: '1' },
   p256: { type: 'string', default: '0.1' },
+  'span-days': { type: 'string' },
 } as const
 
-export function streamParamsFrom(values: { accounts?: string; events?: string; seed?: string; p256?: string }): StreamParams {
-  return { accounts: Number(values.accounts), events: Number(values.events), seed: Number(values.seed), p256Share: Number(values.p256) }
+export function streamParamsFrom(values: { accounts?: string; events?: string; seed?: string; p256?: string; 'span-days'?: string }): StreamParams {
+  const params: StreamParams = { accounts: Number(values.accounts), events: Number(values.events), seed: Number(values.seed), p256Share: Number(values.p256) }
+  if (values['span-days'] !== undefined) params.spanDays = Number(values['span-days'])
+  return params
 }

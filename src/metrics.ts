@@ -75,3 +75,38 @@ export const worldFiltered = new Counter({
   help: 'Firehose messages a small world passed over before decoding them (outsiders)',
   registers: [registry],
 })
+
+export const worldEventsSeen = new Counter({
+  name: 'magpie_world_seen_events_total',
+  help: 'Firehose commits and account events a small world decided on, kept or not (none while no world is set)',
+  registers: [registry],
+})
+
+export const worldEventsKept = new Counter({
+  name: 'magpie_world_kept_events_total',
+  help: 'Of the firehose events a small world decided on, those it kept something of',
+  registers: [registry],
+})
+
+export const worldMembers = new Gauge({
+  name: 'magpie_world_members',
+  help: 'Accounts in the small world that its selectors name, list or follow (accounts placed by host selectors are not counted); 0 with no world',
+  registers: [registry],
+})
+
+let countRecords: (() => Promise<number | undefined>) | undefined
+
+/** Where `magpie_records` is read from on a scrape: the server's cached index figures (server/status.ts). */
+export function recordsFrom(source: () => Promise<number | undefined>): void {
+  countRecords = source
+}
+
+export const indexedRecords = new Gauge({
+  name: 'magpie_records',
+  help: 'Records of the public families in the index (under a small world: what it keeps), as of at most a few seconds ago',
+  registers: [registry],
+  async collect() {
+    const n = await countRecords?.().catch(() => undefined)
+    if (n !== undefined) this.set(n)
+  },
+})

@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Client } from '@opensearch-project/opensearch'
-import { firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordOps } from '#/metrics.js'
+import { firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordOps, recordsFrom } from '#/metrics.js'
 import { clusterHealth, type ClusterHealth } from '#/store/cluster-health.js'
 import { TEMPLATE_DIR } from '#/store/setup.js'
+import { readStoredWorld, worldStatus, type WorldStatus } from '#/world/status.js'
 
 /**
  * GET /status: what the search page's ingest panel shows, as JSON. The public answer is what a
@@ -47,6 +48,8 @@ export interface Status {
     lagSeconds: number | null
   }
   indices: IndexStats | PublicIndexStats | { error: string }
+  /** The small world (world/status.ts): with none, `active` is false and everything is kept. */
+  world: WorldStatus
 }
 
 export interface IndexStats {
@@ -215,9 +218,15 @@ export function createStatusReader(client: Client, prefix: string, opts: StatusR
   const window = new RateWindow()
   const stats = cachedStats(() => indexFamilyStats(client, prefix), opts.cacheMs)
   const health = cachedStats(() => clusterHealth(client), opts.cacheMs)
+  const world = cachedStats(() => readStoredWorld(client, prefix), opts.cacheMs)
+  const publicRecords = async (): Promise<number | undefined> => {
+    const got = await stats()
+    return got.ok ? publicIndexStats(got.stats).totalDocs : undefined
+  }
+  recordsFrom(publicRecords)
   return async ({ admin }) => {
     const now = Date.now()
-    const [events, ops, cursor, eventTime, lag, indexStats, cluster] = await Promise.all([
+    const [events, ops, cursor, eventTime, lag, indexStats, cluster, stored] = await Promise.all([
       counterTotal(firehoseEvents),
       counterTotal(recordOps),
       gaugeValue(firehoseCursor),
@@ -225,6 +234,7 @@ export function createStatusReader(client: Client, prefix: string, opts: StatusR
       gaugeValue(firehoseLag),
       stats(),
       health(),
+      world(),
     ])
     const rates = window.add({ at: now, events, ops })
     // The ingest half is still worth showing when the cluster does not answer.
@@ -247,6 +257,7 @@ export function createStatusReader(client: Client, prefix: string, opts: StatusR
         lagSeconds: eventTime === null ? null : round(lag ?? 0),
       },
       indices,
+      world: await worldStatus(stored.ok ? stored.stats : undefined, indexStats.ok ? publicIndexStats(indexStats.stats).totalDocs : null, admin),
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { RecordOpEvent } from '#/ingest/record-ops.js'
+import { worldEventsKept, worldEventsSeen } from '#/metrics.js'
 import type { WorldPolicy } from '#/world/definition.js'
 import type { Membership, MembershipChange } from '#/world/membership.js'
 import { isExpiredRecord } from '#/world/retention.js'
@@ -34,6 +35,8 @@ export class WorldFilter {
    * answered later (they need a lookup), so with them every commit may be.
    */
   mayKeepCommit(repo: string, ops: readonly { action?: unknown; path?: unknown }[], blocks?: Uint8Array): boolean {
+    // Every commit under a world comes through here once; whether it was kept, keepOps counts.
+    worldEventsSeen.inc()
     if (this.membership.hasHostRules || this.membership.isKnownMember(repo) || this.membership.definesWith(repo)) return true
     if (this.policy.touching !== 'keep') return false
     const toucher = this.touchers.has(repo)
@@ -52,7 +55,10 @@ export class WorldFilter {
 
   /** Identity, account and sync events: only for accounts whose records are kept. */
   mayKeepAccount(did: string): boolean {
-    return this.membership.hasHostRules || this.membership.isKnownMember(did) || this.membership.definesWith(did) !== undefined || this.touchers.has(did)
+    worldEventsSeen.inc()
+    const keep = this.membership.hasHostRules || this.membership.isKnownMember(did) || this.membership.definesWith(did) !== undefined || this.touchers.has(did)
+    if (keep) worldEventsKept.inc()
+    return keep
   }
 
   async isMember(did: string): Promise<boolean> {
@@ -76,6 +82,7 @@ export class WorldFilter {
       member ??= await this.isMember(repo)
       if (member || seen.defining || this.touchesWorld(repo, op)) kept.push(op)
     }
+    if (kept.length > 0) worldEventsKept.inc()
     return { ops: kept, added, removed }
   }
 

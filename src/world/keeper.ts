@@ -1,6 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from '#/log.js'
+import { worldMembers } from '#/metrics.js'
 import { StateStore } from '#/store/state.js'
 import { isWorldActive, WorldStore, type WorldDefinition } from '#/world/definition.js'
 import { WorldFilter, type HostLookup } from '#/world/filter.js'
@@ -30,6 +31,8 @@ export interface WorldKeeperOptions {
 interface Applied {
   members: string[]
   definers: string[]
+  /** members.length, readable alone (`_source_includes`) by the status page. */
+  memberCount?: number
 }
 
 /** The first month retention keeps, when the world has a retention. */
@@ -41,7 +44,7 @@ export function retentionStart(world: WorldDefinition, now = Date.now()): number
 const RETENTION_INTERVAL_MS = 3_600_000
 
 /** Id of the state document holding the members the index was last brought in line with. */
-const APPLIED_ID = 'world:applied'
+export const APPLIED_ID = 'world:applied'
 
 /**
  * Keeps a running ingest in step with the world: loads the definition and its membership from
@@ -135,6 +138,7 @@ export class WorldKeeper {
     if (!isWorldActive(world)) {
       if (this.filter) log.info('world: no world configured any more; indexing everything')
       this.filter = undefined
+      worldMembers.set(0)
       return
     }
     const applied = (await this.state.get<Applied>(APPLIED_ID)) ?? { members: [], definers: [] }
@@ -182,7 +186,9 @@ export class WorldKeeper {
       log.info({ dids: added.slice(0, 20), accounts: added.length }, 'world: backfilling new members')
       await this.opts.backfill({ repos: added, keepRecord: backfillRecordFilter(filter.membership, this.world && retentionStart(this.world)) })
     }
-    const applied: Applied = filter ? { members: filter.membership.members, definers: filter.membership.definerDids } : { members: [], definers: [] }
+    const members = filter?.membership.members ?? []
+    worldMembers.set(members.length)
+    const applied: Applied = { members, definers: filter?.membership.definerDids ?? [], memberCount: members.length }
     await this.state.put(APPLIED_ID, 'world', applied)
   }
 }

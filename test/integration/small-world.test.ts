@@ -169,6 +169,48 @@ describe('small world', () => {
     assert.ok(await has(bobBefore))
   })
 
+  test("/status and /metrics show the world's size, the records kept and the share of the firehose kept; what defines it only behind the token", async () => {
+    const server = await startServer(config, client, log)
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      // Members as the ingest last acted on them: alice and bob (carol has left).
+      const pub = await eventually('the status counts two members', async () => {
+        const body = (await (await fetch(`${base}/status`)).json()) as any
+        return body.world?.members === 2 ? body : undefined
+      })
+      const { world } = pub
+      assert.equal(world.active, true)
+      assert.equal(world.hostSelectors, false)
+      assert.equal(world.records, pub.indices.totalDocs)
+      assert.ok(world.records > 0)
+      // Outsiders wrote most of what this ingest saw (carol, eve, the list owner): far from everything was kept.
+      assert.ok(world.firehose.seen > 0 && world.firehose.kept > 0 && world.firehose.kept < world.firehose.seen, JSON.stringify(world.firehose))
+      assert.equal(world.firehose.keptShare, Math.round((world.firehose.kept / world.firehose.seen) * 10_000) / 10_000)
+      // A visitor learns the size, not who or what defines the world.
+      assert.equal(world.selectors, undefined)
+      assert.equal(world.policy, undefined)
+      assert.equal(world.firehose.passedOverBeforeDecoding, undefined)
+      const publicText = JSON.stringify(pub)
+      for (const did of [alice.did, bob.did, owner.did]) assert.ok(!publicText.includes(did), `${did} in the public status`)
+
+      const admin = (await (await fetch(`${base}/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as any
+      assert.deepEqual(admin.world.selectors.length, 2)
+      assert.ok(admin.world.selectors.some((s: string) => s.includes(listUri)), JSON.stringify(admin.world.selectors))
+      assert.equal(admin.world.policy.touching, 'keep')
+      assert.ok(admin.world.firehose.passedOverBeforeDecoding >= 0)
+
+      const metrics = await (await fetch(`${base}/metrics`)).text()
+      const metric = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1])
+      assert.equal(metric('magpie_world_members'), 2)
+      assert.ok(metric('magpie_world_seen_events_total') >= world.firehose.seen)
+      assert.ok(metric('magpie_world_kept_events_total') >= world.firehose.kept)
+      assert.ok(metric('magpie_world_kept_events_total') < metric('magpie_world_seen_events_total'))
+      assert.equal(metric('magpie_records'), world.records)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
   test('a bad world definition is refused with a reason and changes nothing', async () => {
     const before = await describeWorld(client, prefix)
     const cases = [

@@ -50,6 +50,8 @@ export const demo: Command = {
       log,
     })
     try {
+      // The demo's network is a dozen accounts, some made before ingest connects: backfilling
+      // everything it lists is cheap, and is what brings those first records in.
       return await runUp({
         RELAY_URL: net.firehoseUrl,
         PLC_URL: net.plcUrl,
@@ -58,7 +60,7 @@ export const demo: Command = {
         ALLOW_PRIVATE_NETWORK: 'true',
         INDEX_PREFIX: prefix,
         PORT: values.port as string | undefined,
-      }, { freshIndices: prefix })
+      }, { freshIndices: prefix, backfill: 'everything' })
     } finally {
       activity.abort()
       await running.catch(() => undefined)
