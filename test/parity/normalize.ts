@@ -35,6 +35,10 @@ export const RULES: readonly NormalizationRule[] = [
     why: 'it is when each AppView stored the private bookmark (its own clock), not a record time; presence and format still count',
   },
   {
+    name: 'draft views\' `id`, `createdAt` and `updatedAt`: become "<draft id>" and "<datetime>"',
+    why: 'a draft is private state each AppView names (a TID it picks) and stamps with its own clock when stored; the draft itself, the order and paging still count',
+  },
+  {
     name: 'error answers keep the HTTP status and the `error` name, not `message`',
     why: 'clients branch on the error name; the message is human text and is kept in the report for reading',
   },
@@ -79,11 +83,21 @@ function normalizeValue(value: unknown): unknown {
     const clock = key === 'indexedAt' || (key === 'createdAt' && isObject(value.subject) && 'item' in value)
     out[key] = clock && typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v)) ? '<datetime>' : normalizeValue(v)
   }
+  if (isDraftView(value)) {
+    out.id = '<draft id>'
+    for (const key of ['createdAt', 'updatedAt']) if (DATETIME.test(String(value[key]))) out[key] = '<datetime>'
+  }
   if (Array.isArray(out.followers) && typeof out.count === 'number' && Object.keys(out).every((k) => k === 'followers' || k === 'count')) {
     // A knownFollowers object ({count, followers}): an unordered sample on the reference's side.
     out.followers = [...(out.followers as { did?: string }[])].sort((a, b) => String(a.did).localeCompare(String(b.did)))
   }
   return out
+}
+
+/** app.bsky.draft.defs#draftView: exactly its four fields, the draft an object. */
+function isDraftView(v: Record<string, unknown>): boolean {
+  const keys = Object.keys(v).sort().join(' ')
+  return keys === 'createdAt draft id updatedAt' && isObject(v.draft) && typeof v.id === 'string'
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -247,6 +247,15 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.b1 } })
   await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.a1 } })
 
+  // Drafts (private): Alice keeps two, one a thread in two languages; Bob one with a self-label.
+  for (const [viewer, draft] of [
+    ['alice', { posts: [{ text: 'A thought for later' }] }],
+    ['alice', { posts: [{ text: 'Thread, part one' }, { text: 'Teil zwei' }], langs: ['en', 'de'], deviceName: 'Parity phone' }],
+    ['bob', { posts: [{ text: 'Spoilers ahead', labels: { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: 'graphic-media' }] } }] }],
+  ] as const) {
+    await act({ viewer, nsid: 'app.bsky.draft.createDraft', input: { draft } })
+  }
+
   // A feed generator whose service DID resolves (dev-env's TestFeedGen), liked and quoted.
   const feedUri = `at://${alice.did}/app.bsky.feed.generator/pets`
   const feedGen = await net.network.createFeedGen({ [feedUri]: (async () => ({ encoding: 'application/json', body: { feed: [] } })) as never })
@@ -383,6 +392,17 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   refs.b2 = await post(bob, { text: 'Bob will delete this' })
   refs.ab2 = await reply(alice, refs.b2, refs.b2, 'Alice answers a post that disappears')
   await del(bob, refs.b2.uri)
+
+  // Activity subscriptions (private), after their subjects' last posts: the reference makes its
+  // subscribed-post notifications outside its data plane (dev-env makes none), so no post follows
+  // one and the subscribers' notifications stay comparable. Bob subscribes to Gina and withdraws.
+  const subscribe = (viewer: AccountName, subject: Account, post: boolean, reply: boolean) =>
+    act({ viewer, nsid: 'app.bsky.notification.putActivitySubscription', input: { subject: subject.did, activitySubscription: { post, reply } } })
+  await subscribe('alice', bob, true, true)
+  await subscribe('gina', alice, true, false)
+  await subscribe('bob', dan, true, false)
+  await subscribe('bob', gina, false, true)
+  await subscribe('bob', gina, false, false)
 
   // Alice pins a2; Gina becomes Regina; Hank leaves; Ivan is taken down.
   await profile(alice, { ...aliceProfile, pinnedPost: refs.a2 })
