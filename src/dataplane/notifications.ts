@@ -171,8 +171,17 @@ export function getNotificationCandidates(walk: PartitionWalk, q: NotificationQu
   return walk(sources, page, (family, hit) => {
     if (hit._source?.tomb) return withdrawnCandidate(family, hit)
     const record = storedRecordOf(hit)
-    return record ? { family, record } : undefined
+    if (!record) return undefined
+    // A starter pack join is dated by its profile's indexed sortAt (the commit that made the
+    // profile, transforms/profile.ts), which the claimed createdAt in _source cannot tell.
+    return { family, record: family === 'profiles' ? { ...record, sortedAt: sortKeyTime(hit) ?? record.sortedAt } : record }
   })
+}
+
+/** The hit's sortAt (left out of _source; the walk's sort key is it), as an ISO time. */
+function sortKeyTime(hit: Hit): string | undefined {
+  const at = hit.sort?.[0]
+  return typeof at === 'number' ? new Date(at).toISOString() : undefined
 }
 
 /**
@@ -180,10 +189,8 @@ export function getNotificationCandidates(walk: PartitionWalk, q: NotificationQu
  * one (`verified`) or the notice of its withdrawal (`unverified`), told apart by the notice's id.
  */
 function withdrawnCandidate(family: FamilyIndex, hit: Hit): NotificationCandidate | undefined {
-  const at = hit.sort?.[0]
-  if (typeof at !== 'number') return undefined
-  // sortAt is left out of _source; the hit's sort key is it.
-  const time = new Date(at).toISOString()
+  const time = sortKeyTime(hit)
+  if (time === undefined) return undefined
   const uri = uriOfDeletionNotice(hit._id)
   const record: StoredRecord = { uri, did: hit._source!.did, cid: RECORD_DELETED_CID, record: RECORD_DELETED, indexedAt: time, sortedAt: time }
   return { family, record, withdrawn: uri === hit._id ? 'verified' : 'unverified' }

@@ -19,6 +19,12 @@ export interface RecordInput {
   record: Record<string, unknown>
   /** When Magpie first saw this version of the record (ISO 8601). */
   indexedAt: string
+  /**
+   * When the repo commit that created the record was made, as the firehose reported it: known
+   * for a create seen live (or replayed from a cursor), not for an update nor a backfilled record
+   * (a repo's records carry no time of their own).
+   */
+  createdInCommitAt?: string
 }
 
 /** A document as written to OpenSearch (the `_source`, before `_source.excludes`). */

@@ -25,6 +25,8 @@ export interface RecordWrite {
   cid: string
   /** Decoded DAG-CBOR (`cborToLexRecord`), not yet validated. */
   record: Record<string, unknown>
+  /** See RecordInput.createdInCommitAt. */
+  createdInCommitAt?: string
 }
 
 /**
@@ -45,8 +47,8 @@ export function recordWrite(
   if (!valid.ok) return { uri, collection: input.collection, reason: 'invalid', detail: valid.reason }
   try {
     const record = toRecordJson(input.record)
-    const { did, collection, rkey, cid } = input
-    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt }, version, (reason) => {
+    const { did, collection, rkey, cid, createdInCommitAt } = input
+    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt, createdInCommitAt }, version, (reason) => {
       linksBounded.inc({ reason })
       warn?.(uri, `links past the ${reason} bound are not indexed`)
     })
@@ -71,6 +73,8 @@ export function opsForCommit(
   log: Logger,
   /** For deletes of families with `onDelete`: the documents they remove, by URI (ingest/deleted-records.ts). */
   deleted: ReadonlyMap<string, RecordDocument> = new Map(),
+  /** The commit's time as the firehose reports it (its `time`). */
+  committedAt?: string,
 ): BulkOp[] {
   const ops: BulkOp[] = []
   for (const evt of evts) {
@@ -88,7 +92,14 @@ export function opsForCommit(
       recordOps.inc({ collection: metricLabel(family, evt.collection), action: 'delete' })
       continue
     }
-    const input = { did: evt.did, collection: evt.collection, rkey: evt.rkey, cid: evt.cid.toString(), record: evt.record }
+    const input = {
+      did: evt.did,
+      collection: evt.collection,
+      rkey: evt.rkey,
+      cid: evt.cid.toString(),
+      record: evt.record,
+      ...(evt.event === 'create' && committedAt ? { createdInCommitAt: committedAt } : {}),
+    }
     const result = recordWrite(prefix, family, input, version, indexedAt, (uri, detail) => log.warn({ uri, detail }, 'record links bounded'))
     if (isSkipped(result)) {
       reportSkipped(log, result)
