@@ -174,6 +174,8 @@ const LISTS = 'app.bsky.graph.getLists'
 add(LISTS, 'alice', [null, 'bob', 'gina'], (s) => ({ actor: did(s, 'alice') }))
 add(LISTS, 'alice modlists', [null], (s) => ({ actor: did(s, 'alice'), purposes: ['modlist'] }))
 add(LISTS, 'alice curatelists', [null], (s) => ({ actor: did(s, 'alice'), purposes: ['curatelist'] }))
+// Pages of two of Alice's four lists, the newest a reference list (a starter pack's), left out.
+add(LISTS, 'alice, 3 pages of 2', [null], (s) => ({ actor: did(s, 'alice'), limit: 2 }), 3)
 const LIST = 'app.bsky.graph.getList'
 add(LIST, 'friends (curate)', [null, 'alice', 'bob', 'carol'], (s) => ({ list: uri(s, 'friends') }))
 add(LIST, 'trolls (blocked by bob)', [null, 'bob'], (s) => ({ list: uri(s, 'trolls') }))

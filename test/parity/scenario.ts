@@ -290,7 +290,6 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   refs.starterpack = await write(alice, 'app.bsky.graph.starterpack', {
     name: 'Magpie starters', description: 'Follow these to start', list: refs.spList.uri, feeds: [{ uri: refs.feed.uri }], createdAt: now(),
   })
-  await profile(gina, { displayName: 'Gina', joinedViaStarterPack: refs.starterpack, createdAt: now() })
   // Gina asks to be left out of the starter pack's list (twice: only the first record counts).
   refs['optout:gina'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
   refs['optout:gina:again'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
@@ -407,6 +406,12 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   // Alice pins a2; Gina becomes Regina; Hank leaves; Ivan is taken down.
   await profile(alice, { ...aliceProfile, pinnedPost: refs.a2 })
   await opts.beforeAccountChanges?.()
+  // Alice has seen her notifications up to here. Then Gina joins through Alice's starter pack with
+  // a profile claiming an older creation time: the join is news from when the profile was written
+  // (unread, newest first), as the reference dates it. After the backfill, so that every mode sees
+  // the profile's creation on the firehose, as the reference did.
+  await act({ viewer: 'alice', nsid: 'app.bsky.notification.updateSeen', input: { seenAt: now() } })
+  await profile(gina, { displayName: 'Gina', joinedViaStarterPack: refs.starterpack, createdAt: '2024-01-02T00:00:00.000Z' })
   await net.changeHandle(gina.did, 'regina')
   await net.processAll()
   await net.deactivate(hank.did)
