@@ -4,6 +4,7 @@ import { familyForCollection, genericFamily } from '#/indexing/families.js'
 import type { RecordOpEvent } from '#/ingest/record-ops.js'
 import { deletionNoticeOp, recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
 import { toRecordJson } from '#/indexing/record-json.js'
+import { earlierOf, normalizeDatetime } from '#/indexing/transforms/base.js'
 import { versionForRev } from '#/indexing/tid.js'
 import { validateRecord } from '#/indexing/validate-record.js'
 import type { Logger } from '#/log.js'
@@ -77,6 +78,10 @@ export function opsForCommit(
   committedAt?: string,
 ): BulkOp[] {
   const ops: BulkOp[] = []
+  // What the commit made is news from the commit's time, as the reference AppView dates it (a
+  // replay from cursor 0 then dates it as it happened), never later than when Magpie saw it.
+  const commitTime = normalizeDatetime(committedAt)
+  const happenedAt = earlierOf(commitTime, indexedAt)
   for (const evt of evts) {
     const version = versionForRev(evt.rev)
     if (version === undefined) {
@@ -86,7 +91,7 @@ export function opsForCommit(
     const family = familyForCollection(evt.collection)
     if (evt.event === 'delete') {
       const before = deleted.get(evt.uri)
-      const news = before && family.onDelete?.(before, indexedAt)
+      const news = before && family.onDelete?.(before, happenedAt)
       ops.push(recordDeleteOp(prefix, family, evt, version, news?.kept))
       if (news) ops.push(deletionNoticeOp(prefix, family, evt, version, news.notice))
       recordOps.inc({ collection: metricLabel(family, evt.collection), action: 'delete' })
@@ -98,7 +103,7 @@ export function opsForCommit(
       rkey: evt.rkey,
       cid: evt.cid.toString(),
       record: evt.record,
-      ...(evt.event === 'create' && committedAt ? { createdInCommitAt: committedAt } : {}),
+      ...(evt.event === 'create' && commitTime ? { createdInCommitAt: happenedAt } : {}),
     }
     const result = recordWrite(prefix, family, input, version, indexedAt, (uri, detail) => log.warn({ uri, detail }, 'record links bounded'))
     if (isSkipped(result)) {
