@@ -166,8 +166,8 @@ export interface DataPlane {
   getFollowsPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   getFollowersPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   getBlocksPage(viewer: string, page: PageRequest): Promise<Page<RecordRef>>
-  /** An account's lists whose purpose is one of `purposes` (full refs, e.g. app.bsky.graph.defs#modlist). */
-  getListsPage(did: string, purposes: string[], page: PageRequest): Promise<Page<RecordRef>>
+  /** An account's lists of every purpose (the read API filters them after paging, as the reference does). */
+  getListsPage(did: string, page: PageRequest): Promise<Page<RecordRef>>
   /** The lists, of those given, that exist. */
   getListsByUriPage(uris: string[], page: PageRequest): Promise<Page<RecordRef>>
   /** A list's members, leaving out `exclude`. */
@@ -386,7 +386,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getFollowsPage: (did, page) => pageFollows(search, did, page),
     getFollowersPage: (did, page) => pageFollowers(search, did, page),
     getBlocksPage: (viewer, page) => pageBlocks(search, viewer, page),
-    getListsPage: (did, purposes, page) => pageLists(search, did, purposes, page),
+    getListsPage: (did, page) => pageLists(search, did, page),
     getListsByUriPage: (uris, page) => pageListsByUri(search, uris, page),
     getListItemsPage: (listUri, page, exclude) => pageListItems(search, listUri, page, exclude),
     getListOptOutDids: (listUri) => getListOptOutDids(search, listUri),

@@ -185,7 +185,7 @@ export async function getNotificationCandidates(
   found.items.forEach(({ family, hit }, i) => {
     const record = byUri.get(hit._id)
     // A record deleted since the walk saw it is left out, as a later read would.
-    const candidate = isTombstone(hit) ? withdrawnCandidate(family, hit) : record ? { family, record } : undefined
+    const candidate = isTombstone(hit) ? withdrawnCandidate(family, hit) : record ? { family, record: datedByKey(family, record, hit) } : undefined
     if (!candidate) return
     items.push(candidate)
     if (found.keys) keys.push(found.keys[i]!)
@@ -196,14 +196,25 @@ export async function getNotificationCandidates(
 const isTombstone = (hit: Hit) => hit.fields?.tomb?.[0] === true
 
 /**
+ * A starter pack join is dated by its profile's indexed sortAt (the commit that made the profile,
+ * transforms/profile.ts), which the claimed createdAt of the record cannot tell.
+ */
+function datedByKey(family: FamilyIndex, record: StoredRecord, hit: Hit): StoredRecord {
+  return family === 'profiles' ? { ...record, sortedAt: sortKeyTime(hit) ?? record.sortedAt } : record
+}
+/** The hit's sortAt (left out of _source; the walk's sort key is it), as an ISO time. */
+function sortKeyTime(hit: Hit): string | undefined {
+  const at = hit.sort?.[0]
+  return typeof at === 'number' ? new Date(at).toISOString() : undefined
+}
+
+/**
  * A tombstone the query found: only those of withdrawn verifications carry a subject, so it is
  * one (`verified`) or the notice of its withdrawal (`unverified`), told apart by the notice's id.
  */
 function withdrawnCandidate(family: FamilyIndex, hit: Hit): NotificationCandidate | undefined {
-  const at = hit.sort?.[0]
-  if (typeof at !== 'number') return undefined
-  // sortAt is left out of _source; the hit's sort key is it.
-  const time = new Date(at).toISOString()
+  const time = sortKeyTime(hit)
+  if (time === undefined) return undefined
   const uri = uriOfDeletionNotice(hit._id)
   const record: StoredRecord = { uri, did: String(hit.fields?.did?.[0]), cid: RECORD_DELETED_CID, record: RECORD_DELETED, indexedAt: time, sortedAt: time }
   return { family, record, withdrawn: uri === hit._id ? 'verified' : 'unverified' }

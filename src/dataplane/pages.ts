@@ -21,6 +21,8 @@ export interface Page<T> {
   next?: SortKey
   /** Each item's own sort key, where the listing gives them: a page that ends after item i continues from `keys[i]`. */
   keys?: SortKey[]
+  /** How many items the whole listing has, where it was asked to count them. */
+  total?: number
 }
 
 /** A graph record as listings need it. */
@@ -43,12 +45,19 @@ const NEWEST_FIRST = [{ sortAt: 'desc' }, { cid: 'desc' }, { did: 'desc' }]
 const MAX_LISTBLOCKS = 1000
 
 /** A page of live records of one family matching `filter`, newest first (one more fetched to tell whether a next page exists). */
-export async function pageRecords(search: Searcher, index: FamilyIndex, filter: object[], page: PageRequest): Promise<Page<RecordRef>> {
-  const { hits } = await search.one({
+export async function pageRecords(
+  search: Searcher,
+  index: FamilyIndex,
+  filter: object[],
+  page: PageRequest,
+  /** Also count every match (a search's hitsTotal). */
+  countAll = false,
+): Promise<Page<RecordRef>> {
+  const { hits, total } = await search.one({
     index,
     body: {
       size: page.limit + 1,
-      track_total_hits: false,
+      track_total_hits: countAll,
       query: { bool: { filter, must_not: [NOT_DELETED] } },
       sort: NEWEST_FIRST,
       _source: ['did', 'record.subject'],
@@ -59,6 +68,7 @@ export async function pageRecords(search: Searcher, index: FamilyIndex, filter: 
   return {
     items: items.map(refOf),
     next: hits.length > page.limit ? (items.at(-1)?.sort as SortKey | undefined) : undefined,
+    ...(countAll && total !== undefined ? { total } : {}),
   }
 }
 
@@ -78,10 +88,7 @@ export const pageFollowers = (search: Searcher, did: string, page: PageRequest) 
 export const pageBlocks = (search: Searcher, viewer: string, page: PageRequest) => pageRecords(search, 'blocks', [{ term: { did: viewer } }], page)
 
 /** An account's lists with one of `purposes` (full NSID refs), newest first. */
-export function pageLists(search: Searcher, did: string, purposes: string[], page: PageRequest): Promise<Page<RecordRef>> {
-  if (purposes.length === 0) return Promise.resolve({ items: [] })
-  return pageRecords(search, 'lists', [{ term: { did } }, { terms: { purpose: purposes } }], page)
-}
+export const pageLists = (search: Searcher, did: string, page: PageRequest) => pageRecords(search, 'lists', [{ term: { did } }], page)
 
 /** Lists among `uris` that exist, newest first (a viewer's block or mute subscriptions). */
 export function pageListsByUri(search: Searcher, uris: string[], page: PageRequest): Promise<Page<RecordRef>> {

@@ -19,6 +19,12 @@ export interface RecordInput {
   record: Record<string, unknown>
   /** When Magpie first saw this version of the record (ISO 8601). */
   indexedAt: string
+  /**
+   * When the repo commit that created the record was made, as the firehose reported it: known
+   * for a create seen live (or replayed from a cursor), not for an update nor a backfilled record
+   * (a repo's records carry no time of their own).
+   */
+  createdInCommitAt?: string
 }
 
 /** A document as written to OpenSearch (the `_source`, before `_source.excludes`). */
@@ -35,7 +41,8 @@ export interface RecordFamily {
   /**
    * For a family whose deletion is news to someone (a withdrawn verification): given the live
    * document the delete removes, what its tombstone keeps and the notice that announces the
-   * deletion (`deletedAt` is when Magpie saw it). The firehose does not carry deleted records, so
+   * deletion (`deletedAt` is the delete's commit time as the firehose reported it, or when Magpie
+   * saw it if that is earlier or unknown). The firehose does not carry deleted records, so
    * each delete costs a read (ingest/deleted-records.ts): only for rare families.
    */
   onDelete?(deleted: RecordDocument, deletedAt: string): DeletionNews | undefined

@@ -4,6 +4,7 @@ import { familyForCollection, genericFamily } from '#/indexing/families.js'
 import type { RecordOpEvent } from '#/ingest/record-ops.js'
 import { deletionNoticeOp, recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'
 import { toRecordJson } from '#/indexing/record-json.js'
+import { earlierOf, normalizeDatetime } from '#/indexing/transforms/base.js'
 import { versionForRev } from '#/indexing/tid.js'
 import { validateRecord } from '#/indexing/validate-record.js'
 import type { Logger } from '#/log.js'
@@ -25,6 +26,8 @@ export interface RecordWrite {
   cid: string
   /** Decoded DAG-CBOR (`cborToLexRecord`), not yet validated. */
   record: Record<string, unknown>
+  /** See RecordInput.createdInCommitAt. */
+  createdInCommitAt?: string
 }
 
 /**
@@ -45,8 +48,8 @@ export function recordWrite(
   if (!valid.ok) return { uri, collection: input.collection, reason: 'invalid', detail: valid.reason }
   try {
     const record = toRecordJson(input.record)
-    const { did, collection, rkey, cid } = input
-    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt }, version, (reason) => {
+    const { did, collection, rkey, cid, createdInCommitAt } = input
+    return recordWriteOp(prefix, family, { did, collection, rkey, cid, record, indexedAt, createdInCommitAt }, version, (reason) => {
       linksBounded.inc({ reason })
       warn?.(uri, `links past the ${reason} bound are not indexed`)
     })
@@ -71,8 +74,14 @@ export function opsForCommit(
   log: Logger,
   /** For deletes of families with `onDelete`: the documents they remove, by URI (ingest/deleted-records.ts). */
   deleted: ReadonlyMap<string, RecordDocument> = new Map(),
+  /** The commit's time as the firehose reports it (its `time`). */
+  committedAt?: string,
 ): BulkOp[] {
   const ops: BulkOp[] = []
+  // What the commit made is news from the commit's time, as the reference AppView dates it (a
+  // replay from cursor 0 then dates it as it happened), never later than when Magpie saw it.
+  const commitTime = normalizeDatetime(committedAt)
+  const happenedAt = earlierOf(commitTime, indexedAt)
   for (const evt of evts) {
     const version = versionForRev(evt.rev)
     if (version === undefined) {
@@ -82,13 +91,20 @@ export function opsForCommit(
     const family = familyForCollection(evt.collection)
     if (evt.event === 'delete') {
       const before = deleted.get(evt.uri)
-      const news = before && family.onDelete?.(before, indexedAt)
+      const news = before && family.onDelete?.(before, happenedAt)
       ops.push(recordDeleteOp(prefix, family, evt, version, news?.kept))
       if (news) ops.push(deletionNoticeOp(prefix, family, evt, version, news.notice))
       recordOps.inc({ collection: metricLabel(family, evt.collection), action: 'delete' })
       continue
     }
-    const input = { did: evt.did, collection: evt.collection, rkey: evt.rkey, cid: evt.cid.toString(), record: evt.record }
+    const input = {
+      did: evt.did,
+      collection: evt.collection,
+      rkey: evt.rkey,
+      cid: evt.cid.toString(),
+      record: evt.record,
+      ...(evt.event === 'create' && commitTime ? { createdInCommitAt: happenedAt } : {}),
+    }
     const result = recordWrite(prefix, family, input, version, indexedAt, (uri, detail) => log.warn({ uri, detail }, 'record links bounded'))
     if (isSkipped(result)) {
       reportSkipped(log, result)

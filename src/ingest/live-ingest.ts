@@ -194,7 +194,7 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
         const indexedAt = new Date().toISOString()
         // Ahead of the records, so that they are never indexed for an account that is not there.
         if (opts.identity.noticeDid(body.repo)) writer.add(actorSeenOp(prefix, body.repo))
-        for (const op of opsForCommit(prefix, result.ops, indexedAt, log, deleted)) writer.add(op)
+        for (const op of opsForCommit(prefix, result.ops, indexedAt, log, deleted, typeof body.time === 'string' ? body.time : undefined)) writer.add(op)
         return
       }
       case 'identity':

@@ -34,8 +34,9 @@ export function notificationView(item: NotificationItem, lastSeen: string | unde
 }
 
 /**
- * When a notification happened: its record's time, which is also what notifications are sorted
- * by (the reference dates a starter pack join by when it indexed the profile instead).
+ * When a notification happened: its record's indexed sortAt, which is also what notifications
+ * are sorted by (for a starter pack join, the commit that made the profile: see
+ * dataplane/notifications.ts).
  */
 export function notificationTime(item: NotificationItem): string {
   return item.candidate.record.sortedAt

@@ -155,10 +155,18 @@ describe('searchStarterPacks', () => {
     assert.deepEqual(paged.map((p) => p.uri), [uris.evePack, uris.carolPack, uris.rustPack])
   })
 
-  test('V2 answers full views', async () => {
+  test('V2 answers full views, and how many packs match', async () => {
     const { body } = await xrpc('app.bsky.graph.searchStarterPacksV2', { q: 'cooking' })
     assert.deepEqual(packUris(body), [uris.cookPack])
     assert.equal(body.starterPacks[0].list.uri, uris.cookList)
+    assert.equal(body.hitsTotal, 1)
+    // Every match counts, not only the page's.
+    const page = await xrpc('app.bsky.graph.searchStarterPacksV2', { q: 'rust', limit: 1 })
+    assert.deepEqual(packUris(page.body), [uris.evePack])
+    assert.equal(page.body.hitsTotal, 3)
+    assert.equal((await xrpc('app.bsky.graph.searchStarterPacksV2', { q: 'zzzz' })).body.hitsTotal, 0)
+    // V1's lexicon has no such field.
+    assert.equal('hitsTotal' in (await xrpc('app.bsky.graph.searchStarterPacks', { q: 'rust' })).body, false)
   })
 
   test('query syntax in the text is text: no error, no match-all', async () => {

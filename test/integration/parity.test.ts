@@ -20,7 +20,8 @@ import { applySetup } from '#/store/setup.js'
 import { StateStore, cursorKey } from '#/store/state.js'
 import { devnetConfig } from '../helpers/devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
-import { CASES, type Params, type ParityCase } from '../parity/cases.js'
+import { methods } from '#/api/index.js'
+import { CASES, NOT_COMPARED, type Params, type ParityCase } from '../parity/cases.js'
 import { RULES, diffLines, normalizeAnswer, type Answer, type Normalized } from '../parity/normalize.js'
 import { seedScenario, type Account, type AccountName, type PrivateAction, type Scenario } from '../parity/scenario.js'
 import { ask, errorMessage, errorName, procedure, tokenCache, type AppView } from '../parity/xrpc.js'
@@ -191,6 +192,15 @@ test('the moderation cases compare labels and a takedown, not two empty answers'
   assert.deepEqual(byUri.get(scenario.refs.m1!.uri), ['mod spam'])
   assert.deepEqual(byUri.get(scenario.refs.a5!.uri), ['mod nudity', 'self graphic-media'])
   assert.equal(byUri.has(scenario.refs.m2!.uri), false)
+})
+
+// A served method is compared (a case, or a private action whose effect the cases read) or its
+// exclusion says why; an exclusion of a method that is compared after all is stale.
+test('every app.bsky method Magpie serves is compared with the reference, or NOT_COMPARED says why', () => {
+  const compared = new Set([...CASES.map((c) => c.nsid), ...scenario.privateActions.map((a) => a.nsid)])
+  const served = methods.map((m) => m.nsid).filter((nsid) => nsid.startsWith('app.bsky.'))
+  assert.deepEqual(served.filter((nsid) => !compared.has(nsid) && !(nsid in NOT_COMPARED)), [], 'served, never compared, no reason given')
+  assert.deepEqual(Object.keys(NOT_COMPARED).filter((nsid) => compared.has(nsid) || !served.includes(nsid)), [], 'stale NOT_COMPARED entries')
 })
 
 /**

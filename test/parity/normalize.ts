@@ -19,8 +19,12 @@ export const RULES: readonly NormalizationRule[] = [
     why: "each AppView stamps records with its own clock when it indexes them; presence and format still count",
   },
   {
-    name: 'top-level `cursor`: a non-empty string becomes "<cursor>"',
-    why: 'cursors are opaque to clients and each AppView encodes its own; whether there is a next page still counts, and paged cases follow each side\'s own cursor',
+    name: 'top-level `cursor`: a non-empty string becomes "<cursor>"; an empty one is left out',
+    why: 'cursors are opaque to clients and each AppView encodes its own; whether there is a next page still counts, and paged cases follow each side\'s own cursor. Some reference methods (getDrafts) pass on its data plane\'s "" for "no next page", which clients read as no cursor; Magpie leaves the cursor out, which a client that pages until the cursor is undefined cannot loop on',
+  },
+  {
+    name: 'top-level `hitsTotal`: a number becomes "<count>"',
+    why: "it is an estimate by each AppView's search backend (searchStarterPacksV2), and the reference's dev-env stand-in for its search service always says 0 where Magpie counts the matches; presence still counts, and test/integration/api-graph-dialogs.test.ts checks Magpie's counts",
   },
   {
     name: '`viewer.knownFollowers.followers` (any depth): sorted by DID',
@@ -28,11 +32,15 @@ export const RULES: readonly NormalizationRule[] = [
   },
   {
     name: 'listNotifications `seenAt`, when it is the first notification\'s own `indexedAt`: becomes "<first notification indexedAt>"',
-    why: 'for an account that never called updateSeen both AppViews report the newest notification\'s time as seen; for a starter pack join that time is when each AppView indexed the profile (its own clock). A stored seen time is still compared',
+    why: 'for an account that never called updateSeen both AppViews report the newest notification\'s time as seen; for a starter pack join that is when the profile was committed, which a backfill cannot know (Magpie then has the time the profile claims). A stored seen time is still compared',
   },
   {
     name: 'bookmark views\' `createdAt`: a valid datetime becomes "<datetime>"',
     why: 'it is when each AppView stored the private bookmark (its own clock), not a record time; presence and format still count',
+  },
+  {
+    name: 'draft views\' `id`, `createdAt` and `updatedAt`: become "<draft id>" and "<datetime>"',
+    why: 'a draft is private state each AppView names (a TID it picks) and stamps with its own clock when stored; the draft itself, the order and paging still count',
   },
   {
     name: 'error answers keep the HTTP status and the `error` name, not `message`',
@@ -65,7 +73,11 @@ export function normalizeBody(body: unknown): unknown {
   if (isObject(body) && Array.isArray(body.pages)) return { pages: body.pages.map(normalizeBody) }
   if (!isObject(body)) return normalizeValue(body)
   const out = normalizeValue(body) as Record<string, unknown>
-  if (typeof body.cursor === 'string' && body.cursor !== '') out.cursor = '<cursor>'
+  if (typeof body.cursor === 'string') {
+    if (body.cursor === '') delete out.cursor
+    else out.cursor = '<cursor>'
+  }
+  if (typeof body.hitsTotal === 'number') out.hitsTotal = '<count>'
   const first = Array.isArray(body.notifications) ? (body.notifications[0] as { indexedAt?: unknown } | undefined) : undefined
   if (typeof body.seenAt === 'string' && body.seenAt === first?.indexedAt) out.seenAt = '<first notification indexedAt>'
   return out
@@ -79,11 +91,21 @@ function normalizeValue(value: unknown): unknown {
     const clock = key === 'indexedAt' || (key === 'createdAt' && isObject(value.subject) && 'item' in value)
     out[key] = clock && typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v)) ? '<datetime>' : normalizeValue(v)
   }
+  if (isDraftView(value)) {
+    out.id = '<draft id>'
+    for (const key of ['createdAt', 'updatedAt']) if (DATETIME.test(String(value[key]))) out[key] = '<datetime>'
+  }
   if (Array.isArray(out.followers) && typeof out.count === 'number' && Object.keys(out).every((k) => k === 'followers' || k === 'count')) {
     // A knownFollowers object ({count, followers}): an unordered sample on the reference's side.
     out.followers = [...(out.followers as { did?: string }[])].sort((a, b) => String(a.did).localeCompare(String(b.did)))
   }
   return out
+}
+
+/** app.bsky.draft.defs#draftView: exactly its four fields, the draft an object. */
+function isDraftView(v: Record<string, unknown>): boolean {
+  const keys = Object.keys(v).sort().join(' ')
+  return keys === 'createdAt draft id updatedAt' && isObject(v.draft) && typeof v.id === 'string'
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -247,6 +247,15 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.b1 } })
   await act({ viewer: 'alice', nsid: 'app.bsky.bookmark.createBookmark', input: { ...refs.a1 } })
 
+  // Drafts (private): Alice keeps two, one a thread in two languages; Bob one with a self-label.
+  for (const [viewer, draft] of [
+    ['alice', { posts: [{ text: 'A thought for later' }] }],
+    ['alice', { posts: [{ text: 'Thread, part one' }, { text: 'Teil zwei' }], langs: ['en', 'de'], deviceName: 'Parity phone' }],
+    ['bob', { posts: [{ text: 'Spoilers ahead', labels: { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: 'graphic-media' }] } }] }],
+  ] as const) {
+    await act({ viewer, nsid: 'app.bsky.draft.createDraft', input: { draft } })
+  }
+
   // A feed generator whose service DID resolves (dev-env's TestFeedGen), liked and quoted.
   const feedUri = `at://${alice.did}/app.bsky.feed.generator/pets`
   const feedGen = await net.network.createFeedGen({ [feedUri]: (async () => ({ encoding: 'application/json', body: { feed: [] } })) as never })
@@ -281,7 +290,6 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   refs.starterpack = await write(alice, 'app.bsky.graph.starterpack', {
     name: 'Magpie starters', description: 'Follow these to start', list: refs.spList.uri, feeds: [{ uri: refs.feed.uri }], createdAt: now(),
   })
-  await profile(gina, { displayName: 'Gina', joinedViaStarterPack: refs.starterpack, createdAt: now() })
   // Gina asks to be left out of the starter pack's list (twice: only the first record counts).
   refs['optout:gina'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
   refs['optout:gina:again'] = await write(gina, 'app.bsky.graph.referencelistoptout', { subject: refs.spList.uri, createdAt: now() })
@@ -384,9 +392,26 @@ export async function seedScenario(net: ReferenceNetwork, opts: SeedOptions): Pr
   refs.ab2 = await reply(alice, refs.b2, refs.b2, 'Alice answers a post that disappears')
   await del(bob, refs.b2.uri)
 
+  // Activity subscriptions (private), after their subjects' last posts: the reference makes its
+  // subscribed-post notifications outside its data plane (dev-env makes none), so no post follows
+  // one and the subscribers' notifications stay comparable. Bob subscribes to Gina and withdraws.
+  const subscribe = (viewer: AccountName, subject: Account, post: boolean, reply: boolean) =>
+    act({ viewer, nsid: 'app.bsky.notification.putActivitySubscription', input: { subject: subject.did, activitySubscription: { post, reply } } })
+  await subscribe('alice', bob, true, true)
+  await subscribe('gina', alice, true, false)
+  await subscribe('bob', dan, true, false)
+  await subscribe('bob', gina, false, true)
+  await subscribe('bob', gina, false, false)
+
   // Alice pins a2; Gina becomes Regina; Hank leaves; Ivan is taken down.
   await profile(alice, { ...aliceProfile, pinnedPost: refs.a2 })
   await opts.beforeAccountChanges?.()
+  // Alice has seen her notifications up to here. Then Gina joins through Alice's starter pack with
+  // a profile claiming an older creation time: the join is news from when the profile was written
+  // (unread, newest first), as the reference dates it. After the backfill, so that every mode sees
+  // the profile's creation on the firehose, as the reference did.
+  await act({ viewer: 'alice', nsid: 'app.bsky.notification.updateSeen', input: { seenAt: now() } })
+  await profile(gina, { displayName: 'Gina', joinedViaStarterPack: refs.starterpack, createdAt: '2024-01-02T00:00:00.000Z' })
   await net.changeHandle(gina.did, 'regina')
   await net.processAll()
   await net.deactivate(hank.did)

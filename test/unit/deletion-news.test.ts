@@ -7,7 +7,7 @@ import { createLogger } from '#/log.js'
 
 /**
  * Deleting a record whose deletion is news (a verification: its subject hears it was withdrawn)
- * leaves a tombstone that keeps what the news needs, and a notice dated by the delete; any other
+ * leaves a tombstone that keeps what the news needs, and a notice dated by the delete's commit; any other
  * delete stays a bare tombstone.
  */
 
@@ -42,6 +42,17 @@ test('a deleted verification: a tombstone keeping its subject and time, and a wi
   // Both at the delete's revision: a replayed delete is refused as stale, writing nothing twice.
   assert.equal(tombstone.version, notice.version)
   assert.equal(tombstone.version_type, 'external')
+})
+
+test('the withdrawal notice is dated by the delete\'s commit, as the firehose reports it, never after Magpie saw it', () => {
+  const notice = (committedAt: string | undefined) => opsForCommit('t-', [verification], DELETED_AT, log, new Map([[verification.uri, live]]), committedAt).map(shape)[1]!.body
+  // A replay from cursor 0 sees the delete long after it was committed: dated as it happened.
+  assert.equal(notice('2026-11-21T09:30:00.000Z').sortAt, '2026-11-21T09:30:00.000Z')
+  assert.equal(notice('2026-11-21T09:30:00.000Z').indexedAt, '2026-11-21T09:30:00.000Z')
+  // A commit time ahead of Magpie's clock, or none, gives when Magpie saw it.
+  assert.equal(notice('2027-01-01T00:00:00.000Z').sortAt, DELETED_AT)
+  assert.equal(notice(undefined).sortAt, DELETED_AT)
+  assert.equal(notice('not a time').sortAt, DELETED_AT)
 })
 
 test('a verification whose document was not found (never seen, or already gone) is a bare tombstone', () => {

@@ -66,7 +66,7 @@ export function sortAtOfDocument(doc: RecordDocument): string | undefined {
   return typeof doc.indexedAt === 'string' ? earlierOf(normalizeDatetime(record?.createdAt), doc.indexedAt) : undefined
 }
 
-function earlierOf(createdAt: string | undefined, indexedAt: string): string {
+export function earlierOf(createdAt: string | undefined, indexedAt: string): string {
   if (createdAt === undefined) return indexedAt
   const indexedTime = Date.parse(indexedAt)
   if (Number.isNaN(indexedTime)) return createdAt

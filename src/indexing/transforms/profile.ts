@@ -1,5 +1,5 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, put, selfLabelValues, stringOrUndefined, strongRef } from '#/indexing/transforms/base.js'
+import { baseDocument, earlierOf, normalizeDatetime, put, selfLabelValues, stringOrUndefined, strongRef } from '#/indexing/transforms/base.js'
 
 /** app.bsky.actor.profile → `profiles`: the rkey is always `self`; names are searchable. */
 export const profileFamily: RecordFamily = {
@@ -15,7 +15,14 @@ function transformProfile(input: RecordInput): RecordDocument {
   put(doc, 'displayName', stringOrUndefined(record.displayName))
   put(doc, 'description', stringOrUndefined(record.description))
   put(doc, 'pinnedPost', strongRef(record.pinnedPost).uri)
-  put(doc, 'joinedViaStarterPack', strongRef(record.joinedViaStarterPack).uri)
+  const joinedVia = strongRef(record.joinedViaStarterPack).uri
+  put(doc, 'joinedViaStarterPack', joinedVia)
   put(doc, 'labels', selfLabelValues(record.labels))
+  // A starter pack join is news from when the profile appeared, as the reference AppView dates
+  // it (when it indexed the profile's first version: the commit's time on the firehose), not from
+  // the createdAt it claims, which a client may date from the account's creation. Where that
+  // commit is not known (an update, a backfill) the claim, capped by when Magpie saw it, stands.
+  const committed = normalizeDatetime(input.createdInCommitAt)
+  if (joinedVia !== undefined && committed !== undefined) doc.sortAt = earlierOf(committed, input.indexedAt)
   return doc
 }

@@ -2,8 +2,8 @@ import { ids, type AppBskyGraphGetLists } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
-import { acceptedPurposes } from '#/api/list-purposes.js'
-import { noRules, pipeline } from '#/api/pipeline.js'
+import { listsOfPurposes } from '#/api/list-purposes.js'
+import { pipeline } from '#/api/pipeline.js'
 import { param } from '#/server/xrpc/params.js'
 import { listView } from '#/views/lists.js'
 
@@ -25,15 +25,15 @@ const getLists = pipeline<Params, Skeleton, AppBskyGraphGetLists.OutputSchema>({
   async skeleton({ params, ctx }) {
     const [did] = await ctx.hydrator.resolveActors([params.actor])
     if (!did) throw new InvalidRequestError('Profile not found')
-    const page = await ctx.dataplane.getListsPage(did, acceptedPurposes(params.purposes), {
+    const page = await ctx.dataplane.getListsPage(did, {
       after: keyFromCursor(params.cursor, 3),
       limit: params.limit,
     })
     return { lists: page.items.map((l) => l.uri), cursor: cursorFromKey(page.next) }
   },
   hydrate: ({ ctx, hydrateCtx, skeleton }) => ctx.hydrator.hydrateLists(skeleton.lists, hydrateCtx),
-  // The purpose filter was applied by the query; a list whose creator is hidden has no view.
-  rules: noRules,
+  // A list whose creator is hidden has no view (present).
+  rules: ({ params, skeleton, state }) => ({ ...skeleton, lists: listsOfPurposes(skeleton.lists, params.purposes, state) }),
   present: ({ skeleton, state }) => ({ lists: skeleton.lists.flatMap((uri) => listView(uri, state) ?? []), cursor: skeleton.cursor }),
 })
 

@@ -2,8 +2,8 @@ import { ids, type AppBskyGraphGetListsWithMembership } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
-import { acceptedPurposes } from '#/api/list-purposes.js'
-import { noRules, pipeline } from '#/api/pipeline.js'
+import { listsOfPurposes } from '#/api/list-purposes.js'
+import { pipeline } from '#/api/pipeline.js'
 import { mergeStates } from '#/hydration/state.js'
 import { param } from '#/server/xrpc/params.js'
 import { listItemView, listView } from '#/views/lists.js'
@@ -28,7 +28,7 @@ const getListsWithMembership = pipeline<Params, Skeleton, AppBskyGraphGetListsWi
   async skeleton({ params, ctx, hydrateCtx }) {
     const [actor] = await ctx.hydrator.resolveActors([params.actor])
     if (!actor) throw new InvalidRequestError('Profile not found')
-    const page = await ctx.dataplane.getListsPage(hydrateCtx.viewer!, acceptedPurposes(params.purposes), {
+    const page = await ctx.dataplane.getListsPage(hydrateCtx.viewer!, {
       after: keyFromCursor(params.cursor, 3),
       limit: params.limit,
     })
@@ -42,7 +42,7 @@ const getListsWithMembership = pipeline<Params, Skeleton, AppBskyGraphGetListsWi
     ])
     return mergeStates(lists, actor, { listItemsOf })
   },
-  rules: noRules,
+  rules: ({ params, skeleton, state }) => ({ ...skeleton, lists: listsOfPurposes(skeleton.lists, params.purposes, state) }),
   present: ({ skeleton, state }) => ({
     listsWithMembership: skeleton.lists.flatMap((uri) => {
       const list = listView(uri, state)
