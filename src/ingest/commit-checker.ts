@@ -27,33 +27,58 @@ export const inlineCommitChecker: CommitChecker = {
  */
 export function createCommitChecker(threads: number): CommitChecker {
   if (threads <= 0) return inlineCommitChecker
-  const pool = new Piscina<CommitTask, CommitTaskResult>({
+  const pool = new Piscina<CommitTask[], CommitTaskResult[]>({
     filename: new URL(`./commit-worker${WORKER_EXT}`, import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
   })
+  // Commits asked for in the same turn of the event loop go to a worker together.
+  let batch: { msg: CommitProofInput; task: CommitTask; resolve: (check: CommitCheck) => void }[] = []
+  let scheduled = false
+  const send = (): void => {
+    scheduled = false
+    const sent = batch
+    batch = []
+    if (sent.length === 0) return
+    pool.run(
+      sent.map((b) => b.task),
+      { transferList: sent.map((b) => b.task.blocks.buffer as ArrayBuffer) },
+    ).then(
+      (results) => sent.forEach((b, i) => b.resolve(fromWorker(b.msg, results[i]!))),
+      (err: unknown) => sent.forEach((b) => b.resolve({ ok: false, reason: `the verifying worker failed: ${message(err)}` })),
+    )
+  }
   return {
-    async check(msg, signingKey) {
-      const blocks = new Uint8Array(msg.blocks) // a buffer of its own, moved to the worker
-      const task: CommitTask = {
-        repo: msg.repo,
-        rev: msg.rev,
-        commit: msg.commit.bytes.slice(),
-        blocks,
-        ops: msg.ops.map((op) => ({ action: op.action, path: op.path, cid: op.cid ? op.cid.bytes.slice() : null })),
-        signingKey,
-      }
-      let result: CommitTaskResult
-      try {
-        result = await pool.run(task, { transferList: [blocks.buffer] })
-      } catch (err) {
-        return { ok: false, reason: `the verifying worker failed: ${message(err)}` }
-      }
-      return result.ok ? { ok: true, blocks: recordBlocks(msg, result.records) } : result
-    },
+    check: (msg, signingKey) =>
+      new Promise((resolve) => {
+        batch.push({ msg, task: taskFor(msg, signingKey), resolve })
+        if (batch.length >= MAX_BATCH) send()
+        else if (!scheduled) {
+          scheduled = true
+          setImmediate(send)
+        }
+      }),
     close: () => pool.close(),
   }
+}
+
+/** Commits per message to a worker at most: enough to amortize the message, few enough to share among workers. */
+const MAX_BATCH = 32
+
+function taskFor(msg: CommitProofInput, signingKey: string | undefined): CommitTask {
+  return {
+    repo: msg.repo,
+    rev: msg.rev,
+    commit: msg.commit.bytes.slice(),
+    blocks: new Uint8Array(msg.blocks), // a buffer of its own, moved to the worker
+    ops: msg.ops.map((op) => ({ action: op.action, path: op.path, cid: op.cid ? op.cid.bytes.slice() : null })),
+    signingKey,
+  }
+}
+
+function fromWorker(msg: CommitProofInput, result: CommitTaskResult): CommitCheck {
+  return result.ok ? { ok: true, blocks: recordBlocks(msg, result.records) } : result
 }
 
 /** The op records a worker found, as blocks read from the caller's own copy of the CAR. */

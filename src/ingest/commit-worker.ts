@@ -1,7 +1,8 @@
 /**
  * Commit proof checks (commit-check.ts) as a task for worker threads, so that verified live
  * ingest uses more than one core. What crosses between threads is kept flat: the CAR's bytes
- * (moved, not copied), CIDs as bytes, and back only where each op's record sits in the CAR.
+ * (moved, not copied), CIDs as bytes, and back only where each op's record sits in the CAR;
+ * commits travel in batches, since each message between threads has a fixed cost.
  */
 import { CID } from 'multiformats/cid'
 import { checkCommit } from '#/ingest/commit-check.js'
@@ -21,7 +22,12 @@ export type CommitTaskResult =
   | { ok: true; records: number[] }
   | { ok: false; reason: string; keyRejected?: boolean }
 
-export default function checkCommitTask(task: CommitTask): CommitTaskResult {
+/** A batch of commits per message between threads: one round trip carries many. */
+export default function checkCommitTasks(tasks: CommitTask[]): CommitTaskResult[] {
+  return tasks.map(checkCommitTask)
+}
+
+function checkCommitTask(task: CommitTask): CommitTaskResult {
   let msg
   try {
     msg = {
