@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
 import { pino } from 'pino'
@@ -8,6 +7,7 @@ import { startLiveIngest } from '#/ingest/wire.js'
 import { applySetup } from '#/store/setup.js'
 import { commitBody, commitPost, createAccount, frameBytes, startFrameRelay, type Account } from '../helpers/firehose-fuzz.js'
 import { devnetConfig } from '../helpers/devnet-env.js'
+import { capturingLogger } from '../helpers/log-capture.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -66,16 +66,7 @@ test(`${ACCOUNTS} new accounts behind a ${PLC_DELAY_MS} ms PLC are indexed far f
     frames.push(frameBytes(await commitBody(account, parts, ++seq)))
   }
 
-  const warnings: { msg: string; seq?: number; did?: string; reason?: string }[] = []
-  const log = pino(
-    { level: 'warn' },
-    new Writable({
-      write(line, _enc, done) {
-        warnings.push(JSON.parse(String(line)))
-        done()
-      },
-    }),
-  )
+  const { log, lines: warnings } = capturingLogger('warn')
   const relay = await startFrameRelay(frames)
   const config = devnetConfig({ plcUrl: plc.url }, prefix, { VERIFY_COMMITS: 'true', BULK_FLUSH_MS: '50' })
   const started = Date.now()
