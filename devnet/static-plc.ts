@@ -8,6 +8,8 @@ export type StaticPlcOptions = {
   docs: Record<string, unknown> | Map<string, unknown>
   /** Port on 127.0.0.1; 0 or unset picks a free one. */
   port?: number
+  /** Answer every request this many ms late, as a distant or overloaded directory does. */
+  delayMs?: number
 }
 
 export type StaticPlc = {
@@ -30,7 +32,9 @@ export async function startStaticPlc (opts: StaticPlcOptions): Promise<StaticPlc
 
   const server = http.createServer((req, res) => {
     requests++
-    answerDidDocumentRequest(req, res, (did) => docs.get(did))
+    const answer = () => answerDidDocumentRequest(req, res, (did) => docs.get(did))
+    if (opts.delayMs) setTimeout(answer, opts.delayMs)
+    else answer()
   })
 
   const port = await listenOn(server, opts.port ?? 0, '127.0.0.1')

@@ -111,6 +111,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Check every commit's signature and MST proof (a relay already does; see README). */
   VERIFY_COMMITS: bool.default('false'),
+  /** Worker threads checking commits when VERIFY_COMMITS is on; 0 checks on the main thread. Default: one per core but one (at least one). */
+  VERIFY_THREADS: z.coerce.number().int().min(0).optional(),
   /** Allow outbound fetches to loopback/private addresses (tests and the demo network only). */
   ALLOW_PRIVATE_NETWORK: bool.default('false'),
   BULK_FLUSH_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),

@@ -1,8 +1,7 @@
-import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
-import { verifySignatureNative } from '#/crypto/native-verify.js'
 import { readCarBlocks, type CarBlocks } from '#/ingest/car-blocks.js'
-import { mstLookup } from '#/ingest/mst-proof.js'
+import { message } from '#/ingest/commit-check.js'
+import { inlineCommitChecker, type CommitChecker } from '#/ingest/commit-checker.js'
 import { recordOpsFromCommit, type CommitOp, type RecordOpEvent, type SkippedOp } from '#/ingest/record-ops.js'
 
 /** The parts of a `#commit` message the ingest reads (as validated by the firehose reader). */
@@ -35,77 +34,26 @@ export function readCommitTrusted(msg: CommitMessage): CommitResult {
 }
 
 /**
- * Checks a commit the way a relay does — every block against its CID, the commit's signature
- * against the author's current key (native ECDSA), each operation against the signed MST — and
- * returns its record operations. A signature that fails with a cached key is retried once with
- * a freshly resolved one, since keys rotate.
+ * Checks a commit the way a relay does (commit-check.ts) — on worker threads when given a pool —
+ * and returns its record operations. A signature that fails with a cached key is retried once
+ * with a freshly resolved one, since keys rotate.
  */
 export class CommitVerifier {
-  constructor(private readonly keys: SigningKeySource) {}
+  constructor(
+    private readonly keys: SigningKeySource,
+    private readonly checker: CommitChecker = inlineCommitChecker,
+  ) {}
 
   async verify(msg: CommitMessage): Promise<CommitResult> {
-    let blocks: CarBlocks
-    try {
-      blocks = readCarBlocks(msg.blocks)
-    } catch (err) {
-      return { ok: false, reason: `commit CAR is unreadable or a block does not match its CID: ${message(err)}` }
+    let checked = await this.checker.check(msg, await this.keys.signingKey(msg.repo))
+    if (!checked.ok && checked.keyRejected) {
+      checked = await this.checker.check(msg, await this.keys.signingKey(msg.repo, { forceRefresh: true }))
     }
-    if (!msg.commit.equals(blocks.root)) return { ok: false, reason: 'CAR root is not the announced commit' }
-    const commitBytes = blocks.get(blocks.root)
-    const commit = commitBytes ? decodeCommit(commitBytes) : undefined
-    if (!commit) return { ok: false, reason: 'commit block is missing or malformed' }
-    if (commit.did !== msg.repo) return { ok: false, reason: `commit is for ${commit.did}, not ${msg.repo}` }
-    if (commit.rev !== msg.rev) return { ok: false, reason: `commit rev ${commit.rev} differs from the message's ${msg.rev}` }
-
-    const { sig, ...unsigned } = commit
-    const signed = dagCbor.encode(unsigned)
-    let key = await this.keys.signingKey(msg.repo)
-    let valid = key !== undefined && verifySignatureNative(key, signed, sig)
-    if (!valid) {
-      key = await this.keys.signingKey(msg.repo, { forceRefresh: true })
-      valid = key !== undefined && verifySignatureNative(key, signed, sig)
-    }
-    if (!valid) return { ok: false, reason: key ? 'signature does not match the signing key' : 'signing key could not be resolved' }
-
-    for (const op of msg.ops) {
-      let found: CID | null
-      try {
-        found = mstLookup(blocks, commit.data, op.path)
-      } catch (err) {
-        return { ok: false, reason: `MST proof for ${op.path}: ${message(err)}` }
-      }
-      const proven = op.action === 'delete' ? found === null : found !== null && op.cid !== null && op.cid.equals(found)
-      if (!proven) return { ok: false, reason: `operation ${op.action} ${op.path} is not what the signed tree holds` }
-    }
-    return { ok: true, ...recordOpsFromCommit(msg, blocks) }
+    if (!checked.ok) return { ok: false, reason: checked.reason }
+    return { ok: true, ...recordOpsFromCommit(msg, checked.blocks) }
   }
-}
 
-interface Commit {
-  did: string
-  version: number
-  data: CID
-  rev: string
-  prev: CID | null
-  sig: Uint8Array
-}
-
-function decodeCommit(bytes: Uint8Array): Commit | undefined {
-  try {
-    const c = dagCbor.decode(bytes) as Partial<Commit>
-    const ok =
-      typeof c.did === 'string' &&
-      c.version === 3 &&
-      typeof c.rev === 'string' &&
-      c.sig instanceof Uint8Array &&
-      c.data !== undefined &&
-      typeof (c.data as CID).equals === 'function'
-    return ok ? (c as Commit) : undefined
-  } catch {
-    return undefined
+  close(): Promise<void> {
+    return this.checker.close()
   }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }

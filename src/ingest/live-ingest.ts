@@ -5,7 +5,8 @@ import { actorAccountOp, actorIdentityPendingOp, actorSeenOp, repoResyncOp } fro
 import { describe, readFirehose, type FirehoseMessage } from '#/ingest/firehose-reader.js'
 import { opsForCommit } from '#/ingest/commit-ops.js'
 import { readDeletedRecords } from '#/ingest/deleted-records.js'
-import { readCommitTrusted, type CommitVerifier } from '#/ingest/commit-verifier.js'
+import { readCommitTrusted, type CommitMessage, type CommitResult, type CommitVerifier } from '#/ingest/commit-verifier.js'
+import { readAhead } from '#/ingest/read-ahead.js'
 import type { IdentityWorker } from '#/ingest/identity-worker.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
@@ -108,7 +109,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
   })
 
   try {
-    for await (const msg of reader) {
+    for await (const { msg, verified } of verifiedAhead(reader, opts.verifier)) {
       // The idle clock runs only while we wait for the next message: handling one may wait on
       // OpenSearch (back-pressure, reading back a deleted record), which is not idleness.
       clearTimeout(idleTimer)
@@ -122,7 +123,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
         await cursor.save()
       }
       if (msg.filtered) worldFiltered.inc()
-      else await handleMessage(msg, opts, writer)
+      else await handleMessage(msg, opts, writer, verified)
       // A frame replayed after later ones is handled (harmlessly: writes are versioned) but never moves the cursor back.
       if (msg.seq !== undefined && (handledCursor === undefined || msg.seq > handledCursor)) {
         handledCursor = msg.seq
@@ -139,6 +140,7 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
     if (!stop.signal.aborted) throw err
   } finally {
     clearTimeout(idleTimer)
+    stop.abort() // ends the firehose when the loop ended otherwise (an error): nothing reads ahead any more
     // Verifications still under way are not waited for: the content they concern is served
     // already, and what is left undone stays marked pending for the next run.
     await opts.identity.stop()
@@ -156,6 +158,43 @@ export async function runLiveIngest(opts: LiveIngestOptions): Promise<LiveIngest
   }
 }
 
+/** A commit's verification started ahead of its turn, settled either way (never an unhandled rejection). */
+type Settled<T> = { value: T } | { error: unknown }
+
+/** Commits checked at most this many frames and bytes ahead of the one being handled. */
+const VERIFY_AHEAD_FRAMES = 512
+const VERIFY_AHEAD_BYTES = 16 * 1024 * 1024
+
+/**
+ * With a verifier, each commit's checks — its author's signing key (a PLC round trip for a DID
+ * seen for the first time) and the proof checks (worker threads) — start as soon as the frame
+ * is read, up to a bounded window ahead of the frame being handled: a new DID's resolution then
+ * overlaps with the frames before it instead of stalling the stream, and several commits are
+ * checked at once. Frames are still handled, written and checkpointed in stream order.
+ */
+async function* verifiedAhead(
+  reader: AsyncIterable<FirehoseMessage>,
+  verifier: CommitVerifier | undefined,
+): AsyncGenerator<{ msg: FirehoseMessage; verified?: Promise<Settled<CommitResult>> }> {
+  if (!verifier) {
+    for await (const msg of reader) yield { msg }
+    return
+  }
+  const ahead = readAhead(reader, {
+    maxItems: VERIFY_AHEAD_FRAMES,
+    maxBytes: VERIFY_AHEAD_BYTES,
+    sizeOf: (msg) => (msg.body.blocks instanceof Uint8Array ? msg.body.blocks.byteLength : 0) + 256,
+    start: (msg) =>
+      msg.type === 'commit' && !msg.filtered
+        ? verifier.verify(msg.body as unknown as CommitMessage).then(
+            (value) => ({ value }),
+            (error: unknown) => ({ error }),
+          )
+        : undefined,
+  })
+  for await (const { item, started } of ahead) yield { msg: item, verified: started }
+}
+
 /** Whether a small world could keep anything of this message, from its unvalidated body alone. */
 function worldMayKeep(filter: WorldFilter | undefined, type: string, body: Record<string, unknown>): boolean {
   if (!filter) return true
@@ -167,13 +206,18 @@ function worldMayKeep(filter: WorldFilter | undefined, type: string, body: Recor
   return typeof did !== 'string' || filter.mayKeepAccount(did)
 }
 
-async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writer: BulkWriter<number>): Promise<void> {
+async function handleMessage(
+  msg: FirehoseMessage,
+  opts: LiveIngestOptions,
+  writer: BulkWriter<number>,
+  verified?: Promise<Settled<CommitResult>>,
+): Promise<void> {
   const { log, prefix } = opts
   const body = msg.body as any
   try {
     switch (msg.type) {
       case 'commit': {
-        const result = opts.verifier ? await opts.verifier.verify(body) : readCommitTrusted(body)
+        const result = verified ? settledValue(await verified) : opts.verifier ? await opts.verifier.verify(body) : readCommitTrusted(body)
         if (!result.ok) {
           badFrames.inc()
           log.warn({ seq: msg.seq, did: body.repo, reason: result.reason }, 'commit refused; skipped')
@@ -227,4 +271,9 @@ async function handleMessage(msg: FirehoseMessage, opts: LiveIngestOptions, writ
     badFrames.inc()
     log.warn({ seq: msg.seq, type: msg.type, reason: describe(err) }, 'could not handle firehose event; skipped')
   }
+}
+
+function settledValue<T>(settled: Settled<T>): T {
+  if ('error' in settled) throw settled.error
+  return settled.value
 }

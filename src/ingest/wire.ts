@@ -1,7 +1,10 @@
+import { availableParallelism } from 'node:os'
 import type { Client } from '@opensearch-project/opensearch'
 import type { Config } from '#/config/env.js'
 import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
-import { CommitVerifier, type SigningKeySource } from '#/ingest/commit-verifier.js'
+import { CommitVerifier } from '#/ingest/commit-verifier.js'
+import { createCommitChecker } from '#/ingest/commit-checker.js'
+import { signingKeyCache } from '#/ingest/signing-keys.js'
 import { identityWorkerFromConfig } from '#/ingest/identity-worker.js'
 import { runLiveIngest, type LiveIngestSummary } from '#/ingest/live-ingest.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
@@ -9,32 +12,6 @@ import type { Logger } from '#/log.js'
 import { pdsHostOf, startBackfill } from '#/ingest/backfill/start.js'
 import { WorldKeeper } from '#/world/keeper.js'
 import { createSharedCache, type SharedCache } from '#/store/shared-cache.js'
-
-/**
- * DID → signing key, kept apart from the DID-document cache: a key is a few dozen bytes, so far
- * more accounts fit, it is shared through Redis when REDIS_URL is set, and a commit from a
- * recently seen account never waits on the PLC. A key that fails a signature is re-resolved
- * (forceRefresh), which also replaces it here.
- */
-function signingKeyCache(
-  resolver: { resolveDid(did: string, opts?: { forceRefresh?: boolean }): Promise<{ signingKey?: string } | null> },
-  cache: SharedCache,
-): SigningKeySource {
-  return {
-    async signingKey(did, opts) {
-      if (!opts?.forceRefresh) {
-        const cached = await cache.get(did)
-        if (cached) return cached
-      }
-      const key = (await resolver.resolveDid(did, opts))?.signingKey
-      if (key) await cache.set(did, key, SIGNING_KEY_TTL_SEC)
-      else await cache.delete(did)
-      return key
-    },
-  }
-}
-
-const SIGNING_KEY_TTL_SEC = 6 * 3600
 
 export interface IngestRun {
   service: string
@@ -49,7 +26,7 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
   const resolver = identityResolverFromConfig(config, log.child({ component: 'identity' }))
   const identity = identityWorkerFromConfig(config, resolver, log)
   const keyCache = createSharedCache({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}signing-key:`, localMax: 500_000 })
-  const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver, keyCache)) : undefined
+  const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver, keyCache), createCommitChecker(config.VERIFY_THREADS ?? defaultVerifyThreads())) : undefined
   try {
     const world = worldKeeperFor(config, client, log, run, (did) => resolver.resolveDid(did))
     await world.start()
@@ -72,6 +49,7 @@ export async function startLiveIngest(config: Config, client: Client, log: Logge
     world,
     }).finally(() => world.stop())
   } finally {
+    await verifier?.close()
     await keyCache.close()
     await resolver.close()
   }
@@ -99,4 +77,9 @@ function worldKeeperFor(
     },
     pdsHost: pdsHostOf({ resolveDid }),
   })
+}
+
+/** One per core but one: the main thread (stream, records, writes) keeps a core's worth of work. */
+function defaultVerifyThreads(): number {
+  return Math.max(1, availableParallelism() - 1)
 }

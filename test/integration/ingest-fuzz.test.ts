@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { after, before, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
 import { pino } from 'pino'
 import { makeRng } from '#devnet/rng.js'
+import { createCommitChecker } from '#/ingest/commit-checker.js'
 import { CommitVerifier } from '#/ingest/commit-verifier.js'
 import { IdentityWorker } from '#/ingest/identity-worker.js'
 import { runLiveIngest } from '#/ingest/live-ingest.js'
 import { applySetup } from '#/store/setup.js'
 import { cursorKey, StateStore } from '#/store/state.js'
 import { commitBody, commitPost, createAccount, frameBytes, hostileFrame, startFrameRelay, type Account, type HostileFrame } from '../helpers/firehose-fuzz.js'
+import { capturingLogger } from '../helpers/log-capture.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
 /**
@@ -83,18 +84,10 @@ test(`hostile frames between honest commits: nothing unsigned indexed, the strea
   frames.push(frameBytes(await commitBody(alice, marker, ++seq)))
   signed.set(uriOf(marker.path), 'the end')
 
-  const warnings: { msg: string; seq?: number; reason?: string }[] = []
-  const log = pino(
-    { level: 'warn' },
-    new Writable({
-      write(line, _enc, done) {
-        warnings.push(JSON.parse(String(line)))
-        done()
-      },
-    }),
-  )
+  const { log, lines: warnings } = capturingLogger('warn')
   const keys = new Map([[alice.did, alice.keypair.did()], [mallory.did, mallory.keypair.did()]])
   const relay = await startFrameRelay(frames)
+  const checker = createCommitChecker(1)
   const stop = new AbortController()
   const ingest = runLiveIngest({
     client,
@@ -107,7 +100,8 @@ test(`hostile frames between honest commits: nothing unsigned indexed, the strea
       prefix,
       log,
     }),
-    verifier: new CommitVerifier({ signingKey: async (did) => keys.get(did) }),
+    // Checked on a worker thread, as production does by default.
+    verifier: new CommitVerifier({ signingKey: async (did) => keys.get(did) }, checker),
     flushBytes: 1_000_000,
     flushMs: 50,
     maxInFlight: 2,
@@ -143,6 +137,7 @@ test(`hostile frames between honest commits: nothing unsigned indexed, the strea
   } finally {
     stop.abort()
     await ingest
+    await checker.close()
     await relay.close()
   }
 })
