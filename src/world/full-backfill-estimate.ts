@@ -1,10 +1,11 @@
 /**
  * What a backfill of the whole network would cost, from the per-record costs the backfill
- * benchmark measured (bench/README.md, "Backfill", 5 M records, OpenSearch 3.6.0, 2 cores). `up`
- * prints it when no world is configured, instead of starting a backfill nobody asked for.
+ * benchmark measured (bench/README.md, "Current results"; bench/LOG.md, "Backfill at 5 M
+ * records": OpenSearch 3.6.0, 2 cores). `up` prints it when no world is configured, instead of
+ * starting a backfill nobody asked for.
  */
 
-/** On disk per record after force-merge, one copy (bench/README.md, `magpie backfill` row). */
+/** On disk per record after force-merge, one copy (bench/README.md, "Current results", backfill). */
 export const BYTES_PER_RECORD = 406
 /** Segments not yet merged, the translog and room for merges (docs/OPERATIONS.md, Sizing). */
 export const DISK_OVERHEAD = 1.3
