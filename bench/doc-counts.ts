@@ -17,7 +17,7 @@ export interface DocCounts {
 /** Record documents (all, live), actors and record documents per index base name, after a refresh. */
 export async function countDocs(client: Client, prefix: string): Promise<DocCounts> {
   await client.indices.refresh({ index: `${prefix}*` })
-  const records = `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*`
+  const records = `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*,-${prefix}edges-*`
   const notTomb = { bool: { must_not: [{ term: { tomb: true } }] } }
   const count = async (index: string, query?: unknown): Promise<number> =>
     ((await client.count({ index, body: query ? { query } : undefined }, { ignore: [404] })).body as any).count ?? 0

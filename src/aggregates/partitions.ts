@@ -43,6 +43,12 @@ export interface PartitionState {
   settled: boolean
   /** The shards' checkpoints (and the index's uuid) its entries were counted at. */
   fingerprint?: string
+  /**
+   * Its edge documents (edges.ts) were written at this generation too. Absent for partitions of
+   * families without edges, settled before edges existed, or holding records without a record
+   * key in doc values: readers search those for a pair instead.
+   */
+  edges?: boolean
 }
 
 export function emptyRollupState(): RollupState {
@@ -51,12 +57,13 @@ export function emptyRollupState(): RollupState {
 
 /**
  * The partitions readers may take from aggregate documents, with the generation their entries
- * must have: settled, and not a live month by the clock.
+ * must have: settled, and not a live month by the clock (`withEdges`: and with complete edge documents).
  */
-export function settledPartitions(state: RollupState | undefined, now: number): Map<string, number> {
+export function settledPartitions(state: RollupState | undefined, now: number, opts: { withEdges?: boolean } = {}): Map<string, number> {
   const out = new Map<string, number>()
   for (const [index, p] of Object.entries(state?.partitions ?? {})) {
-    if (p.settled && !isLiveMonth(index, now)) out.set(index, p.gen)
+    if (p.settled && (!opts.withEdges || p.edges) && !isLiveMonth(index, now)) out.set(index, p.gen)
   }
   return out
 }
+

@@ -9,7 +9,8 @@ import {
   partitionKey,
   type RollupState,
 } from '#/aggregates/partitions.js'
-import { COUNT_SPECS, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountSpec, type PartitionedFamily } from '#/aggregates/specs.js'
+import { writeEdges } from '#/aggregates/edges.js'
+import { COUNT_SPECS, EDGE_SPEC, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountSpec, type PartitionedFamily } from '#/aggregates/specs.js'
 
 /**
  * The rollup: counts of the settled partitions (months no longer written to) kept in one
@@ -81,7 +82,9 @@ export class Rollup {
         const quiet = this.lastSeen.get(index) === fp
         this.lastSeen.set(index, fp)
         const known = state.partitions[index]
-        if (isLiveMonth(index, this.now()) || (known?.settled && known.fingerprint === fp)) continue
+        // A partition settled before its family had edges is recounted once to write them.
+        const upToDate = known?.settled && known.fingerprint === fp && (!EDGE_SPEC.has(family) || known.edges !== undefined)
+        if (isLiveMonth(index, this.now()) || upToDate) continue
         if (known?.settled) {
           // Written to since it was counted: readers count it live from now on.
           state.partitions[index] = { ...known, settled: false }
@@ -115,18 +118,20 @@ export class Rollup {
     await this.client.indices.refresh({ index: indices.join(',') })
     let entries = 0
     for (const spec of COUNT_SPECS.filter((s) => s.family === family)) entries += await this.recountSpec(spec, indices, gen)
+    const edgeSpec = EDGE_SPEC.get(family)
+    const edges = edgeSpec ? await writeEdges(this.client, this.prefix, edgeSpec, indices, gen, () => this.holdLease()) : undefined
     const after = await this.fingerprints(family)
     const settled: string[] = []
     for (const index of indices) {
       const fp = before.get(index)
       if (fp !== undefined && fp === after.get(index)) {
-        state.partitions[index] = { gen, settled: true, fingerprint: fp }
+        state.partitions[index] = { gen, settled: true, fingerprint: fp, ...(edges ? { edges: !edges.incomplete.has(index) } : {}) }
         settled.push(index)
       }
     }
     await this.saveState(state)
     const ms = Math.round(performance.now() - started)
-    this.log.info({ family, indices: indices.length, settled: settled.length, entries, ms }, 'aggregates recounted')
+    this.log.info({ family, indices: indices.length, settled: settled.length, entries, edges: edges?.entries, ms }, 'aggregates recounted')
     return { family, indices, settled, entries, ms }
   }
 

@@ -1,14 +1,14 @@
 import { LRUCache } from 'lru-cache'
+import { EDGE_SPEC } from '#/aggregates/specs.js'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import { distinctDids, MAX_FOLLOWED } from '#/dataplane/relationships.js'
 import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { edgePairKey, settledEdges } from '#/dataplane/settled-edges.js'
 
 /**
- * The follows between a viewer and the accounts a page shows, both ways: asked by every page
- * for the same people again and again, and mostly held by old months. What the settled months
- * hold is kept per pair under the rollup's key of those months (rolled-counts.ts `settledOf`),
- * which changes whenever one of them is recounted, so only the live months are searched for a
- * pair seen before.
+ * The follows between a viewer and the accounts a page shows, both ways. The settled months
+ * answer from the rollup's edge documents (settled-edges.ts: one `_mget` of the pairs); only the
+ * live months, and settled ones without complete edges, are searched.
  */
 
 export interface FollowEdges {
@@ -26,7 +26,7 @@ interface Newest {
 
 type Direction = 'following' | 'followedBy'
 
-const DEFAULT_MAX_PAIRS = 200_000
+const FOLLOWS = EDGE_SPEC.get('follows')!
 
 export interface FollowEdgesReader {
   between(viewer: string, targets: string[]): Promise<FollowEdges>
@@ -36,43 +36,34 @@ export interface FollowEdgesReader {
   followed(did: string): Promise<string[]>
 }
 
-export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, opts: { maxPairs?: number } = {}): FollowEdgesReader {
-  const settledAnswers = new LRUCache<string, Newest | 'none'>({ max: opts.maxPairs ?? DEFAULT_MAX_PAIRS })
+export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>): FollowEdgesReader {
   // Whom an account follows in the settled months, under their key (a few hundred kB at most each).
   const settledFollowed = new LRUCache<string, string[]>({ maxSize: FOLLOWED_BYTES, sizeCalculation: (dids) => 64 + dids.length * 40 })
 
   async function edges(viewer: string, targets: string[], direction: Direction): Promise<Map<string, string>> {
     const outward = direction === 'following'
-    const [holding, { all, settled, key }] = await Promise.all([
-      outward ? followsBetween(rolled, [viewer], targets) : followsBetween(rolled, targets, [viewer]),
-      rolled.settledOf('follows'),
-    ])
+    const { all, settled: settledMonths, withEdges } = await rolled.settledOf('follows')
+    // Which settled months hold follows of these accounts only matters for months without edges.
+    const needHolding = [...settledMonths].some((p) => !withEdges.has(p))
+    const holding = needHolding ? await (outward ? followsBetween(rolled, [viewer], targets) : followsBetween(rolled, targets, [viewer])) : undefined
     const partitions = holding ?? all
-    const live = partitions.filter((p) => !settled.has(p))
-    const old = partitions.filter((p) => settled.has(p))
-    const cacheKey = (target: string) => `${direction}\u0000${viewer}\u0000${target}\u0000${key}`
-    const unknown = old.length === 0 ? [] : targets.filter((t) => !settledAnswers.has(cacheKey(t)))
+    const fromEdges = new Map(partitions.flatMap((p) => (withEdges.has(p) ? [[p, withEdges.get(p)!] as const] : [])))
+    const pairs = targets.map((t): [string, string] => (outward ? [viewer, t] : [t, viewer]))
+    const targetOfPair = ([from, to]: [string, string]) => (outward ? to : from)
     // With no partition list at all (a family without its alias yet) the alias is every partition: search it whole.
-    const requests: SearchRequest[] = [{ index: 'follows', partitions: all.length === 0 ? undefined : live, body: newestPer(viewer, targets, outward) }]
-    if (unknown.length > 0) requests.push({ index: 'follows', partitions: old, body: newestPer(viewer, unknown, outward) })
-    const [fresh, fromOld] = await search.many(requests)
+    const searched = all.length === 0 ? undefined : partitions.filter((p) => !fromEdges.has(p))
+    const [found, live] = await Promise.all([
+      settledEdges(search, FOLLOWS, pairs, fromEdges),
+      search.one({ index: 'follows', partitions: searched, body: newestPer(viewer, targets, outward) }),
+    ])
 
     const newest = new Map<string, Newest>()
-    const consider = (target: string, found: Newest | undefined) => {
+    const consider = (target: string, candidate: Newest | undefined) => {
       const seen = newest.get(target)
-      if (found && (!seen || found.at > seen.at)) newest.set(target, found)
+      if (candidate && (!seen || candidate.at > seen.at)) newest.set(target, candidate)
     }
-    for (const hit of fresh!.hits) consider(targetOf(hit, outward), newestOf(hit))
-    if (fromOld) {
-      const got = new Map(fromOld.hits.map((hit) => [targetOf(hit, outward), newestOf(hit)]))
-      for (const target of unknown) settledAnswers.set(cacheKey(target), got.get(target) ?? 'none')
-    }
-    if (old.length > 0) {
-      for (const target of targets) {
-        const held = settledAnswers.get(cacheKey(target))
-        if (held && held !== 'none') consider(target, held)
-      }
-    }
+    for (const hit of live.hits) consider(targetOf(hit, outward), newestOf(hit))
+    for (const pair of pairs) consider(targetOfPair(pair), found.get(edgePairKey(pair[0], pair[1])))
     return new Map([...newest].map(([target, n]) => [target, n.uri]))
   }
 

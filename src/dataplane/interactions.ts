@@ -1,10 +1,12 @@
+import { EDGE_SPEC } from '#/aggregates/specs.js'
 import type { FollowEdgesReader } from '#/dataplane/follow-edges.js'
 import { getFollowPairs, pairKey } from '#/dataplane/gate-checks.js'
 import { live, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/search.js'
+import { edgePairKey, settledEdges, type EdgeRecord } from '#/dataplane/settled-edges.js'
 
 /**
  * Likes and reposts: who interacted with a subject, what an account liked, an account's own
@@ -36,40 +38,61 @@ export function getActorLikes(search: Searcher, did: string, page: PageRequest):
 const CHUNK = 5_000
 
 /** `actor`'s like and repost of each subject, if any (the newest, should a client have duplicated one). */
-export async function getInteractionsBy(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, actor: string, subjects: string[]): Promise<Map<string, Interactions>> {
+export async function getInteractionsBy(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, actor: string, subjects: string[]): Promise<Map<string, Interactions>> {
   const unique = [...new Set(subjects)]
   const out = new Map<string, Interactions>()
   for (let i = 0; i < unique.length; i += CHUNK) await interactionsIn(search, rolled, actor, unique.slice(i, i + CHUNK), out)
   return out
 }
 
-async function interactionsIn(search: Searcher, rolled: Pick<RolledCounts, 'holding'>, actor: string, unique: string[], out: Map<string, Interactions>): Promise<void> {
-  const body = {
-    size: unique.length,
+async function interactionsIn(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, actor: string, unique: string[], out: Map<string, Interactions>): Promise<void> {
+  const [likes, reposts] = await Promise.all([newestBy(search, rolled, 'likes', actor, unique), newestBy(search, rolled, 'reposts', actor, unique)])
+  const entry = (subject: string) => out.get(subject) ?? out.set(subject, {}).get(subject)!
+  for (const [subject, uri] of likes) entry(subject).like = uri
+  for (const [subject, uri] of reposts) entry(subject).repost = uri
+}
+
+/**
+ * `actor`'s newest like (repost) of each subject: the settled months from the rollup's edge
+ * documents (one `_mget`), the others searched — for a page of recent posts, the live months only.
+ */
+async function newestBy(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, family: 'likes' | 'reposts', actor: string, subjects: string[]): Promise<Map<string, string>> {
+  const { all, settled, withEdges } = await rolled.settledOf(family)
+  // Which settled months hold likes of these posts only matters for months without edges.
+  const holding = [...settled].some((p) => !withEdges.has(p)) ? await rolled.holding(family, subjects) : undefined
+  const partitions = holding ?? all
+  const fromEdges = new Map(partitions.flatMap((p) => (withEdges.has(p) ? [[p, withEdges.get(p)!] as const] : [])))
+  const searched = all.length === 0 ? undefined : partitions.filter((p) => !fromEdges.has(p))
+  const pairs = subjects.map((subject): [string, string] => [actor, subject])
+  const [found, live] = await Promise.all([
+    settledEdges(search, EDGE_SPEC.get(family)!, pairs, fromEdges),
+    search.one({ index: family, partitions: searched, body: newestPerSubject(actor, subjects) }),
+  ])
+  const newest = new Map<string, EdgeRecord>()
+  const consider = (subject: unknown, candidate: EdgeRecord | undefined) => {
+    if (typeof subject !== 'string' || !candidate) return
+    const seen = newest.get(subject)
+    if (!seen || candidate.at > seen.at) newest.set(subject, candidate)
+  }
+  for (const hit of live.hits) {
+    const at = hit.sort?.[0]
+    consider(hit.fields?.subjectUri?.[0], typeof at === 'number' ? { uri: hit._id, at } : undefined)
+  }
+  for (const subject of subjects) consider(subject, found.get(edgePairKey(actor, subject)))
+  return new Map([...newest].map(([subject, n]) => [subject, n.uri]))
+}
+
+function newestPerSubject(actor: string, subjects: string[]) {
+  return {
+    size: subjects.length,
     track_total_hits: false,
-    query: live({ term: { did: actor } }, { terms: { subjectUri: unique } }),
+    query: live({ term: { did: actor } }, { terms: { subjectUri: subjects } }),
     collapse: { field: 'subjectUri' },
     sort: [{ sortAt: 'desc' }],
     // The subject from doc values (the indexed subjectUri the query matched) and the id: no source to read.
     _source: false,
     docvalue_fields: ['subjectUri'],
   }
-  // Only the months holding any like (repost) of these posts: for a page of recent posts, the live ones.
-  const [likePartitions, repostPartitions] = await Promise.all([rolled.holding('likes', unique), rolled.holding('reposts', unique)])
-  const [likes, reposts] = await search.many([
-    { index: 'likes', partitions: likePartitions, body },
-    { index: 'reposts', partitions: repostPartitions, body },
-  ])
-  for (const hit of likes!.hits) set(out, hit, 'like')
-  for (const hit of reposts!.hits) set(out, hit, 'repost')
-}
-
-function set(out: Map<string, Interactions>, hit: Hit, key: keyof Interactions) {
-  const subject = hit.fields?.subjectUri?.[0]
-  if (typeof subject !== 'string') return
-  const entry = out.get(subject) ?? {}
-  entry[key] ??= hit._id
-  out.set(subject, entry)
 }
 
 /** Of a post's likers, those the viewer follows: how many, and the most recent few. */

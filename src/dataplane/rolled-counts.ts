@@ -28,7 +28,7 @@ export interface RolledCounts {
    * A family's partitions, which of them are settled, and a key naming the settled ones at their
    * generations: what was read from those alone stays true while the key is the same.
    */
-  settledOf(family: PartitionedFamily): Promise<{ all: string[]; settled: Set<string>; key: string }>
+  settledOf(family: PartitionedFamily): Promise<SettledView>
   /**
    * How many live documents the settled partitions hold for one subject (its aggregate
    * document's confirmed entries), and which partitions hold them; undefined when that is not
@@ -49,11 +49,21 @@ export async function followsBetween(rolled: Pick<RolledCounts, 'holding'>, from
   return following.filter((p) => both.has(p))
 }
 
+export interface SettledView {
+  all: string[]
+  settled: Set<string>
+  key: string
+  /** Settled partitions whose edge documents are complete (settled-edges.ts) → the generation their entries must have. */
+  withEdges: Map<string, number>
+}
+
 interface View {
   /** Concrete partitions behind each family's alias. */
   partitions: Map<PartitionedFamily, string[]>
   /** Settled partitions → the generation their entries must have. */
   settled: Map<string, number>
+  /** The settled partitions with complete edge documents, likewise. */
+  withEdges: Map<string, number>
 }
 
 /** At most this long a reader goes on from a view of the partitions and the rollup (writes into old months are counted within it plus a rollup pass). */
@@ -83,15 +93,20 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
       for (const family of ROLLED_FAMILIES) if (search.alias(family) in aliasesOfIndex) partitions.get(family)!.push(index)
     }
     const rollup = state.get(ROLLUP_STATE_ID)?._source?.state as RollupState | undefined
-    return { partitions, settled: settledPartitions(rollup, now()) }
+    return { partitions, settled: settledPartitions(rollup, now()), withEdges: settledPartitions(rollup, now(), { withEdges: true }) }
   }
 
   return {
     async settledOf(family) {
-      const { partitions, settled } = await view()
+      const { partitions, settled, withEdges } = await view()
       const all = partitions.get(family)!
       const mine = all.filter((p) => settled.has(p))
-      return { all, settled: new Set(mine), key: mine.map((p) => `${p}:${settled.get(p)}`).sort().join(',') }
+      return {
+        all,
+        settled: new Set(mine),
+        key: mine.map((p) => `${p}:${settled.get(p)}`).sort().join(','),
+        withEdges: new Map(all.flatMap((p) => (withEdges.has(p) ? [[p, withEdges.get(p)!]] : []))),
+      }
     },
 
     async holding(name, subjects) {

@@ -10,7 +10,7 @@ export const TEMPLATE_DIR = path.join(PROJECT_ROOT, 'index-templates')
 export const POLICY_DIR = path.join(PROJECT_ROOT, 'ilm-policies')
 
 /** Indices that are not created by a first write: reads expect them to exist from the start. */
-const SINGLE_INDICES = ['actors', 'state', 'mutes', 'notif-state', 'bookmarks', 'activity-subscriptions', 'drafts', 'push-registrations', 'labels', 'aggregates']
+const SINGLE_INDICES = ['actors', 'state', 'mutes', 'notif-state', 'bookmarks', 'activity-subscriptions', 'drafts', 'push-registrations', 'labels', 'aggregates', 'edges']
 
 export interface SetupReport {
   templates: { name: string; action: 'created' | 'updated' | 'unchanged' }[]

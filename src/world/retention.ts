@@ -52,34 +52,42 @@ export async function applyRetention(client: Client, prefix: string, retentionDa
   if (dropped.length > 0) {
     log.info({ indices: dropped, retentionDays }, 'retention: dropping partitions')
     await client.indices.delete({ index: dropped.join(',') })
-    await stripAggregateEntries(client, prefix, dropped.map((i) => partitionKey(prefix, i)))
+    const keys = dropped.map((i) => partitionKey(prefix, i))
+    await stripAggregateEntries(client, prefix, keys)
+    await stripEdgeEntries(client, prefix, keys)
   }
   const y = Math.floor(keptFrom / 12)
   return { dropped, keptFrom: `${y}.${String((keptFrom % 12) + 1).padStart(2, '0')}` }
 }
 
 /** Removes the entries of `keys` (partition keys) from every aggregate document that has one. */
-async function stripAggregateEntries(client: Client, prefix: string, keys: string[]): Promise<void> {
-  const index = singleIndex(prefix, 'aggregates')
-  // The aggregates index refreshes rarely (it is read by id): what the query must see, it sees now.
+function stripAggregateEntries(client: Client, prefix: string, keys: string[]): Promise<void> {
+  return stripEntries(client, singleIndex(prefix, 'aggregates'), keys, `
+    if (ctx._source.c == null) { ctx.op = 'noop'; return; }
+    boolean changed = false;
+    for (def counts : ctx._source.c.values()) {
+      for (def key : params.keys) { if (counts.remove(key) != null) changed = true; }
+    }
+    if (!changed) ctx.op = 'noop';`)
+}
+
+/** Removes the entries of `keys` from the edge documents, and the documents left with none. */
+function stripEdgeEntries(client: Client, prefix: string, keys: string[]): Promise<void> {
+  return stripEntries(client, singleIndex(prefix, 'edges'), keys, `
+    if (ctx._source.e == null) { ctx.op = 'delete'; return; }
+    boolean changed = false;
+    for (def key : params.keys) { if (ctx._source.e.remove(key) != null) changed = true; }
+    if (ctx._source.e.isEmpty()) ctx.op = 'delete';
+    else if (!changed) ctx.op = 'noop';`)
+}
+
+async function stripEntries(client: Client, index: string, keys: string[], source: string): Promise<void> {
+  // These indices refresh rarely (they are read by id): what the query must see, it sees now.
   await client.indices.refresh({ index }, { ignore: [404] })
   await client.updateByQuery({
     index,
     conflicts: 'proceed',
     refresh: true,
-    body: {
-      query: { match_all: {} },
-      script: {
-        lang: 'painless',
-        source: `
-          if (ctx._source.c == null) { ctx.op = 'noop'; return; }
-          boolean changed = false;
-          for (def counts : ctx._source.c.values()) {
-            for (def key : params.keys) { if (counts.remove(key) != null) changed = true; }
-          }
-          if (!changed) ctx.op = 'noop';`,
-        params: { keys },
-      },
-    },
-  } as any)
+    body: { query: { match_all: {} }, script: { lang: 'painless', source, params: { keys } } },
+  } as any, { ignore: [404] })
 }

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { TID } from '@atproto/common-web'
 import type { Client } from '@opensearch-project/opensearch'
 import { Rollup } from '#/aggregates/rollup.js'
+import { EDGE_SPEC, edgeId } from '#/aggregates/specs.js'
 import type { Config } from '#/config/env.js'
 import { createDataPlane } from '#/dataplane/index.js'
 import { startDevNetwork, type DevAccount, type DevNetwork } from '#devnet/network.js'
@@ -59,7 +60,7 @@ const netFor = () => ({ resolveHandle: (h: string) => resolver.resolveHandle(h),
 async function indexed(query: object = { match_all: {} }): Promise<Set<string>> {
   await client.indices.refresh({ index: `${prefix}*` })
   const res = await client.search({
-    index: `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*`,
+    index: `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*,-${prefix}edges-*`,
     body: { size: 1000, query: { bool: { filter: [query], must_not: [{ term: { tomb: true } }] } }, _source: false },
   })
   return new Set(((res.body as any).hits.hits as { _id: string }[]).map((h) => h._id))
@@ -277,6 +278,9 @@ describe('small world', () => {
     assert.equal((await plane.getPostCounts([p1.uri])).get(p1.uri)?.likes, 2)
     const aggBefore = await client.get({ index: `${prefix}aggregates`, id: p1.uri })
     assert.ok((aggBefore.body as any)._source.c.likes['likes-2024_01'], 'the old month is counted in the aggregate document')
+    const bobsEdge = edgeId(EDGE_SPEC.get('likes')!, bob.did, p1.uri)
+    const edgeBefore = await client.get({ index: `${prefix}edges`, id: bobsEdge })
+    assert.ok((edgeBefore.body as any)._source.e['likes-2024_01'], "bob's old like is in his edge document")
 
     assert.ok((await setWorldPolicy(client, prefix, { retentionDays: '30' })).ok)
     await eventually('the old partitions are dropped', async () => {
@@ -289,6 +293,8 @@ describe('small world', () => {
     assert.equal((await fresh.getPostCounts([p1.uri])).get(p1.uri)?.likes, 1)
     const aggAfter = await client.get({ index: `${prefix}aggregates`, id: p1.uri })
     assert.equal((aggAfter.body as any)._source.c.likes['likes-2024_01'], undefined, "the dropped month's entry is gone from the aggregate document")
+    const edgeAfter = await client.get({ index: `${prefix}edges`, id: bobsEdge }, { ignore: [404] })
+    assert.equal((edgeAfter.body as any)._source?.e?.['likes-2024_01'], undefined, "the dropped month's entry is gone from the edge document")
     // A record of a dropped month written now is left out, so the month does not come back.
     const late = await post(alice, 'another post from long ago', {}, jan2024(12))
     const marker = await post(alice, 'a marker after it')
