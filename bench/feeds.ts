@@ -27,7 +27,7 @@ import { createLogger } from '#/log.js'
 import { ageAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
 import { createApp, listen } from '#/server/app.js'
 import { createOpenSearchClient } from '#/store/client.js'
-import { imageUrlBuilder } from '#/views/images.js'
+import { imageUrlBuilder } from '#/views/index.js'
 
 const { values: args } = parseArgs({
   options: {

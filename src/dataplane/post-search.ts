@@ -5,7 +5,7 @@ import type { PostCounts, PostCountsReader } from '#/dataplane/posts.js'
 import { recommendationOptOuts } from '#/dataplane/recommendation-opt-outs.js'
 import { getRecords } from '#/dataplane/records.js'
 import type { Searcher } from '#/dataplane/search.js'
-import { didOfUri } from '#/rules/gates.js'
+import { didOfUri } from '#/records/at-uri.js'
 import { postSearchQuery, type PostSearch } from '#/search/post-query.js'
 
 /**

@@ -144,13 +144,3 @@ export async function getReplyAuthorCounts(search: Searcher, rolled: Pick<Rolled
   parents.forEach(({ parent }, i) => out.set(parent, bucketCounts(results[i]!.aggregations?.by)))
   return out
 }
-
-export function replyParentOf(record: StoredRecord | undefined): string | undefined {
-  const parent = (record?.record.reply as { parent?: { uri?: unknown } } | undefined)?.parent?.uri
-  return typeof parent === 'string' ? parent : undefined
-}
-
-export function replyRootOf(record: StoredRecord | undefined): string | undefined {
-  const root = (record?.record.reply as { root?: { uri?: unknown } } | undefined)?.root?.uri
-  return typeof root === 'string' ? root : undefined
-}

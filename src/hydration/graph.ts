@@ -2,6 +2,7 @@ import type { Hydrator } from '#/hydration/hydrator.js'
 import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
+import { collectionOfUri as collectionOf, didOfUri as didOf } from '#/records/at-uri.js'
 
 /**
  * Hydration for the graph's record views that sit on top of profiles: full list views, feed
@@ -93,12 +94,4 @@ export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: Hydr
   const sampled = [...new Set([...starterPackSamples.values()].flatMap((items) => items.map((item) => item.subject)))]
   const profiles = await h.hydrateProfiles(sampled, ctx)
   return mergeStates(basic, feeds, lists, profiles, { starterPackSamples })
-}
-
-function didOf(uri: string): string {
-  return uri.slice('at://'.length).split('/')[0] ?? ''
-}
-
-function collectionOf(uri: string): string | undefined {
-  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
 }

@@ -7,9 +7,8 @@ import type { Logger } from '#/log.js'
 import { getActorInfos } from '#/hydration/actors.js'
 import { hydrateFeedGens, hydrateLabelers, hydrateLists, hydrateStarterPacks } from '#/hydration/graph.js'
 import { PostHydrator } from '#/hydration/posts.js'
-import { mergeStates, type HydrateCtx, type HydrationState, type ListInfo } from '#/hydration/state.js'
-import type { ImageUrls } from '#/views/images.js'
-import type { VideoUrls } from '#/views/videos.js'
+import { mergeStates, type HydrateCtx, type HydrationState, type ImageUrls, type ListInfo, type VideoUrls } from '#/hydration/state.js'
+import { collectionOfUri as collectionOf, didOfUri as didOf } from '#/records/at-uri.js'
 
 const LIST = 'app.bsky.graph.list'
 const STARTER_PACK = 'app.bsky.graph.starterpack'
@@ -217,12 +216,4 @@ export class Hydrator {
     const lists = await this.hydrateListsBasic(listUris, ctx)
     return mergeStates(lists, { relationships, actorMutes })
   }
-}
-
-function didOf(uri: string): string {
-  return uri.slice('at://'.length).split('/')[0] ?? ''
-}
-
-function collectionOf(uri: string): string | undefined {
-  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
 }

@@ -1,10 +1,10 @@
 import type { NotificationCandidate, StoredRecord } from '#/dataplane/index.js'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
 import { hydrateLabels } from '#/hydration/labels.js'
-import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
-import { embeddedRecordUri, hiddenRepliesOf, isPostUri, threadgateUriOf } from '#/rules/gates.js'
-import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
+import { mergeStates, REPLY_NOTIFY_HEIGHT, type HydrateCtx, type HydrationState, type PostContext } from '#/hydration/state.js'
+import { embeddedRecordUri, replyParentOf, replyRootOf } from '#/records/post-record.js'
+import { hiddenRepliesOf, threadgateUriOf } from '#/records/gates.js'
+import { isPostUri } from '#/records/at-uri.js'
 
 /**
  * What decides whether and why each candidate notifies the viewer: its post's gates and

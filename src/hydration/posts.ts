@@ -1,21 +1,12 @@
 import type { FeedItemRef, PostCounts, StoredRecord } from '#/dataplane/index.js'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
 import type { Hydrator } from '#/hydration/hydrator.js'
 import type { PostBlocks, PostInfo, PostViewerInfo } from '#/hydration/post-state.js'
 import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { loadReplyPermissions, replyKey, type ReplyCheck } from '#/hydration/reply-permissions.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
-import {
-  collectionOfUri,
-  didOfUri,
-  embeddedRecordUri,
-  embeddingDisabledBy,
-  isPostUri,
-  postgateUriOf,
-  replyRestriction,
-  threadgateUriOf,
-  type ReplyRestriction,
-} from '#/rules/gates.js'
+import { collectionOfUri, didOfUri, isPostUri } from '#/records/at-uri.js'
+import { embeddedRecordUri, replyParentOf, replyRootOf } from '#/records/post-record.js'
+import { embeddingDisabledBy, postgateUriOf, replyRestriction, threadgateUriOf, type ReplyRestriction } from '#/records/gates.js'
 
 /**
  * Hydration of posts and what hangs off them. A post view nests up to two levels of quoted

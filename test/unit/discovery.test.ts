@@ -6,7 +6,7 @@ import { coFollowMinCount, rankCoFollowed } from '#/dataplane/follow-suggestions
 import { concatRanked, MAX_RANKED, rankedCache, type Ranked } from '#/dataplane/ranked.js'
 import { isTopicWord } from '#/dataplane/topic-words.js'
 import { mergeTrending, rankPopular, rankTrending, rankWords, type TagBucket, type TopicStat } from '#/dataplane/trending.js'
-import { encodeCursor } from '#/server/xrpc/cursor.js'
+import { encodeCursor } from '#/dataplane/cursor.js'
 
 /** The pure parts of discovery: ranking and thresholds, ranked-list paging, and list reuse. */
 

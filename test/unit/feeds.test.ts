@@ -5,7 +5,7 @@ import { compareRanked, rankedCursor, rankedPage, rankOnce, readRankedCursor, ty
 import { InvalidSkeletonError, readSkeletonResponse, skeletonItem } from '#/feeds/skeleton.js'
 import { feedSpecFor, publishableFeed } from '#/feeds/specs.js'
 import { HOT_DEFAULTS, hotScore, rankHot } from '#/feeds/whats-hot.js'
-import { encodeCursor } from '#/server/xrpc/cursor.js'
+import { encodeCursor } from '#/dataplane/cursor.js'
 
 /** The pure parts of the feeds: reading a generator's skeleton, naming built-in feeds, ranking and paging. */
 

@@ -5,8 +5,8 @@ import type { Client } from '@opensearch-project/opensearch'
 import { z } from 'zod'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { Searcher } from '#/dataplane/search.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 import { serveMethods } from '../helpers/xrpc-router.js'
 
 /**

@@ -16,8 +16,8 @@ import { GateFullError, type Gate } from '#/server/limits/gate.js'
 import { rateLimitHeaders, retryAfterSeconds, type RateLimiter } from '#/server/limits/rate-limit.js'
 import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
-import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
-import { parseInput, parseParams, queryValues } from '#/server/xrpc/params.js'
+import type { XrpcMethod, XrpcRequest } from '#/api/xrpc/method.js'
+import { parseInput, parseParams, queryValues } from '#/api/xrpc/params.js'
 import { xrpcRequests } from '#/metrics.js'
 
 /**

@@ -5,10 +5,10 @@ import { fillPage } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { MAX_ACTOR_QUERY_LENGTH, normalizeActorQuery } from '#/search/actor-query.js'
-import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileView } from '#/views/profiles.js'
+import { decodeCursor, encodeCursor } from '#/dataplane/cursor.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileView } from '#/views/index.js'
 
 const params = z.object({
   q: param.string({ maxLength: MAX_ACTOR_QUERY_LENGTH }).optional(),

@@ -3,9 +3,9 @@ import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { MAX_ACTOR_QUERY_LENGTH, normalizeActorQuery } from '#/search/actor-query.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewBasic } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewBasic } from '#/views/index.js'
 
 const params = z.object({
   q: param.string({ maxLength: MAX_ACTOR_QUERY_LENGTH }).optional(),

@@ -1,7 +1,7 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
 import { contactProcedure } from '#/api/app/bsky/contact/no-contacts.js'
-import { input } from '#/server/xrpc/inputs.js'
+import { input } from '#/api/xrpc/inputs.js'
 
 /** Refused: Magpie matches no phone numbers (see no-contacts.ts). */
 export default contactProcedure(

@@ -4,9 +4,9 @@ import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import { hydrateLabels } from '#/hydration/labels.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { backs, DOCUMENT, PUBLICATION, standardSiteView, type StandardSite } from '#/views/standard-site.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { backs, DOCUMENT, PUBLICATION, standardSiteView, type StandardSite } from '#/views/index.js'
 
 const params = z.object({
   url: param.uri(),

@@ -6,9 +6,9 @@ import { resolveUriHost } from '#/api/uris.js'
 import type { ServiceAuth } from '#/auth/service-auth.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
 import { hiddenFromViewerFeed } from '#/rules/posts.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { feedViewPost } from '#/views/posts.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { feedViewPost } from '#/views/index.js'
 
 const params = z.object({
   feed: param.atUri(),

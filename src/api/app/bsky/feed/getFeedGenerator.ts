@@ -2,9 +2,9 @@ import { ids, type AppBskyFeedGetFeedGenerator } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { feedGenEndpoint } from '#/feeds/remote.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { generatorView } from '#/views/feedgens.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { generatorView } from '#/views/index.js'
 
 const params = z.object({
   feed: param.atUri(),

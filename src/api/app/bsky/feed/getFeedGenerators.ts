@@ -1,9 +1,9 @@
 import { ids, type AppBskyFeedGetFeedGenerators } from '@atproto/api'
 import { z } from 'zod'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { generatorView } from '#/views/feedgens.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { generatorView } from '#/views/index.js'
 
 const params = z.object({
   feeds: param.array(param.atUri()),

@@ -3,10 +3,9 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { threadgateOfThread } from '#/views/posts.js'
-import { threadView } from '#/views/threads.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { threadgateOfThread, threadView } from '#/views/index.js'
 
 const params = z.object({
   uri: param.atUri(),

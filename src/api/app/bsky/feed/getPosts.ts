@@ -2,10 +2,10 @@ import { ids, type AppBskyFeedGetPosts } from '@atproto/api'
 import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { didOfUri } from '#/rules/gates.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { postView } from '#/views/posts.js'
+import { didOfUri } from '#/records/at-uri.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { postView } from '#/views/index.js'
 
 const params = z.object({
   uris: param.array(param.atUri(), { maxLength: 25 }),

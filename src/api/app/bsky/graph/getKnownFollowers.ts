@@ -4,9 +4,9 @@ import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileView } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileView } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

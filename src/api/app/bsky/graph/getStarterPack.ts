@@ -3,9 +3,9 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { starterPackView } from '#/views/starterpacks.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { starterPackView } from '#/views/index.js'
 
 const params = z.object({
   starterPack: param.atUri(),

@@ -3,9 +3,9 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { suggestableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewKnownFollowers } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewKnownFollowers } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

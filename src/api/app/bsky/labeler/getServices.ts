@@ -1,9 +1,9 @@
 import { ids, type AppBskyLabelerGetServices } from '@atproto/api'
 import { z } from 'zod'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { labelerView, labelerViewDetailed } from '#/views/labelers.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { labelerView, labelerViewDetailed } from '#/views/index.js'
 
 const params = z.object({
   dids: param.array(param.did()),

@@ -2,8 +2,8 @@ import { ids } from '@atproto/api'
 import { z } from 'zod'
 import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
 import { derivedNotifications } from '#/rules/notifications.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   priority: param.boolean().optional(),

@@ -1,14 +1,15 @@
 import { ids, type AppBskyNotificationListNotifications } from '@atproto/api'
 import { z } from 'zod'
 import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
-import { cursorFromKey, fillPage, keyFromCursor, readAheadPages } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { fillPage, readAheadPages } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { NotificationQuery } from '#/dataplane/index.js'
 import { mergeStates, type HydrationState } from '#/hydration/state.js'
 import { derivedNotifications, visibleNotifications, type NotificationItem } from '#/rules/notifications.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { notificationTime, notificationView } from '#/views/notifications.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { notificationTime, notificationView } from '#/views/index.js'
 
 const params = z.object({
   reasons: param.array(param.string()).optional(),

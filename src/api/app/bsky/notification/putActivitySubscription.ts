@@ -3,8 +3,8 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { requester } from '#/api/uris.js'
 import { activitySubscriptionRefusal, REFUSAL_MESSAGES } from '#/rules/activity-subscriptions.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /**
  * Subscribe to an account's posts and/or replies, change what to hear of, or (both false)

@@ -3,8 +3,8 @@ import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { LIVE_STATUS } from '#/dataplane/live-statuses.js'
 import { actorIsNotHosted } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { MAX_DURATION_MS, statusView } from '#/views/status.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { MAX_DURATION_MS, statusView } from '#/views/index.js'
 
 const params = z.object({})
 

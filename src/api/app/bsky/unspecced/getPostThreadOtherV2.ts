@@ -2,9 +2,9 @@ import { ids, type AppBskyUnspeccedGetPostThreadOtherV2 } from '@atproto/api'
 import { z } from 'zod'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { threadOtherV2 } from '#/views/threads-v2.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { threadOtherV2 } from '#/views/index.js'
 
 const params = z.object({
   anchor: param.atUri(),

@@ -4,8 +4,8 @@ import type { ApiContext } from '#/api/context.js'
 import { firstItems } from '#/api/paging.js'
 import { rankedFeedGensPage } from '#/api/ranked.js'
 import type { HydrateCtx } from '#/hydration/state.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 25, default: 10 }),

@@ -4,7 +4,7 @@ import { suggestedFeeds } from '#/api/app/bsky/unspecced/getSuggestedFeeds.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Trend } from '#/dataplane/index.js'
 import { suggestableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 const params = z.object({})
 

@@ -3,10 +3,9 @@ import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import type { Trend } from '#/dataplane/index.js'
 import { recommendableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewBasic } from '#/views/profiles.js'
-import { trendView } from '#/views/topics.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewBasic, trendView } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 25, default: 10 }),

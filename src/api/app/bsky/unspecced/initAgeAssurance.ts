@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { ageAssuranceState, refuseInitiation } from '#/api/app/bsky/ageassurance/policy.js'
 import { ageAssuranceRequest } from '#/api/app/bsky/ageassurance/request.js'
 import { requester } from '#/api/uris.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /** The older form of app.bsky.ageassurance.begin, answered the same way. */
 export default defineProcedure({

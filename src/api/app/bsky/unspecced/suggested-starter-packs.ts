@@ -2,9 +2,9 @@ import type { AppBskyUnspeccedGetSuggestedStarterPacks } from '@atproto/api'
 import { z } from 'zod'
 import { pipeline } from '#/api/pipeline.js'
 import { recommendableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { starterPackView } from '#/views/starterpacks.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { starterPackView } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 25, default: 10 }),

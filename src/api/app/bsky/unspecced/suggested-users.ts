@@ -2,8 +2,8 @@ import type { AppBskyUnspeccedGetSuggestedUsers } from '@atproto/api'
 import { z } from 'zod'
 import { getSuggestions } from '#/api/app/bsky/actor/getSuggestions.js'
 import { firstItems } from '#/api/paging.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   // Accepted and not used: Magpie's suggestions come from the viewer's network and what is

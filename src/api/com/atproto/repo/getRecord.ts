@@ -3,8 +3,8 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { getActorInfos } from '#/hydration/actors.js'
 import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   repo: param.atIdentifier(),

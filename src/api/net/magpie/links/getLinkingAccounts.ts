@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { accountContentHidden, linkPathParam, linkSubjectParam, resolveLinkSubject } from '#/api/links.js'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** Distinct accounts linking to a subject from one collection and path (lexicons/net/magpie/links/getLinkingAccounts.json). */
 export const NSID = 'net.magpie.links.getLinkingAccounts'

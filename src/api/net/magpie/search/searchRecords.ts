@@ -1,14 +1,15 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { accountContentHidden } from '#/api/links.js'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { parseUserQuery, timeParam } from '#/api/post-search.js'
 import type { RecordHit } from '#/dataplane/record-search.js'
 import type { ApiContext } from '#/api/context.js'
 import type { ParsedQuery, TextClause } from '#/search/query-parser.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewBasic } from '#/views/profiles.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewBasic } from '#/views/index.js'
 
 /** Full-text search over third-party records (lexicons/net/magpie/search/searchRecords.json). */
 export const NSID = 'net.magpie.search.searchRecords'
