@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import type { Pipeline } from '#/api/pipeline.js'
 import type { Page, PageRequest, SortKey } from '#/dataplane/index.js'
 import { defineQuery, type AuthMode, type QueryMethod } from '#/api/xrpc/method.js'
@@ -147,8 +148,9 @@ export function definePagedQuery<S extends z.ZodType<{ cursor?: string; limit: n
     params: def.params,
     auth: def.auth,
     expensive: def.expensive,
-    handler({ params, viewer, ctx }) {
-      const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    handler(req) {
+      const { params, ctx } = req
+      const hydrateCtx = hydrationContext(req)
       return fillPage({
         cursor: params.cursor,
         limit: params.limit,

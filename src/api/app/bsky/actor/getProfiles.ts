@@ -1,5 +1,6 @@
 import { ids, type AppBskyActorGetProfiles } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { defineQuery } from '#/api/xrpc/method.js'
 import { param } from '#/api/xrpc/params.js'
@@ -30,5 +31,5 @@ export default defineQuery({
   auth: 'optional',
   // The chat service asks for profiles with its own methods' tokens.
   acceptLxm: (lxm) => lxm === ids.AppBskyActorGetProfiles || !!lxm?.startsWith('chat.bsky.'),
-  handler: ({ params, viewer, ctx }) => getProfiles(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getProfiles(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,6 +1,7 @@
 import { ids, type AppBskyActorSearchActors } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { fillPage } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
@@ -61,8 +62,9 @@ export default defineQuery({
   params,
   auth: 'optional',
   expensive: true,
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+  handler(req) {
+    const { params, ctx } = req
+    const hydrateCtx = hydrationContext(req)
     return fillPage({
       cursor: params.cursor,
       limit: params.limit,

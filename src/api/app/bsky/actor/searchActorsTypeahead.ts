@@ -1,5 +1,6 @@
 import { ids, type AppBskyActorSearchActorsTypeahead } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { MAX_ACTOR_QUERY_LENGTH, normalizeActorQuery } from '#/search/actor-query.js'
@@ -43,5 +44,5 @@ export default defineQuery({
   nsid: ids.AppBskyActorSearchActorsTypeahead,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => searchActorsTypeahead(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => searchActorsTypeahead(req.params, req.ctx, hydrationContext(req)),
 })

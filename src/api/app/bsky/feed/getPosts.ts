@@ -1,5 +1,6 @@
 import { ids, type AppBskyFeedGetPosts } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { didOfUri } from '#/records/at-uri.js'
@@ -27,5 +28,5 @@ export default defineQuery({
   auth: 'optional',
   // The chat service shows posts with its own methods' tokens.
   acceptLxm: (lxm) => lxm === ids.AppBskyFeedGetPosts || !!lxm?.startsWith('chat.bsky.'),
-  handler: ({ params, viewer, ctx }) => getPosts(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getPosts(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,6 +1,7 @@
 import { ids, type AppBskyGraphGetStarterPack } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import { defineQuery } from '#/api/xrpc/method.js'
@@ -29,5 +30,5 @@ export default defineQuery({
   nsid: ids.AppBskyGraphGetStarterPack,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getStarterPack(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getStarterPack(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,6 +1,7 @@
 import { ids, type AppBskyGraphGetSuggestedFollowsByActor } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { suggestableActor } from '#/rules/actors.js'
 import { defineQuery } from '#/api/xrpc/method.js'
@@ -51,5 +52,5 @@ export default defineQuery({
   params,
   auth: 'optional',
   expensive: true,
-  handler: ({ params, viewer, ctx }) => getSuggestedFollowsByActor(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getSuggestedFollowsByActor(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,6 +1,7 @@
 import { ids, type AppBskyNotificationListNotifications } from '@atproto/api'
 import { z } from 'zod'
 import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
 import { fillPage, readAheadPages } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
@@ -82,9 +83,10 @@ export default defineQuery({
   nsid: ids.AppBskyNotificationListNotifications,
   params,
   auth: 'required',
-  async handler({ params, viewer, ctx }) {
+  async handler(req) {
+    const { params, viewer, ctx } = req
     const { state, priority, query } = await requesterNotifications(ctx, viewer, params)
-    const hydrateCtx = ctx.hydrator.createContext({ viewer: query.recipient })
+    const hydrateCtx = hydrationContext(req, query.recipient)
     const out = await fillPage({
       cursor: params.cursor,
       limit: params.limit,

@@ -1,5 +1,6 @@
 import { ids, type AppBskyUnspeccedGetPostThreadV2 } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
 import { defineQuery } from '#/api/xrpc/method.js'
@@ -46,5 +47,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetPostThreadV2,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getPostThreadV2(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getPostThreadV2(req.params, req.ctx, hydrationContext(req)),
 })

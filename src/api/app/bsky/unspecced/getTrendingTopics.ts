@@ -1,5 +1,6 @@
 import { ids, type AppBskyUnspeccedGetTrendingTopics } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import type { TrendingTopics } from '#/dataplane/index.js'
 import { defineQuery } from '#/api/xrpc/method.js'
@@ -33,5 +34,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetTrendingTopics,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getTrendingTopics(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getTrendingTopics(req.params, req.ctx, hydrationContext(req)),
 })

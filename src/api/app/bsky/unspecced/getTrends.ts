@@ -1,5 +1,6 @@
 import { ids, type AppBskyUnspeccedGetTrends } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Trend } from '#/dataplane/index.js'
 import { recommendableActor } from '#/rules/actors.js'
@@ -37,5 +38,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetTrends,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getTrends(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getTrends(req.params, req.ctx, hydrationContext(req)),
 })
