@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch'
-import { ageAssurancePolicy, type AgeAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssurancePolicy, type AgeAssurancePolicy } from '#/api/age-assurance-policy.js'
 import type { ServiceSigner } from '#/auth/service-signing.js'
 import { configuredLabelers, type Config } from '#/config/env.js'
 import { createDataPlane, type DataPlane } from '#/dataplane/index.js'

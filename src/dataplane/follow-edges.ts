@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import { distinctDids, MAX_FOLLOWED } from '#/dataplane/relationships.js'
-import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * The follows between a viewer and the accounts a page shows, both ways: asked by every page

@@ -4,7 +4,7 @@ import { live, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Likes and reposts: who interacted with a subject, what an account liked, an account's own

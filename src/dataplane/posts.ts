@@ -4,7 +4,7 @@ import type { Page, PageRequest } from '#/dataplane/pages.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
 import type { CountName } from '#/aggregates/specs.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/search.js'
+import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Posts as threads and subjects: interaction counts, quotes, a thread's ancestors and

@@ -17,7 +17,7 @@ import { labelerView } from '#/views/labelers.js'
 import { listView } from '#/views/lists.js'
 import { blockedProfileViewer } from '#/views/post-refs.js'
 import { starterPackViewBasic } from '#/views/starterpacks.js'
-import { externalEmbedView } from '#/views/status.js'
+import { externalEmbedView } from '#/views/actor-status.js'
 import { DEFAULT_VIDEO_CDN_URL, videoUrlBuilder } from '#/views/videos.js'
 
 /**

@@ -10,7 +10,7 @@ export { videoUrlBuilder } from '#/views/videos.js'
 
 export { profileView, profileViewBasic, profileViewKnownFollowers } from '#/views/profiles.js'
 export { profileViewDetailed } from '#/views/profile-detailed.js'
-export { statusView, MAX_DURATION_MS } from '#/views/status.js'
+export { statusView, MAX_DURATION_MS } from '#/views/actor-status.js'
 
 export { listItemView, listView } from '#/views/lists.js'
 export { starterPackList, starterPackView, starterPackViewBasic } from '#/views/starterpacks.js'

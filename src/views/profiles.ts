@@ -6,7 +6,7 @@ import { activeModList, actorIsNotHosted, mutingModList, viewerBlockExists, view
 import { imageUrl } from '#/views/images.js'
 import { labelsOn, selfLabels } from '#/views/labels.js'
 import { listViewBasic } from '#/views/list-basic.js'
-import { statusView } from '#/views/status.js'
+import { statusView } from '#/views/actor-status.js'
 import { verificationState } from '#/views/verification.js'
 
 /**

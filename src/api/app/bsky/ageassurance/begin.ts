@@ -1,8 +1,8 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { ageAssuranceState, refuseInitiation } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssuranceState, refuseInitiation } from '#/api/age-assurance-policy.js'
 import { requester } from '#/api/uris.js'
-import { ageAssuranceRequest } from '#/api/app/bsky/ageassurance/request.js'
+import { ageAssuranceRequest } from '#/api/age-assurance-request.js'
 import { defineProcedure } from '#/api/xrpc/method.js'
 import { input } from '#/api/xrpc/inputs.js'
 

@@ -1,7 +1,7 @@
 import { ids } from '@atproto/api'
 import { isDatetimeString } from '@atproto/syntax'
 import { z } from 'zod'
-import { ageAssuranceState } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssuranceState } from '#/api/age-assurance-policy.js'
 import { requester } from '#/api/uris.js'
 import { defineQuery } from '#/api/xrpc/method.js'
 import { param } from '#/api/xrpc/params.js'

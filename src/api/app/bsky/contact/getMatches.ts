@@ -4,7 +4,7 @@ import { requester } from '#/api/uris.js'
 import { defineQuery } from '#/api/xrpc/method.js'
 import { param } from '#/api/xrpc/params.js'
 
-/** No matches: Magpie never matches contacts (see no-contacts.ts). */
+/** No matches: Magpie never matches contacts (see api/no-contacts.ts). */
 export default defineQuery({
   nsid: ids.AppBskyContactGetMatches,
   params: z.object({

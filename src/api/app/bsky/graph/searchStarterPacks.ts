@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { starterPackSearchQuery } from '#/api/starterpack-search.js'
+import { starterPackSearchQuery } from '#/api/starterpack-search-query.js'
 import { starterPackViewBasic } from '#/views/index.js'
 
 /** Starter packs by name, newest first, as basic views. */

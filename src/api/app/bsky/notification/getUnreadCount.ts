@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
+import { requesterNotifications } from '#/api/notification-preferences.js'
 import { hydrationContext } from '#/api/hydration-context.js'
 import { derivedNotifications } from '#/rules/notifications.js'
 import { defineQuery } from '#/api/xrpc/method.js'

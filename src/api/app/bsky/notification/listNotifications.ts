@@ -1,6 +1,6 @@
 import { ids, type AppBskyNotificationListNotifications } from '@atproto/api'
 import { z } from 'zod'
-import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
+import { requesterNotifications } from '#/api/notification-preferences.js'
 import { hydrationContext } from '#/api/hydration-context.js'
 import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
 import { fillPage, readAheadPages } from '#/api/paging.js'

@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { completePreferences } from '#/api/app/bsky/notification/preferences.js'
+import { completePreferences } from '#/api/notification-preferences.js'
 import { requester } from '#/api/uris.js'
 import { defineProcedure } from '#/api/xrpc/method.js'
 

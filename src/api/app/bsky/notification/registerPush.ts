@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { pushRegistrationInput } from '#/api/app/bsky/notification/push-registration.js'
+import { pushRegistrationInput } from '#/api/push-registration.js'
 import { requester } from '#/api/uris.js'
 import { input } from '#/api/xrpc/inputs.js'
 import { defineProcedure } from '#/api/xrpc/method.js'

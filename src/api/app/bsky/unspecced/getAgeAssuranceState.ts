@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { ageAssuranceState } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssuranceState } from '#/api/age-assurance-policy.js'
 import { requester } from '#/api/uris.js'
 import { defineQuery } from '#/api/xrpc/method.js'
 

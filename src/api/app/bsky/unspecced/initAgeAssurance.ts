@@ -1,7 +1,7 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { ageAssuranceState, refuseInitiation } from '#/api/app/bsky/ageassurance/policy.js'
-import { ageAssuranceRequest } from '#/api/app/bsky/ageassurance/request.js'
+import { ageAssuranceState, refuseInitiation } from '#/api/age-assurance-policy.js'
+import { ageAssuranceRequest } from '#/api/age-assurance-request.js'
 import { requester } from '#/api/uris.js'
 import { defineProcedure } from '#/api/xrpc/method.js'
 

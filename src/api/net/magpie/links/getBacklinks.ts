@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { accountContentHidden, linkPathParam, linkSubjectParam, refusingLongPatterns, resolveLinkSubject } from '#/api/links.js'
+import { accountContentHidden, linkPathParam, linkSubjectParam, refusingLongPatterns, resolveLinkSubject } from '#/api/link-params.js'
 import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'

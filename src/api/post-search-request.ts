@@ -124,7 +124,7 @@ async function resolveIdentities<K extends string>(ctx: ApiContext, viewer: stri
   return out
 }
 
-/** Cursor of a search page: arity 3 for latest, 6 for top (post-search.ts in the data plane). */
+/** Cursor of a search page: arity 3 for latest, 6 for top (dataplane/post-search.ts). */
 function searchCursorKey(cursor: string | undefined, sort: 'latest' | 'top'): SortKey | undefined {
   return decodeCursor(cursor, sort === 'top' ? 6 : 3) as SortKey | undefined
 }
