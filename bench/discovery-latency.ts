@@ -33,8 +33,8 @@ import { createDataPlane } from '#/dataplane/index.js'
 import { Hydrator } from '#/hydration/hydrator.js'
 import { createLogger } from '#/log.js'
 import { createOpenSearchClient } from '#/store/client.js'
-import type { QueryMethod } from '#/server/xrpc/method.js'
-import { imageUrlBuilder } from '#/views/images.js'
+import type { QueryMethod } from '#/api/xrpc/method.js'
+import { imageUrlBuilder } from '#/views/index.js'
 
 const { values: args } = parseArgs({
   options: {

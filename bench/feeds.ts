@@ -24,10 +24,10 @@ import { createDataPlane, type DataPlane, type StoredRecord } from '#/dataplane/
 import { createBuiltinFeeds } from '#/feeds/builtin.js'
 import { Hydrator } from '#/hydration/hydrator.js'
 import { createLogger } from '#/log.js'
-import { ageAssurancePolicy } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssurancePolicy } from '#/api/age-assurance-policy.js'
 import { createApp, listen } from '#/server/app.js'
 import { createOpenSearchClient } from '#/store/client.js'
-import { imageUrlBuilder } from '#/views/images.js'
+import { imageUrlBuilder } from '#/views/index.js'
 
 const { values: args } = parseArgs({
   options: {

@@ -96,7 +96,7 @@ export const worldMembers = new Gauge({
 
 let countRecords: (() => Promise<number | undefined>) | undefined
 
-/** Where `magpie_records` is read from on a scrape: the server's cached index figures (server/status.ts). */
+/** Where `magpie_records` is read from on a scrape: the server's cached index figures (server/service-status.ts). */
 export function recordsFrom(source: () => Promise<number | undefined>): void {
   countRecords = source
 }

@@ -1,11 +1,12 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import type { Page, PageRequest, RecordRef } from '#/dataplane/index.js'
 import type { HydrateCtx, HydrationState } from '#/hydration/state.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

@@ -100,7 +100,7 @@ import getTrends from '#/api/app/bsky/unspecced/getTrends.js'
 import getTaggedSuggestions from '#/api/app/bsky/unspecced/getTaggedSuggestions.js'
 import getUnspeccedSuggestedFeeds from '#/api/app/bsky/unspecced/getSuggestedFeeds.js'
 import getEmbedExternalView from '#/api/app/bsky/embed/getEmbedExternalView.js'
-import type { XrpcMethod } from '#/server/xrpc/method.js'
+import type { XrpcMethod } from '#/api/xrpc/method.js'
 
 /**
  * Every XRPC method Magpie answers. A new method is one file under src/api/ at its NSID's path

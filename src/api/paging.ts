@@ -1,33 +1,14 @@
-import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import type { Pipeline } from '#/api/pipeline.js'
 import type { Page, PageRequest, SortKey } from '#/dataplane/index.js'
-import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
-import { defineQuery, type AuthMode, type QueryMethod } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery, type AuthMode, type QueryMethod } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 /**
  * Paging for listing endpoints: cursors carry the data plane's sort keys, and a page thinned by
  * the rules step is refilled the way the reference AppView does it.
  */
-
-/**
- * The sort key a cursor carries: a time (epoch ms) followed by `arity - 1` strings, the shape of
- * every graph listing's key. Anything else is InvalidRequest "Malformed cursor", never a query.
- */
-export function keyFromCursor(cursor: string | undefined, arity: number): SortKey | undefined {
-  const values = decodeCursor(cursor, arity)
-  if (!values) return undefined
-  const [time, ...rest] = values
-  if (typeof time !== 'number' || !Number.isInteger(time) || !rest.every((v) => typeof v === 'string')) {
-    throw new InvalidRequestError('Malformed cursor')
-  }
-  return values
-}
-
-export function cursorFromKey(key: SortKey | undefined): string | undefined {
-  return key ? encodeCursor(key) : undefined
-}
 
 /**
  * A keyset listing taken in pages of any size exactly as if each had been read on its own
@@ -167,8 +148,9 @@ export function definePagedQuery<S extends z.ZodType<{ cursor?: string; limit: n
     params: def.params,
     auth: def.auth,
     expensive: def.expensive,
-    handler({ params, viewer, ctx }) {
-      const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    handler(req) {
+      const { params, ctx } = req
+      const hydrateCtx = hydrationContext(req)
       return fillPage({
         cursor: params.cursor,
         limit: params.limit,

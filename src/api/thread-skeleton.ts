@@ -1,7 +1,7 @@
 import type { ApiContext } from '#/api/context.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord, ThreadReach } from '#/dataplane/index.js'
-import { isPostUri } from '#/rules/gates.js'
+import { isPostUri } from '#/records/at-uri.js'
 
 /**
  * The skeleton every thread method starts from: the anchor (its URI with a DID for host), its

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseFamilyCounts, type FamilyCounts, type ShardLayoutConfig } from '#/store/shard-layout.js'
+import { parseFamilyCounts, type FamilyCounts, type ShardLayoutConfig } from '#/config/shard-settings.js'
 
 /**
  * Magpie's configuration, read from the environment and validated once at start.

@@ -1,7 +1,7 @@
 import { singleIndex } from '#/indexing/route.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import { pageOfViewer, viewerDocId } from '#/dataplane/viewer-pages.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Activity subscriptions: private state Magpie keeps for each account (no repo holds them). One

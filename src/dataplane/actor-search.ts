@@ -1,4 +1,4 @@
-import { bucketCounts, exactTermsAgg, NOT_DELETED, type Searcher } from '#/dataplane/search.js'
+import { bucketCounts, exactTermsAgg, NOT_DELETED, type Searcher } from '#/dataplane/opensearch-reader.js'
 import { buildActorQueries, mergeActorHits, rankActors, type ScoredActor } from '#/search/actor-query.js'
 
 /**

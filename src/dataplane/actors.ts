@@ -1,6 +1,6 @@
 import { INVALID_HANDLE, normalizeHandle } from '@atproto/syntax'
 import { singleIndex } from '#/indexing/route.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /** What Magpie knows of an account: identity (verified handle) and hosting status. */
 export interface ActorDoc {

@@ -1,6 +1,6 @@
 import type { Page, PageRequest, SortKey } from '#/dataplane/pages.js'
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 import { allFamilies, familyForCollection } from '#/indexing/families.js'
 import { linkKey, splitLinkKey } from '#/indexing/links.js'
 import { readAlias } from '#/indexing/route.js'

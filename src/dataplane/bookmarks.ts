@@ -1,6 +1,6 @@
 import { singleIndex } from '#/indexing/route.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 import { pageOfViewer, viewerDocId } from '#/dataplane/viewer-pages.js'
 
 /**

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { IndexVersions } from '#/dataplane/index-versions.js'
-import type { DocRef, Hit } from '#/dataplane/search.js'
+import type { DocRef, Hit } from '#/dataplane/opensearch-reader.js'
 import type { SharedDocs } from '#/store/shared-docs.js'
 
 /**

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import { bucketCounts, exactTermsAgg, NOT_DELETED, type FamilyIndex, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { bucketCounts, exactTermsAgg, NOT_DELETED, type FamilyIndex, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Exact aggregates computed from the indices (no counter tables to drift): one `_msearch` of

@@ -1,14 +1,14 @@
 import { getCoFollowed, getFollowedByMany, getPopularActors } from '#/dataplane/follow-suggestions.js'
 import { getPopularFeedGens, likedFeedGens, searchFeedGens, viewerFeedGenLikes } from '#/dataplane/feed-suggestions.js'
-import { concatRanked, rankedCache, type Ranked } from '#/dataplane/ranked.js'
-import type { Searcher } from '#/dataplane/search.js'
+import { concatRanked, rankedCache, type Ranked } from '#/dataplane/ranked-lists.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 import { getPopularStarterPacks } from '#/dataplane/starter-pack-suggestions.js'
 import { getTrendingTopics, type TrendingOptions, type TrendingTopics } from '#/dataplane/trending.js'
 import { getTrends, type Trend } from '#/dataplane/trends.js'
 
 /**
  * Discovery: trending topics, feed generators, starter packs and accounts to follow, each a ranked list
- * computed by aggregations and reused for a while (dataplane/ranked.ts), since every page of
+ * computed by aggregations and reused for a while (dataplane/ranked-lists.ts), since every page of
  * every viewer would otherwise aggregate again. The lists leave out what the aggregations can
  * (the viewer, whom it follows, feeds it likes); blocks, mutes and account status are the
  * endpoints' rules, applied to each page when it is hydrated.

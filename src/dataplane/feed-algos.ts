@@ -1,9 +1,9 @@
-import type { FeedItemRef } from '#/dataplane/feeds.js'
+import type { FeedItemRef } from '#/dataplane/timelines.js'
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /** The queries behind Magpie's built-in feeds (src/feeds/): engagement over a window, similar posts, tagged posts. */
 

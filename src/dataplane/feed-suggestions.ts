@@ -1,6 +1,6 @@
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
-import { NOT_DELETED, type Searcher } from '#/dataplane/search.js'
-import { concatRanked, MAX_RANKED, type Ranked } from '#/dataplane/ranked.js'
+import { NOT_DELETED, type Searcher } from '#/dataplane/opensearch-reader.js'
+import { concatRanked, MAX_RANKED, type Ranked } from '#/dataplane/ranked-lists.js'
 
 /**
  * Feed generators to discover, ranked from the likes index: the most liked overall (or of

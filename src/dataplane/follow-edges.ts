@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import { EDGE_SPEC } from '#/aggregates/specs.js'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import { distinctDids, MAX_FOLLOWED } from '#/dataplane/relationships.js'
-import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 import { edgePairKey, settledEdges } from '#/dataplane/settled-edges.js'
 
 /**

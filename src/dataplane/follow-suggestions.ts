@@ -1,6 +1,6 @@
 import { live } from '#/dataplane/keyset.js'
-import { MAX_RANKED, type Ranked } from '#/dataplane/ranked.js'
-import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/search.js'
+import { MAX_RANKED, type Ranked } from '#/dataplane/ranked-lists.js'
+import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Accounts to follow, ranked by aggregations over the follows index: those many of the

@@ -1,7 +1,7 @@
 import { live } from '#/dataplane/keyset.js'
 import type { FollowEdgesReader } from '#/dataplane/follow-edges.js'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * The graph facts threadgate rules ask about: does A follow B, is C on list L. Asked in

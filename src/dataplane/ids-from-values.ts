@@ -1,6 +1,6 @@
 import { collectionsByIndex } from '#/indexing/families.js'
 import { recordId } from '#/indexing/route.js'
-import type { Hit, SearchRequest } from '#/dataplane/search.js'
+import type { Hit, SearchRequest } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Record ids (URIs) of hits from doc values instead of stored fields. A hit's `_id` is read from

@@ -14,14 +14,14 @@ import {
   type KnownFollowers,
   type Relationship,
 } from '#/dataplane/relationships.js'
-import { Searcher } from '#/dataplane/search.js'
+import { Searcher } from '#/dataplane/opensearch-reader.js'
 import { getBacklinkCounts, getBacklinks, getLinkingAccounts, type Backlink, type BacklinkCounts, type LinkFilter } from '#/dataplane/backlinks.js'
 import { searchRecords, type RecordSearchPage, type RecordSearchRequest } from '#/dataplane/record-search.js'
 import { createFollowEdges } from '#/dataplane/follow-edges.js'
 import { createIndexVersions } from '#/dataplane/index-versions.js'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
-import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/feeds.js'
+import { createFeedReader, type AuthorFeedFilter, type FeedItemRef } from '#/dataplane/timelines.js'
 import { getFollowPairs, getListMemberships } from '#/dataplane/gate-checks.js'
 import {
   getActorLikes,
@@ -104,7 +104,7 @@ import {
   type SimilarPostsQuery,
 } from '#/dataplane/feed-algos.js'
 import { createDiscovery, type DiscoveryOptions, type Suggestions } from '#/dataplane/discovery.js'
-import type { Ranked } from '#/dataplane/ranked.js'
+import type { Ranked } from '#/dataplane/ranked-lists.js'
 import type { TopicStat, TrendingTopics } from '#/dataplane/trending.js'
 import type { Trend } from '#/dataplane/trends.js'
 import type { SharedDocs } from '#/store/shared-docs.js'

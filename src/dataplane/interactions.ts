@@ -5,7 +5,7 @@ import { live, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 import { edgePairKey, settledEdges, type EdgeRecord } from '#/dataplane/settled-edges.js'
 
 /**

@@ -1,6 +1,6 @@
 import type { Page, PageRequest, SortKey } from '#/dataplane/pages.js'
 import { storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
-import { NOT_DELETED, type FamilyIndex, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type FamilyIndex, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Keyset paging over posts, likes and reposts with the graph listings' convention (pages.ts):

@@ -1,5 +1,5 @@
 import type { ComAtprotoLabelDefs } from '@atproto/api'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Labels from labeler services, read from the `labels` index (one document per labeler, subject

@@ -1,5 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * The add-to-list and add-to-starter-pack dialogs: for each of the viewer's lists, the listitem

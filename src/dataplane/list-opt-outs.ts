@@ -1,5 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Reference-list opt-outs (app.bsky.graph.referencelistoptout): accounts asking to be left out

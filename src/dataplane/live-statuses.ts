@@ -1,5 +1,5 @@
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /** The status value of an account that is live now. */
 export const LIVE_STATUS = 'app.bsky.actor.status#live'

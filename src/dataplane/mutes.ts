@@ -1,6 +1,6 @@
 import { viewerDocId } from '#/dataplane/viewer-pages.js'
 import { singleIndex } from '#/indexing/route.js'
-import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 
 /**

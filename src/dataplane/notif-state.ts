@@ -1,5 +1,5 @@
 import { singleIndex } from '#/indexing/route.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Notification state: the only thing Magpie stores for notifications (they themselves are

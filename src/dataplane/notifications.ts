@@ -4,7 +4,7 @@ import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
+import type { FamilyIndex, Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 import { allFamilies } from '#/indexing/families.js'
 import { uriOfDeletionNotice } from '#/indexing/operations.js'
 

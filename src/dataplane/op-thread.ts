@@ -1,5 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * A thread's "OP thread": the line of replies its author wrote under the root post, each the

@@ -1,4 +1,4 @@
-import { NOT_DELETED, type FamilyIndex, type Hit, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type FamilyIndex, type Hit, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Paged listings of graph records (an account's follows, followers, blocks, lists, starter packs,

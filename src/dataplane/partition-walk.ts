@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import { compareKeys, live, NEWEST_FIRST } from '#/dataplane/keyset.js'
 import type { Page, PageRequest, SortKey } from '#/dataplane/pages.js'
-import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
+import type { FamilyIndex, Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Newest-first reads over time-partitioned families (feeds, notifications), partition by

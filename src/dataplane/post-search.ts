@@ -4,8 +4,8 @@ import type { PartitionWalk } from '#/dataplane/partition-walk.js'
 import type { PostCounts, PostCountsReader } from '#/dataplane/posts.js'
 import { recommendationOptOuts } from '#/dataplane/recommendation-opt-outs.js'
 import { getRecords } from '#/dataplane/records.js'
-import type { Searcher } from '#/dataplane/search.js'
-import { didOfUri } from '#/rules/gates.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
+import { didOfUri } from '#/records/at-uri.js'
 import { postSearchQuery, type PostSearch } from '#/search/post-query.js'
 
 /**

@@ -4,7 +4,7 @@ import type { Page, PageRequest } from '#/dataplane/pages.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
 import type { CountName } from '#/aggregates/specs.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/search.js'
+import { bucketCounts, exactTermsAgg, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Posts as threads and subjects: interaction counts, quotes, a thread's ancestors and
@@ -143,14 +143,4 @@ export async function getReplyAuthorCounts(search: Searcher, rolled: Pick<Rolled
   )
   parents.forEach(({ parent }, i) => out.set(parent, bucketCounts(results[i]!.aggregations?.by)))
   return out
-}
-
-export function replyParentOf(record: StoredRecord | undefined): string | undefined {
-  const parent = (record?.record.reply as { parent?: { uri?: unknown } } | undefined)?.parent?.uri
-  return typeof parent === 'string' ? parent : undefined
-}
-
-export function replyRootOf(record: StoredRecord | undefined): string | undefined {
-  const root = (record?.record.reply as { root?: { uri?: unknown } } | undefined)?.root?.uri
-  return typeof root === 'string' ? root : undefined
 }

@@ -1,6 +1,6 @@
 import { viewerDocId } from '#/dataplane/viewer-pages.js'
 import { singleIndex } from '#/indexing/route.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Push registrations: private state Magpie keeps for each account (no repo holds them). One

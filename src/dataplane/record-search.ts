@@ -1,6 +1,6 @@
 import type { Page, SortKey } from '#/dataplane/pages.js'
 import { NEWEST_FIRST } from '#/dataplane/keyset.js'
-import { NOT_DELETED, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type Searcher } from '#/dataplane/opensearch-reader.js'
 import type { TextClause } from '#/search/query-parser.js'
 
 /**

@@ -2,7 +2,7 @@ import { AtUri } from '@atproto/syntax'
 import { familyForCollection } from '#/indexing/families.js'
 import { routeIndexForRecord } from '#/indexing/route.js'
 import { normalizeDatetime } from '#/indexing/transforms/base.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 
 /** A record as stored: the exact lexicon JSON plus what Magpie knows about it. */
 export interface StoredRecord<R = Record<string, unknown>> {

@@ -1,5 +1,5 @@
 import type { FollowEdgesReader } from '#/dataplane/follow-edges.js'
-import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * The graph between accounts: follows and blocks (direct, or through a subscribed mod list),

@@ -1,6 +1,6 @@
 import { settledPartitions, partitionKey, type RollupState } from '#/aggregates/partitions.js'
 import { COUNT_SPEC, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountName, type PartitionedFamily } from '#/aggregates/specs.js'
-import { bucketCounts, exactTermsAgg, NOT_DELETED, type SearchRequest, type Searcher } from '#/dataplane/search.js'
+import { bucketCounts, exactTermsAgg, NOT_DELETED, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 import { singleIndex } from '#/indexing/route.js'
 
 /**

@@ -1,6 +1,6 @@
 import { partitionKey } from '#/aggregates/partitions.js'
 import { edgeId, type EdgeSpec } from '#/aggregates/specs.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 import { singleIndex } from '#/indexing/route.js'
 
 /**

@@ -1,6 +1,6 @@
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
-import { concatRanked, MAX_RANKED, type Ranked } from '#/dataplane/ranked.js'
-import { bucketCounts, type Searcher } from '#/dataplane/search.js'
+import { concatRanked, MAX_RANKED, type Ranked } from '#/dataplane/ranked-lists.js'
+import { bucketCounts, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Starter packs to suggest: those the most accounts joined through (profiles name the pack they

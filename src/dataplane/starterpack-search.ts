@@ -1,5 +1,5 @@
 import { pageRecords, type Page, type PageRequest, type RecordRef } from '#/dataplane/pages.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Starter packs whose name holds every word of the query, newest first (the reference AppView

@@ -1,5 +1,5 @@
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
-import { NOT_DELETED, type Searcher } from '#/dataplane/search.js'
+import { NOT_DELETED, type Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Likes of records other than posts (feed generators, labeler services): how many each has, and

@@ -1,8 +1,9 @@
 import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
 import { getOpThread } from '#/dataplane/op-thread.js'
-import { getDescendants, MAX_DESCENDANTS, replyParentOf, replyRootOf } from '#/dataplane/posts.js'
+import { getDescendants, MAX_DESCENDANTS } from '#/dataplane/posts.js'
+import { replyParentOf, replyRootOf } from '#/records/post-record.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
-import type { Hit, Searcher } from '#/dataplane/search.js'
+import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * A thread's posts in a few round trips whatever its depth: every reply names its thread's

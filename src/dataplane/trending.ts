@@ -1,5 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 import { isTopicWord } from '#/dataplane/topic-words.js'
 
 /**

@@ -1,5 +1,5 @@
 import { live } from '#/dataplane/keyset.js'
-import type { Searcher } from '#/dataplane/search.js'
+import type { Searcher } from '#/dataplane/opensearch-reader.js'
 import type { TopicStat } from '#/dataplane/trending.js'
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
-import type { FamilyIndex, Hit, Searcher } from '#/dataplane/search.js'
+import type { FamilyIndex, Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * A page of one account's private documents (bookmarks, drafts, activity subscriptions), newest

@@ -1,4 +1,4 @@
-import { cursorFromKey, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
 import type { DataPlane, PostFilter } from '#/dataplane/index.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
 

@@ -2,7 +2,7 @@ import { AuthRequiredError } from '@atproto/xrpc-server'
 import type { DataPlane } from '#/dataplane/index.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
 import { recommendable } from '#/feeds/recommendable.js'
-import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor } from '#/feeds/ranked.js'
+import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor } from '#/feeds/post-ranking.js'
 
 /**
  * "More like what I liked": posts whose text is like that of the viewer's recent likes

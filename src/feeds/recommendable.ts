@@ -1,5 +1,5 @@
 import type { DataPlane } from '#/dataplane/index.js'
-import { didOfUri } from '#/rules/gates.js'
+import { didOfUri } from '#/records/at-uri.js'
 
 /**
  * The posts of a ranked feed whose authors have not asked (by contentVisibilityDeclaration) to

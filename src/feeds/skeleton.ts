@@ -1,6 +1,6 @@
 import { lexicons } from '@atproto/api'
 import { AtUri } from '@atproto/syntax'
-import type { FeedItem } from '#/views/posts.js'
+import type { FeedItemRef } from '#/dataplane/index.js'
 
 /**
  * Feed skeletons: what a feed generator answers to getFeedSkeleton (post URIs, a cursor), before
@@ -9,7 +9,9 @@ import type { FeedItem } from '#/views/posts.js'
  */
 
 /** A feed entry as getFeed hydrates it: the post, its repost or pin reason, and the generator's context. */
-export interface SkeletonItem extends FeedItem {
+export interface SkeletonItem extends FeedItemRef {
+  /** Pinned by its author (a skeletonReasonPin). */
+  authorPinned?: boolean
   feedContext?: string
 }
 

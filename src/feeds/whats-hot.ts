@@ -1,7 +1,7 @@
 import type { DataPlane, HotCandidate } from '#/dataplane/index.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
 import { recommendable } from '#/feeds/recommendable.js'
-import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor, type Ranked } from '#/feeds/ranked.js'
+import { rankedCursor, rankedPage, rankingCache, rankOnce, readRankedCursor, type Ranked } from '#/feeds/post-ranking.js'
 
 /**
  * "What's hot": top-level posts of the last two days ranked by engagement with time decay.

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { isValidDid } from '@atproto/syntax'
 import { parseList } from 'structured-headers'
 
@@ -67,25 +66,4 @@ export function acceptLabelers(header: string | undefined, policy: LabelerPolicy
 /** `atproto-content-labelers`: the labelers applied, `;redact` where their takedowns were applied. */
 export function formatLabelerHeader(accepted: AcceptedLabelers): string {
   return accepted.dids.map((did) => (accepted.redact.has(did) ? `${did};redact` : did)).join(',')
-}
-
-/**
- * The request's labeler header, handed from the XRPC layer to hydration without threading it
- * through every handler: the server runs each handler inside a scope, the hydrator's
- * createContext reads the header from it and records what it applied, and the server answers
- * that in the response header — so only endpoints that hydrate views claim to apply labelers.
- */
-export interface LabelerScope {
-  header: string | undefined
-  applied?: AcceptedLabelers
-}
-
-const scopes = new AsyncLocalStorage<LabelerScope>()
-
-export function runInLabelerScope<T>(scope: LabelerScope, fn: () => Promise<T>): Promise<T> {
-  return scopes.run(scope, fn)
-}
-
-export function currentLabelerScope(): LabelerScope | undefined {
-  return scopes.getStore()
 }

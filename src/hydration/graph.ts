@@ -1,11 +1,13 @@
-import type { Hydrator } from '#/hydration/hydrator.js'
+import type { ProfileHydrator } from '#/hydration/profiles.js'
 import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
+import { collectionOfUri as collectionOf, didOfUri as didOf } from '#/records/at-uri.js'
 
 /**
  * Hydration for the graph's record views that sit on top of profiles: full list views, feed
- * generators, labeler services and full starter packs. Called through the Hydrator's methods.
+ * generators, labeler services and full starter packs. Called through the Hydrator's methods, with
+ * the profile hydrator they build on.
  */
 
 const GENERATOR = 'app.bsky.feed.generator'
@@ -15,14 +17,14 @@ const SAMPLE_FROM = 50
 const SAMPLE_SIZE = 12
 
 /** Full list views: the basic lists plus their creators' profiles. */
-export async function hydrateLists(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateLists(h: ProfileHydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
   const unique = [...new Set(uris)]
   const [lists, creators] = await Promise.all([h.hydrateListsBasic(unique, ctx), h.hydrateProfiles([...new Set(unique.map(didOf))], ctx)])
   return mergeStates(lists, creators)
 }
 
 /** Generator views: records, creators' profiles, like counts and the viewer's likes. */
-export async function hydrateFeedGens(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateFeedGens(h: ProfileHydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
   const feedUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === GENERATOR)
   if (feedUris.length === 0) return { ctx }
   const [records, creators, subjectLikeCounts, viewerSubjectLikes, labels] = await Promise.all([
@@ -38,7 +40,7 @@ export async function hydrateFeedGens(h: Hydrator, uris: string[], ctx: HydrateC
 }
 
 /** Labeler views: each account's service record, its profile, like counts and the viewer's likes. */
-export async function hydrateLabelers(h: Hydrator, dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateLabelers(h: ProfileHydrator, dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
   const unique = [...new Set(dids)]
   if (unique.length === 0) return { ctx }
   const uris = unique.map((did) => `at://${did}/${LABELER}/self`)
@@ -61,7 +63,7 @@ export async function hydrateLabelers(h: Hydrator, dids: string[], ctx: HydrateC
  * members — of its newest 50, those without a block with the pack's creator (unless the viewer is
  * the creator), the 12 most followed — as the reference AppView picks them.
  */
-export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateStarterPacks(h: ProfileHydrator, uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
   const basic = await h.hydrateStarterPacksBasic(uris, ctx)
   const packs = [...(basic.starterPacks?.entries() ?? [])].flatMap(([uri, pack]) => (pack ? [{ uri, pack }] : []))
   const feedUris = packs.flatMap(({ pack }) => (Array.isArray(pack.record.feeds) ? pack.record.feeds : []).map((f) => f?.uri))
@@ -93,12 +95,4 @@ export async function hydrateStarterPacks(h: Hydrator, uris: string[], ctx: Hydr
   const sampled = [...new Set([...starterPackSamples.values()].flatMap((items) => items.map((item) => item.subject)))]
   const profiles = await h.hydrateProfiles(sampled, ctx)
   return mergeStates(basic, feeds, lists, profiles, { starterPackSamples })
-}
-
-function didOf(uri: string): string {
-  return uri.slice('at://'.length).split('/')[0] ?? ''
-}
-
-function collectionOf(uri: string): string | undefined {
-  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
 }

@@ -1,34 +1,25 @@
 import { isDidIdentifier, normalizeHandle, type AtIdentifierString } from '@atproto/syntax'
 import type { DataPlane, NotificationCandidate } from '#/dataplane/index.js'
-import { acceptLabelers, currentLabelerScope, type LabelerPolicy } from '#/hydration/accepted-labelers.js'
-import { hideTakendown, hydrateLabels, labelSubjectsOfActors } from '#/hydration/labels.js'
-import { hydrateNotificationReasons, hydrateNotificationViews } from '#/hydration/notifications.js'
-import type { Logger } from '#/log.js'
-import { getActorInfos } from '#/hydration/actors.js'
+import { acceptLabelers, type LabelerPolicy } from '#/hydration/accepted-labelers.js'
 import { hydrateFeedGens, hydrateLabelers, hydrateLists, hydrateStarterPacks } from '#/hydration/graph.js'
+import { hydrateNotificationReasons, hydrateNotificationViews } from '#/hydration/notifications.js'
 import { PostHydrator } from '#/hydration/posts.js'
-import { mergeStates, type HydrateCtx, type HydrationState, type ListInfo } from '#/hydration/state.js'
-import type { ImageUrls } from '#/views/images.js'
-import type { VideoUrls } from '#/views/videos.js'
-
-const LIST = 'app.bsky.graph.list'
-const STARTER_PACK = 'app.bsky.graph.starterpack'
-
-export interface HydrateProfilesOptions {
-  /** Keep these accounts even when they are not hosted (getProfile explains why it refuses them). */
-  includeTakedownsFor?: readonly string[]
-}
+import { ProfileHydrator, type HydrateProfilesOptions } from '#/hydration/profiles.js'
+import type { HydrateCtx, HydrationState, ImageUrls, VideoUrls } from '#/hydration/state.js'
+import type { Logger } from '#/log.js'
 
 /**
  * Hydration: given the skeleton's DIDs and URIs, fetch everything their views need, in batches,
  * once per request. Each `hydrate…` answers a state that the matching view functions read;
- * states of nested views are merged in.
+ * states of nested views are merged in. The work is the sub-hydrators': accounts
+ * (profiles.ts), posts (posts.ts), the graph's record views (graph.ts) and notifications
+ * (notifications.ts), each given the data plane and the hydrators it builds on.
  */
 export class Hydrator {
   constructor(
     readonly dataplane: DataPlane,
     private readonly images: ImageUrls,
-    private readonly log: Logger,
+    log: Logger,
     private readonly videos?: VideoUrls,
     /** Whose labels Magpie holds and applies by default, and its moderation service. */
     private readonly labelerPolicy: LabelerPolicy = { labelers: [] },
@@ -36,22 +27,27 @@ export class Hydrator {
     trustedVerifiers: readonly string[] = [],
   ) {
     this.trustedVerifiers = new Set(trustedVerifiers)
+    this.profiles = new ProfileHydrator(dataplane, log, this.trustedVerifiers)
+    this.posts = new PostHydrator(dataplane, this.profiles)
   }
 
   private readonly trustedVerifiers: ReadonlySet<string>
 
-  /** Posts, feed items, threads, likes and reposts (hydration/posts.ts). */
-  readonly posts: PostHydrator = new PostHydrator(this)
+  /** Accounts, and the basic list and starter pack views profiles name (hydration/profiles.ts). */
+  readonly profiles: ProfileHydrator
 
-  /** The request's context; the labelers come from its atproto-accept-labelers header (see accepted-labelers.ts). */
-  createContext(opts: { viewer: string | null; includeTakedowns?: boolean }): HydrateCtx {
-    const scope = currentLabelerScope()
-    const labelers = acceptLabelers(scope?.header, this.labelerPolicy)
-    if (scope) scope.applied = labelers
+  /** Posts, feed items, threads, likes and reposts (hydration/posts.ts). */
+  readonly posts: PostHydrator
+
+  /**
+   * A request's context. `labelerHeader` is its atproto-accept-labelers header (undefined when
+   * absent): the labelers it asks for, of those Magpie holds (see accepted-labelers.ts).
+   */
+  createContext(opts: { viewer: string | null; labelerHeader: string | undefined; includeTakedowns?: boolean }): HydrateCtx {
     return {
       viewer: opts.viewer,
       includeTakedowns: opts.includeTakedowns ?? false,
-      labelers,
+      labelers: acceptLabelers(opts.labelerHeader, this.labelerPolicy),
       images: this.images,
       videos: this.videos,
       trustedVerifiers: this.trustedVerifiers,
@@ -66,163 +62,62 @@ export class Hydrator {
   }
 
   /** For profile views and basic profile views: accounts plus the viewer's relationship to each. */
-  async hydrateProfiles(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
-    const override = new Set(opts.includeTakedownsFor ?? [])
-    const overridden = dids.filter((did) => override.has(did))
-    const others = dids.filter((did) => !override.has(did))
-    const [actors, extraActors, viewerState, labels, verifications] = await Promise.all([
-      getActorInfos(this.dataplane, others, { includeTakedowns: ctx.includeTakedowns }),
-      getActorInfos(this.dataplane, overridden, { includeTakedowns: true }),
-      this.hydrateRelationships(dids, ctx),
-      hydrateLabels(this.dataplane, labelSubjectsOfActors(new Set(dids)), ctx),
-      this.hydrateVerifications(dids),
-    ])
-    hideTakendown(actors, others, labels, ctx)
-    // The accounts asked for win over list owners hydrated for the viewer state.
-    return mergeStates(viewerState, { actors: new Map([...actors, ...extraActors]), labels }, verifications)
+  hydrateProfiles(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+    return this.profiles.hydrateProfiles(dids, ctx, opts)
   }
 
-  /** The accounts' verifications by the trusted verifiers, and those verifiers' accounts (their names are shown). */
-  private async hydrateVerifications(dids: string[]): Promise<Partial<HydrationState>> {
-    if (this.trustedVerifiers.size === 0 || dids.length === 0) return {}
-    const verifications = await this.dataplane.getVerificationsOf([...new Set(dids)], [...this.trustedVerifiers])
-    const issuers = [...new Set([...verifications.values()].flatMap((refs) => refs.map((v) => v.issuer)))]
-    return { verifications, verifiers: await getActorInfos(this.dataplane, issuers, { includeTakedowns: false }) }
-  }
-
-  /**
-   * For profile views that name the accounts the viewer follows that follow each (suggestions):
-   * the profiles, those known followers, and which of them have a block with the account.
-   */
-  async hydrateProfilesKnownFollowers(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
-    const known = ctx.viewer
-      ? await this.dataplane.getKnownFollowers(ctx.viewer, dids).catch((err: unknown) => {
-          // Known followers are an extra: a failure costs them, not the profile.
-          this.log.warn({ err, viewer: ctx.viewer }, 'known followers lookup failed')
-          return new Map()
-        })
-      : new Map()
-    const pairs = [...known].flatMap(([subject, k]) => k.sample.map((follower: string) => [subject, follower] as [string, string]))
-    const allDids = [...new Set([...dids, ...pairs.map(([, follower]) => follower)])]
-    const [state, blocked] = await Promise.all([this.hydrateProfiles(allDids, ctx, opts), this.dataplane.getBlockedPairs(pairs)])
-    const blocksWith = new Map<string, Set<string>>()
-    for (const [subject, follower] of blocked) blocksWith.set(subject, (blocksWith.get(subject) ?? new Set()).add(follower))
-    return mergeStates(state, { knownFollowers: known, blocksWith })
+  /** For profile views that name the accounts the viewer follows that follow each (suggestions). */
+  hydrateProfilesKnownFollowers(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+    return this.profiles.hydrateProfilesKnownFollowers(dids, ctx, opts)
   }
 
   /** For detailed profile views: counts, known followers and the starter pack each joined through. */
-  async hydrateProfilesDetailed(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
-    const [state, profileCounts, subscriptions] = await Promise.all([
-      this.hydrateProfilesKnownFollowers(dids, ctx, opts),
-      this.dataplane.getProfileCounts(dids),
-      this.hydrateActivitySubscriptions(dids, ctx),
-    ])
-    const packUris = dids.flatMap((did) => {
-      const via = state.actors?.get(did)?.profile?.record.joinedViaStarterPack as { uri?: unknown } | undefined
-      return typeof via?.uri === 'string' ? [via.uri] : []
-    })
-    const packs = await this.hydrateStarterPacksBasic(packUris, ctx)
-    return mergeStates(packs, state, { profileCounts }, subscriptions)
+  hydrateProfilesDetailed(dids: string[], ctx: HydrateCtx, opts: HydrateProfilesOptions = {}): Promise<HydrationState> {
+    return this.profiles.hydrateProfilesDetailed(dids, ctx, opts)
   }
 
   /** The viewer's activity subscriptions to these accounts (detailed profiles and the subscription listing show them). */
-  async hydrateActivitySubscriptions(dids: string[], ctx: HydrateCtx): Promise<Partial<HydrationState>> {
-    if (!ctx.viewer || dids.length === 0) return {}
-    const found = await this.dataplane.getActivitySubscriptionsOf(ctx.viewer, dids)
-    return { activitySubscriptions: new Map([...found].map(([did, s]) => [did, { post: s.post, reply: s.reply }])) }
+  hydrateActivitySubscriptions(dids: string[], ctx: HydrateCtx): Promise<Partial<HydrationState>> {
+    return this.profiles.hydrateActivitySubscriptions(dids, ctx)
   }
 
   /** What decides each notification candidate's reasons (hydration/notifications.ts). */
   hydrateNotificationReasons(candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateNotificationReasons(this, candidates, ctx)
+    return hydrateNotificationReasons(this.dataplane, this.posts, candidates, ctx)
   }
 
   /** What the notifications kept need for their views and the visibility rules. */
   hydrateNotificationViews(candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateNotificationViews(this, candidates, ctx)
+    return hydrateNotificationViews(this.dataplane, this.profiles, candidates, ctx)
   }
 
   /** For list views (basic): the list records, owners, member counts and the viewer's list blocks. */
-  async hydrateListsBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    const listUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === LIST)
-    if (listUris.length === 0) return { ctx }
-    const ownerDids = [...new Set(listUris.map(didOf))]
-    const [records, owners, listItemCounts, listBlocks, mutes, listOptOuts, labels] = await Promise.all([
-      this.dataplane.getRecords(listUris),
-      getActorInfos(this.dataplane, ownerDids, { includeTakedowns: ctx.includeTakedowns }),
-      this.dataplane.getListItemCounts(listUris),
-      ctx.viewer ? this.dataplane.getListBlocksBy(ctx.viewer, listUris) : undefined,
-      ctx.viewer ? this.dataplane.getMutesOf(ctx.viewer, 'list', listUris) : undefined,
-      ctx.viewer ? this.dataplane.getListOptOutsBy(ctx.viewer, listUris) : undefined,
-      hydrateLabels(this.dataplane, [...listUris, ...ownerDids], ctx),
-    ])
-    const listMutes = mutes ? new Map([...mutes.keys()].map((uri) => [uri, true])) : undefined
-    const lists = new Map<string, ListInfo | null>(listUris.map((uri) => {
-      const record = records.get(uri)
-      return [uri, record ? { record } : null]
-    }))
-    hideTakendown(lists, listUris, labels, ctx)
-    hideTakendown(owners, ownerDids, labels, ctx)
-    return { ctx, lists, actors: owners, listItemCounts, listBlocks, listMutes, listOptOuts, labels }
+  hydrateListsBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    return this.profiles.hydrateListsBasic(uris, ctx)
   }
 
   /** For full list views: the basic lists plus their creators' profiles. */
   hydrateLists(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateLists(this, uris, ctx)
+    return hydrateLists(this.profiles, uris, ctx)
   }
 
   /** For generator views: records, creators, like counts and the viewer's likes. */
   hydrateFeedGens(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateFeedGens(this, uris, ctx)
+    return hydrateFeedGens(this.profiles, uris, ctx)
   }
 
   /** For labeler views, by the labelers' DIDs. */
   hydrateLabelers(dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateLabelers(this, dids, ctx)
+    return hydrateLabelers(this.profiles, dids, ctx)
   }
 
   /** For full starter pack views: feeds, list and a sample of its members. */
   hydrateStarterPacks(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    return hydrateStarterPacks(this, uris, ctx)
+    return hydrateStarterPacks(this.profiles, uris, ctx)
   }
 
   /** For starter pack views (basic): the records, their creators' basic profiles, join counts. */
-  async hydrateStarterPacksBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    const packUris = [...new Set(uris)].filter((uri) => collectionOf(uri) === STARTER_PACK)
-    if (packUris.length === 0) return { ctx }
-    const [records, creators, starterPackJoins, labels] = await Promise.all([
-      this.dataplane.getRecords(packUris),
-      this.hydrateProfiles([...new Set(packUris.map(didOf))], ctx),
-      this.dataplane.getStarterPackJoins(packUris),
-      hydrateLabels(this.dataplane, packUris, ctx),
-    ])
-    const starterPacks = new Map(packUris.map((uri) => [uri, records.get(uri) ?? null]))
-    hideTakendown(starterPacks, packUris, labels, ctx)
-    return mergeStates(creators, { starterPacks, starterPackJoins, labels })
+  hydrateStarterPacksBasic(uris: string[], ctx: HydrateCtx): Promise<HydrationState> {
+    return this.profiles.hydrateStarterPacksBasic(uris, ctx)
   }
-
-  /** The viewer's relationships to `dids` and mutes of them, and the block and mute lists those involve. */
-  private async hydrateRelationships(dids: string[], ctx: HydrateCtx): Promise<HydrationState> {
-    const viewer = ctx.viewer
-    if (!viewer) return { ctx }
-    const [relationships, actorMutes] = await Promise.all([
-      this.dataplane.getRelationships(viewer, dids),
-      this.dataplane.getActorMutes(viewer, dids),
-    ])
-    if (dids.includes(viewer)) relationships.set(viewer, {})
-    const listUris = [
-      ...[...relationships.values()].flatMap((rel) => [rel.blockingByList, rel.blockedByList]),
-      ...[...actorMutes.values()].flatMap((mute) => mute.byLists ?? []),
-    ].filter((uri) => uri !== undefined)
-    const lists = await this.hydrateListsBasic(listUris, ctx)
-    return mergeStates(lists, { relationships, actorMutes })
-  }
-}
-
-function didOf(uri: string): string {
-  return uri.slice('at://'.length).split('/')[0] ?? ''
-}
-
-function collectionOf(uri: string): string | undefined {
-  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
 }

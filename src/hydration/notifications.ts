@@ -1,10 +1,11 @@
-import type { NotificationCandidate, StoredRecord } from '#/dataplane/index.js'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
-import type { Hydrator } from '#/hydration/hydrator.js'
+import type { DataPlane, NotificationCandidate, StoredRecord } from '#/dataplane/index.js'
 import { hydrateLabels } from '#/hydration/labels.js'
-import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
-import { embeddedRecordUri, hiddenRepliesOf, isPostUri, threadgateUriOf } from '#/rules/gates.js'
-import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
+import type { PostHydrator } from '#/hydration/posts.js'
+import type { ProfileHydrator } from '#/hydration/profiles.js'
+import { mergeStates, REPLY_NOTIFY_HEIGHT, type HydrateCtx, type HydrationState, type PostContext } from '#/hydration/state.js'
+import { embeddedRecordUri, replyParentOf, replyRootOf } from '#/records/post-record.js'
+import { hiddenRepliesOf, threadgateUriOf } from '#/records/gates.js'
+import { isPostUri } from '#/records/at-uri.js'
 
 /**
  * What decides whether and why each candidate notifies the viewer: its post's gates and
@@ -12,16 +13,16 @@ import { REPLY_NOTIFY_HEIGHT, type PostContext } from '#/rules/notifications.js'
  * thread the viewer muted. Enough to count notifications; listing them adds
  * hydrateNotificationViews for the ones kept.
  */
-export async function hydrateNotificationReasons(h: Hydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateNotificationReasons(dataplane: DataPlane, postHydrator: PostHydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
   const posts = candidates.filter((c) => c.family === 'posts').map((c) => c.record)
   const given = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
   const [postState, { chains, known }] = await Promise.all([
-    h.posts.hydratePostGates(
+    postHydrator.hydratePostGates(
       posts.map((p) => p.uri),
       ctx,
       { given },
     ),
-    ancestorsOf(h, posts),
+    ancestorsOf(dataplane, posts),
   ])
   // Posts already read (the candidates and their roots) are not read again. A post
   // hydrated as null may only be hidden (a takedown label), not gone: that one is read.
@@ -31,14 +32,14 @@ export async function hydrateNotificationReasons(h: Hydrator, candidates: Notifi
   for (const { record } of candidates) for (const uri of possibleSubjects(record)) subjects.add(uri)
   for (const chain of chains.values()) for (const uri of chain) subjects.add(uri)
   const unread = [...subjects].filter((uri) => !known.has(uri))
-  const found = await h.dataplane.getRecords(unread)
+  const found = await dataplane.getRecords(unread)
   for (const uri of unread) known.set(uri, found.get(uri) ?? null)
 
   // A subject's thread: its root, read from the subject itself when it is a post.
   const subjectRoots = new Map<string, string>()
   for (const uri of subjects) if (isPostUri(uri)) subjectRoots.set(uri, replyRootOf(known.get(uri) ?? undefined) ?? uri)
   const viewer = ctx.viewer
-  const mutedRoots = viewer ? await h.dataplane.getMutesOf(viewer, 'thread', [...new Set(subjectRoots.values())]) : new Map()
+  const mutedRoots = viewer ? await dataplane.getMutesOf(viewer, 'thread', [...new Set(subjectRoots.values())]) : new Map()
 
   const postContexts = new Map<string, PostContext>()
   for (const post of posts) {
@@ -64,16 +65,16 @@ export async function hydrateNotificationReasons(h: Hydrator, candidates: Notifi
  * profiles and relationships to the viewer, the starter pack a follow came through, and labels
  * on the notifying records (posts got theirs with hydrateNotificationReasons).
  */
-export async function hydrateNotificationViews(h: Hydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
+export async function hydrateNotificationViews(dataplane: DataPlane, profileHydrator: ProfileHydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
   const packs = new Set<string>()
   for (const { record } of candidates) {
     const via = (record.record as { via?: { uri?: unknown } }).via?.uri
     if (typeof via === 'string' && via.includes('/app.bsky.graph.starterpack/')) packs.add(via)
   }
   const [profiles, packState, labels] = await Promise.all([
-    h.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
-    h.hydrateStarterPacksBasic([...packs], ctx),
-    hydrateLabels(h.dataplane, candidates.filter((c) => c.family !== 'posts').map((c) => c.record.uri), ctx),
+    profileHydrator.hydrateProfiles([...new Set(candidates.map((c) => c.record.did))], ctx),
+    profileHydrator.hydrateStarterPacksBasic([...packs], ctx),
+    hydrateLabels(dataplane, candidates.filter((c) => c.family !== 'posts').map((c) => c.record.uri), ctx),
   ])
   return mergeStates(profiles, packState, { labels })
 }
@@ -90,7 +91,7 @@ function possibleSubjects(record: StoredRecord): string[] {
  * level. A missing post is the chain's last link (what was above it is not known any more).
  * Also answers every post read on the way (null when missing).
  */
-async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<{ chains: Map<string, string[]>; known: Map<string, StoredRecord | null> }> {
+async function ancestorsOf(dataplane: DataPlane, posts: StoredRecord[]): Promise<{ chains: Map<string, string[]>; known: Map<string, StoredRecord | null> }> {
   const chains = new Map<string, string[]>()
   const known = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
   // The post each chain has reached; a chain stops when its tip has no parent.
@@ -98,7 +99,7 @@ async function ancestorsOf(h: Hydrator, posts: StoredRecord[]): Promise<{ chains
   for (const { post } of tips) chains.set(post, [])
   for (let height = 1; height <= REPLY_NOTIFY_HEIGHT && tips.length > 0; height++) {
     const wanted = [...new Set(tips.map((t) => replyParentOf(t.tip)!))].filter((uri) => !known.has(uri))
-    const found = await h.dataplane.getRecords(wanted)
+    const found = await dataplane.getRecords(wanted)
     for (const uri of wanted) known.set(uri, found.get(uri) ?? null)
     const next: typeof tips = []
     for (const { post, tip } of tips) {

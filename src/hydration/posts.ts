@@ -1,21 +1,13 @@
-import type { FeedItemRef, PostCounts, StoredRecord } from '#/dataplane/index.js'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
-import type { Hydrator } from '#/hydration/hydrator.js'
+import type { DataPlane, FeedItemRef, PostCounts, StoredRecord } from '#/dataplane/index.js'
+import { hydrateFeedGens, hydrateLabelers, hydrateLists } from '#/hydration/graph.js'
 import type { PostBlocks, PostInfo, PostViewerInfo } from '#/hydration/post-state.js'
 import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
 import { loadReplyPermissions, replyKey, type ReplyCheck } from '#/hydration/reply-permissions.js'
+import type { ProfileHydrator } from '#/hydration/profiles.js'
 import { mergeStates, type HydrateCtx, type HydrationState } from '#/hydration/state.js'
-import {
-  collectionOfUri,
-  didOfUri,
-  embeddedRecordUri,
-  embeddingDisabledBy,
-  isPostUri,
-  postgateUriOf,
-  replyRestriction,
-  threadgateUriOf,
-  type ReplyRestriction,
-} from '#/rules/gates.js'
+import { collectionOfUri, didOfUri, isPostUri } from '#/records/at-uri.js'
+import { embeddedRecordUri, replyParentOf, replyRootOf } from '#/records/post-record.js'
+import { embeddingDisabledBy, postgateUriOf, replyRestriction, threadgateUriOf, type ReplyRestriction } from '#/records/gates.js'
 
 /**
  * Hydration of posts and what hangs off them. A post view nests up to two levels of quoted
@@ -38,11 +30,14 @@ export interface HydratePostsOptions {
 }
 
 export class PostHydrator {
-  constructor(private readonly hydrator: Hydrator) {}
+  constructor(
+    private readonly dataplane: DataPlane,
+    private readonly profiles: ProfileHydrator,
+  ) {}
 
   /** For post views (app.bsky.feed.defs#postView) of `uris`, with their embeds. */
   async hydratePosts(uris: string[], ctx: HydrateCtx, opts: HydratePostsOptions = {}): Promise<HydrationState> {
-    const dataplane = this.hydrator.dataplane
+    const dataplane = this.dataplane
     const records = new Map(opts.given ?? [])
     await this.read(uris, records)
     const layer0 = existing(uris, records)
@@ -75,11 +70,11 @@ export class PostHydrator {
       viewer ? dataplane.getMutesOf(viewer, 'thread', rootUris) : undefined,
       viewer ? dataplane.getBookmarkedBy(viewer, postUris) : undefined,
       this.postBlocks(posts),
-      this.hydrator.hydrateProfiles(unique([...[...records.keys(), ...nested].map(didOfUri), ...(opts.extraDids ?? [])]), ctx),
-      this.hydrator.hydrateLists(unique([...byCollection(LIST), ...gateLists]), ctx),
-      this.hydrator.hydrateFeedGens(byCollection(FEEDGEN), ctx),
-      this.hydrator.hydrateLabelers(byCollection(LABELER).map(didOfUri), ctx),
-      this.hydrator.hydrateStarterPacksBasic(byCollection(STARTER_PACK), ctx),
+      this.profiles.hydrateProfiles(unique([...[...records.keys(), ...nested].map(didOfUri), ...(opts.extraDids ?? [])]), ctx),
+      hydrateLists(this.profiles, unique([...byCollection(LIST), ...gateLists]), ctx),
+      hydrateFeedGens(this.profiles, byCollection(FEEDGEN), ctx),
+      hydrateLabelers(this.profiles, byCollection(LABELER).map(didOfUri), ctx),
+      this.profiles.hydrateStarterPacksBasic(byCollection(STARTER_PACK), ctx),
       dataplane.getRecords(postUris.map(postgateUriOf)),
       dataplane.getReplyAuthorCounts(gatedParents),
       hydrateLabels(dataplane, postUris, ctx),
@@ -130,7 +125,7 @@ export class PostHydrator {
    * post views, so none of the counts, viewer state, profiles and embeds hydratePosts reads.
    */
   async hydratePostGates(uris: string[], ctx: HydrateCtx, opts: Pick<HydratePostsOptions, 'given'> = {}): Promise<HydrationState> {
-    const dataplane = this.hydrator.dataplane
+    const dataplane = this.dataplane
     const records = new Map(opts.given ?? [])
     await this.read(uris, records)
     const posts = existing(uris, records)
@@ -156,7 +151,7 @@ export class PostHydrator {
 
   /** Each thread root's gate, and the reply restriction it makes (roots without one have none). */
   private async threadRules(rootUris: string[]): Promise<{ threadgates: Map<string, StoredRecord | null>; restrictions: Map<string, ReplyRestriction> }> {
-    const gates = await this.hydrator.dataplane.getRecords(rootUris.map(threadgateUriOf))
+    const gates = await this.dataplane.getRecords(rootUris.map(threadgateUriOf))
     const threadgates = new Map(rootUris.map((root) => [threadgateUriOf(root), gates.get(threadgateUriOf(root)) ?? null]))
     const restrictions = new Map<string, ReplyRestriction>()
     for (const root of rootUris) {
@@ -184,7 +179,7 @@ export class PostHydrator {
     const repostUris = unique(items.flatMap((item) => item.repost ?? []))
     const [state, reposts] = await Promise.all([
       this.hydratePosts([...postUris, ...threadUris], ctx, { given: records, extraDids: [...repostUris.map(didOfUri), ...grandparentAuthors] }),
-      this.hydrator.dataplane.getRecords(repostUris),
+      this.dataplane.getRecords(repostUris),
     ])
     return mergeStates(state, { reposts: new Map(repostUris.map((uri) => [uri, reposts.get(uri) ?? null])) })
   }
@@ -204,7 +199,7 @@ export class PostHydrator {
     const [state, knownLikers, ...likes] = await Promise.all([
       this.hydratePosts(uris, ctx, { given }),
       this.hydrateKnownLikers(opts.knownLikersOf ?? [], ctx),
-      ...[...byRootAuthor].map(([author, subjects]) => this.hydrator.dataplane.getInteractionsBy(author, subjects)),
+      ...[...byRootAuthor].map(([author, subjects]) => this.dataplane.getInteractionsBy(author, subjects)),
     ])
     const rootAuthorLikes = new Map<string, string>()
     for (const found of likes) for (const [uri, { like }] of found) if (like) rootAuthorLikes.set(uri, like)
@@ -217,11 +212,11 @@ export class PostHydrator {
    */
   private async hydrateKnownLikers(uris: string[], ctx: HydrateCtx): Promise<Partial<HydrationState>> {
     if (!ctx.viewer || uris.length === 0) return {}
-    const knownLikers = await this.hydrator.dataplane.getKnownLikers(ctx.viewer, uris, 3)
+    const knownLikers = await this.dataplane.getKnownLikers(ctx.viewer, uris, 3)
     const pairs = [...knownLikers].flatMap(([uri, known]) => known.dids.map((did): [string, string] => [didOfUri(uri), did]))
     const [profiles, blocked] = await Promise.all([
-      this.hydrator.hydrateProfiles(unique(pairs.map(([, liker]) => liker)), ctx),
-      this.hydrator.dataplane.getBlockedPairs(pairs),
+      this.profiles.hydrateProfiles(unique(pairs.map(([, liker]) => liker)), ctx),
+      this.dataplane.getBlockedPairs(pairs),
     ])
     const blocksWith = new Map<string, Set<string>>()
     for (const [author, liker] of blocked) blocksWith.set(author, (blocksWith.get(author) ?? new Set()).add(liker))
@@ -231,8 +226,8 @@ export class PostHydrator {
   /** For app.bsky.feed.getLikes: the likers' profiles, and blocks between each liker and the post's author. */
   async hydrateLikes(subjectAuthor: string, likes: StoredRecord[], ctx: HydrateCtx): Promise<HydrationState> {
     const [profiles, blocked] = await Promise.all([
-      this.hydrator.hydrateProfiles(unique(likes.map((like) => like.did)), ctx),
-      this.hydrator.dataplane.getBlockedPairs(likes.map((like) => [subjectAuthor, like.did])),
+      this.profiles.hydrateProfiles(unique(likes.map((like) => like.did)), ctx),
+      this.dataplane.getBlockedPairs(likes.map((like) => [subjectAuthor, like.did])),
     ])
     const blockedLikers = new Set(blocked.map(([, liker]) => liker))
     return mergeStates(profiles, {
@@ -243,7 +238,7 @@ export class PostHydrator {
 
   /** For app.bsky.feed.getRepostedBy: the reposters' profiles. */
   async hydrateReposts(reposts: StoredRecord[], ctx: HydrateCtx): Promise<HydrationState> {
-    const profiles = await this.hydrator.hydrateProfiles(unique(reposts.map((repost) => repost.did)), ctx)
+    const profiles = await this.profiles.hydrateProfiles(unique(reposts.map((repost) => repost.did)), ctx)
     return mergeStates(profiles, { reposts: new Map(reposts.map((repost) => [repost.uri, repost])) })
   }
 
@@ -251,7 +246,7 @@ export class PostHydrator {
   private async read(uris: string[], records: Map<string, StoredRecord | null>): Promise<void> {
     const wanted = unique(uris).filter((uri) => !records.has(uri))
     if (wanted.length === 0) return
-    const found = await this.hydrator.dataplane.getRecords(wanted.filter(isPostUri))
+    const found = await this.dataplane.getRecords(wanted.filter(isPostUri))
     for (const uri of wanted) records.set(uri, found.get(uri) ?? null)
   }
 
@@ -271,7 +266,7 @@ export class PostHydrator {
     for (const post of posts) {
       for (const other of Object.values(pairsOf(post))) if (other && other !== post.did) pairs.push([post.did, other])
     }
-    const blocked = new Set((await this.hydrator.dataplane.getBlockedPairs(pairs)).map(([a, b]) => `${a} ${b}`))
+    const blocked = new Set((await this.dataplane.getBlockedPairs(pairs)).map(([a, b]) => `${a} ${b}`))
     const isBlocked = (a: string, b: string | undefined) => !!b && a !== b && blocked.has(`${a} ${b}`)
     return new Map(
       posts.map((post) => {

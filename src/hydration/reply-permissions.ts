@@ -1,5 +1,6 @@
 import type { DataPlane, StoredRecord } from '#/dataplane/index.js'
-import { mentionedDids, type ReplyRestriction } from '#/rules/gates.js'
+import { mentionedDids } from '#/records/post-record.js'
+import type { ReplyRestriction } from '#/records/gates.js'
 
 /**
  * Whether accounts may reply in gated threads: the mention rule is answered from the root

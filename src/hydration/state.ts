@@ -2,15 +2,23 @@ import type { ActorMuteState, KnownFollowers, ProfileCounts, Relationship, Start
 import type { AcceptedLabelers } from '#/hydration/accepted-labelers.js'
 import type { SubjectLabels } from '#/hydration/labels.js'
 import type { PostHydrationState } from '#/hydration/post-state.js'
-import type { PostContext } from '#/rules/notifications.js'
-import type { ImageUrls } from '#/views/images.js'
-import type { VideoUrls } from '#/views/videos.js'
 
 /**
  * What hydration gathers for one request, keyed by DID or URI, and what views read. A `null`
  * entry means "looked up, and not to be shown" (unknown, deleted, or hidden by its status), so
  * a view can tell it apart from "never asked".
  */
+
+/** Image CDN URLs of blobs, by preset (built from IMAGE_CDN_URL in views/images.ts). */
+export type ImagePreset = 'avatar' | 'banner' | 'feed_thumbnail' | 'feed_fullsize'
+
+export type ImageUrls = (preset: ImagePreset, did: string, cid: string) => string
+
+/** Video CDN URLs of blobs (built from VIDEO_CDN_URL in views/videos.ts). */
+export interface VideoUrls {
+  playlist(did: string, cid: string): string
+  thumbnail(did: string, cid: string): string
+}
 
 export interface HydrateCtx {
   /** The requesting account, or null for anonymous requests. */
@@ -50,6 +58,21 @@ export interface ActorInfo {
 export interface ListInfo {
   record: StoredRecord
 }
+
+/** What deciding a post's notifications needs beyond the post itself. */
+export interface PostContext {
+  /** Its thread's gate refused it: it notifies no one it replies to. */
+  violatesThreadGate: boolean
+  /** The post it quotes does not allow embedding: no quote notification. */
+  violatesEmbeddingRules: boolean
+  /** Its ancestors' URIs, parent first, as far up as they exist and at most REPLY_NOTIFY_HEIGHT. */
+  ancestors: string[]
+  /** Replies the thread's owner hid: no one above a hidden reply is notified through it. */
+  hiddenReplies: ReadonlySet<string>
+}
+
+/** Ancestors this many levels up (the parent is 1) or closer hear of a reply, as in the reference. */
+export const REPLY_NOTIFY_HEIGHT = 4
 
 export interface HydrationState extends PostHydrationState {
   ctx: HydrateCtx

@@ -2,10 +2,10 @@ import type { ActivitySubscription } from '#/dataplane/activity-subscriptions.js
 import type { NotificationCandidate, NotificationReason } from '#/dataplane/notifications.js'
 import { activitySubscriptionRefusal } from '#/rules/activity-subscriptions.js'
 import type { StoredRecord } from '#/dataplane/records.js'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
-import type { HydrationState } from '#/hydration/state.js'
+import { REPLY_NOTIFY_HEIGHT, type HydrationState, type PostContext } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
-import { didOfUri, embeddedRecordUri, isPostUri, mentionedDids } from '#/rules/gates.js'
+import { didOfUri, isPostUri } from '#/records/at-uri.js'
+import { embeddedRecordUri, mentionedDids, replyParentOf, replyRootOf } from '#/records/post-record.js'
 
 /**
  * Which notifications a record gives an account, decided as the reference AppView decides them
@@ -17,21 +17,6 @@ export interface NotificationOf {
   reason: NotificationReason
   reasonSubject?: string
 }
-
-/** What deciding a post's notifications needs beyond the post itself. */
-export interface PostContext {
-  /** Its thread's gate refused it: it notifies no one it replies to. */
-  violatesThreadGate: boolean
-  /** The post it quotes does not allow embedding: no quote notification. */
-  violatesEmbeddingRules: boolean
-  /** Its ancestors' URIs, parent first, as far up as they exist and at most REPLY_NOTIFY_HEIGHT. */
-  ancestors: string[]
-  /** Replies the thread's owner hid: no one above a hidden reply is notified through it. */
-  hiddenReplies: ReadonlySet<string>
-}
-
-/** Ancestors this many levels up (the parent is 1) or closer hear of a reply, as in the reference. */
-export const REPLY_NOTIFY_HEIGHT = 4
 
 export function notificationsOf(
   recipient: string,

@@ -1,7 +1,7 @@
-import { replyParentOf } from '#/dataplane/posts.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists, viewerQuotepostMuteExists, viewerRepostMuteExists } from '#/rules/actors.js'
-import { didOfUri, embeddedRecordUri, isPostUri } from '#/rules/gates.js'
+import { didOfUri, isPostUri } from '#/records/at-uri.js'
+import { embeddedRecordUri, replyParentOf } from '#/records/post-record.js'
 
 /** What hides a feed item from the viewer: blocks and mutes of its author, its reposter and the authors it replies to. */
 

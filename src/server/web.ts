@@ -3,8 +3,8 @@ import path from 'node:path'
 import Router from '@koa/router'
 import type { Client } from '@opensearch-project/opensearch'
 import { PROJECT_ROOT } from '#/config/project-root.js'
-import { adminTokenChecker } from '#/server/admin-token.js'
-import { createStatusReader } from '#/server/status.js'
+import { adminTokenChecker } from '#/auth/admin-token.js'
+import { createStatusReader } from '#/server/service-status.js'
 
 // The page's files are not TypeScript, so they stay in the source tree when the code is compiled.
 const WEB_DIR = path.join(PROJECT_ROOT, 'src/server/web')

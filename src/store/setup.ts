@@ -4,7 +4,8 @@ import type { Client } from '@opensearch-project/opensearch'
 import { PROJECT_ROOT } from '#/config/project-root.js'
 import { singleIndex } from '#/indexing/route.js'
 import type { Logger } from '#/log.js'
-import { DEFAULT_LAYOUT, dataNodeCount, dynamicSettings, familyLayout, type FamilyLayout, type ShardLayoutConfig } from '#/store/shard-layout.js'
+import { DEFAULT_LAYOUT, dataNodeCount, dynamicSettings, familyLayout, type FamilyLayout } from '#/store/shard-layout.js'
+import type { ShardLayoutConfig } from '#/config/shard-settings.js'
 
 export const TEMPLATE_DIR = path.join(PROJECT_ROOT, 'index-templates')
 export const POLICY_DIR = path.join(PROJECT_ROOT, 'ilm-policies')

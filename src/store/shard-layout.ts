@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch'
+import type { FamilyCounts, ShardLayoutConfig } from '#/config/shard-settings.js'
 
 /**
  * How many shards and copies each family's indices get, decided when setup applies the
@@ -21,18 +22,6 @@ import type { Client } from '@opensearch-project/opensearch'
  * (e.g. `likes=6`): new partitions take it, existing ones keep theirs until `magpie reindex`.
  */
 
-export interface ShardLayoutConfig {
-  /** INDEX_SHARDS: `N` for every family, or `family=N,…` with `partitioned=N` / `single=N` for the two groups. */
-  shards: FamilyCounts
-  /** INDEX_REPLICAS: `auto`, `N`, or `family=N,…` (same keys). */
-  replicas: FamilyCounts | 'auto'
-  /** INDEX_WAIT_FOR_ACTIVE_SHARDS: `all` or a number of copies. */
-  waitForActiveShards: string
-}
-
-/** Per-family numbers: `family` keys first, then the group (`partitioned` / `single`), then `*`. */
-export type FamilyCounts = Record<string, number>
-
 export interface FamilyLayout {
   number_of_shards: number
   number_of_replicas?: number
@@ -44,19 +33,6 @@ export const DEFAULT_LAYOUT: ShardLayoutConfig = { shards: {}, replicas: 'auto',
 
 /** Most shards a partition gets by default on a cluster, however many data nodes it has. */
 const MAX_DEFAULT_PARTITION_SHARDS = 3
-
-/** Parses `3` or `posts=4,likes=4,single=1` into counts; throws with the offending part. */
-export function parseFamilyCounts(value: string, min: number): FamilyCounts {
-  const out: FamilyCounts = {}
-  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(?:([a-z*][a-z0-9_*-]*)=)?(\d+)$/.exec(part)
-    if (!m) throw new Error(`"${part}" is neither N nor family=N`)
-    const n = Number(m[2])
-    if (n < min || n > 1024) throw new Error(`"${part}": the number must be ${min}..1024`)
-    out[m[1] ?? '*'] = n
-  }
-  return out
-}
 
 function pick(counts: FamilyCounts, family: string, partitioned: boolean): number | undefined {
   return counts[family] ?? counts[partitioned ? 'partitioned' : 'single'] ?? counts['*']

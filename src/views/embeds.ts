@@ -9,14 +9,15 @@ import type {
 } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { collectionOfUri, detachedQuotes, didOfUri, postgateUriOf } from '#/rules/gates.js'
+import { collectionOfUri, didOfUri } from '#/records/at-uri.js'
+import { detachedQuotes, postgateUriOf } from '#/records/gates.js'
 import { generatorView } from '#/views/feedgens.js'
 import { blobCid, imageUrl } from '#/views/images.js'
 import { labelerView } from '#/views/labelers.js'
 import { listView } from '#/views/lists.js'
 import { blockedProfileViewer } from '#/views/post-refs.js'
 import { starterPackViewBasic } from '#/views/starterpacks.js'
-import { externalEmbedView } from '#/views/status.js'
+import { externalEmbedView } from '#/views/actor-status.js'
 import { DEFAULT_VIDEO_CDN_URL, videoUrlBuilder } from '#/views/videos.js'
 
 /**

@@ -1,11 +1,9 @@
+import type { ImagePreset, ImageUrls } from '#/hydration/state.js'
+
 /**
  * Image URLs in views point at an image CDN, as Bluesky's AppView does:
  * `<base>/<preset>/plain/<did>/<blob cid>` (e.g. https://cdn.bsky.app/img/avatar/plain/…).
  */
-
-export type ImagePreset = 'avatar' | 'banner' | 'feed_thumbnail' | 'feed_fullsize'
-
-export type ImageUrls = (preset: ImagePreset, did: string, cid: string) => string
 
 export function imageUrlBuilder(base: string): ImageUrls {
   const root = base.replace(/\/+$/, '')

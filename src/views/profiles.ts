@@ -1,18 +1,18 @@
-import type { AppBskyActorDefs, ComAtprotoRepoStrongRef, Un$Typed } from '@atproto/api'
-import { INVALID_HANDLE, isValidAtUri } from '@atproto/syntax'
+import type { AppBskyActorDefs, Un$Typed } from '@atproto/api'
+import { INVALID_HANDLE } from '@atproto/syntax'
 import type { HydrationState } from '#/hydration/state.js'
 import { activitySubscriptionRefusal } from '#/rules/activity-subscriptions.js'
 import { activeModList, actorIsNotHosted, mutingModList, viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
 import { imageUrl } from '#/views/images.js'
 import { labelsOn, selfLabels } from '#/views/labels.js'
-import { listViewBasic } from '#/views/lists.js'
-import { starterPackViewBasic } from '#/views/starterpacks.js'
-import { statusView } from '#/views/status.js'
+import { listViewBasic } from '#/views/list-basic.js'
+import { statusView } from '#/views/actor-status.js'
 import { verificationState } from '#/views/verification.js'
 
 /**
- * The three profile views of app.bsky.actor.defs, each built on the smaller one. A view is
- * undefined when its account was not hydrated or is hidden (unknown, deleted, not hosted).
+ * The profile views of app.bsky.actor.defs, each built on the smaller one (the detailed one,
+ * which names a starter pack, is profile-detailed.ts). A view is undefined when its account was
+ * not hydrated or is hidden (unknown, deleted, not hosted).
  */
 
 export function profileViewBasic(did: string, state: HydrationState): Un$Typed<AppBskyActorDefs.ProfileViewBasic> | undefined {
@@ -56,33 +56,6 @@ export function profileViewKnownFollowers(did: string, state: HydrationState): U
   const base = profileView(did, state)
   if (!base) return undefined
   return { ...base, viewer: base.viewer ? { ...base.viewer, knownFollowers: knownFollowers(did, state) } : undefined }
-}
-
-export function profileViewDetailed(did: string, state: HydrationState): Un$Typed<AppBskyActorDefs.ProfileViewDetailed> | undefined {
-  const actor = state.actors?.get(did)
-  const base = profileViewKnownFollowers(did, state)
-  if (!actor || !base) return undefined
-  const profile = actor.profile?.record
-  const counts = state.profileCounts?.get(did)
-  const joinedVia = strongRef(profile?.joinedViaStarterPack)
-  return {
-    ...base,
-    website: httpsWebsite(profile?.website),
-    banner: imageUrl(state.ctx.images, 'banner', did, profile?.banner),
-    followersCount: counts?.followers ?? 0,
-    followsCount: counts?.follows ?? 0,
-    postsCount: counts?.posts ?? 0,
-    associated: {
-      lists: counts?.lists ?? 0,
-      feedgens: counts?.feedgens ?? 0,
-      starterPacks: counts?.starterPacks ?? 0,
-      labeler: actor.isLabeler,
-      chat: actor.chat,
-      activitySubscription: { allowSubscriptions: actor.allowSubscriptions },
-    },
-    joinedViaStarterPack: joinedVia ? starterPackViewBasic(joinedVia.uri, state) : undefined,
-    pinnedPost: strongRef(profile?.pinnedPost),
-  }
 }
 
 /**
@@ -134,16 +107,4 @@ export function knownFollowers(did: string, state: HydrationState): AppBskyActor
 
 function stringField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
-}
-
-/** Only https links are handed to clients, whatever URI the record holds. */
-function httpsWebsite(value: unknown): string | undefined {
-  return typeof value === 'string' && value.startsWith('https://') ? value : undefined
-}
-
-function strongRef(value: unknown): ComAtprotoRepoStrongRef.Main | undefined {
-  const ref = value as { uri?: unknown; cid?: unknown } | undefined
-  if (typeof ref?.uri !== 'string' || typeof ref.cid !== 'string' || !isValidAtUri(ref.uri)) return undefined
-  // Served as the record holds it (a `$type` included), as the reference AppView does.
-  return value as ComAtprotoRepoStrongRef.Main
 }

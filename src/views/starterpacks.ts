@@ -2,7 +2,8 @@ import type { AppBskyGraphDefs, Un$Typed } from '@atproto/api'
 import type { HydrationState } from '#/hydration/state.js'
 import { generatorView } from '#/views/feedgens.js'
 import { labelsOn } from '#/views/labels.js'
-import { listItemView, listViewBasic } from '#/views/lists.js'
+import { listItemView } from '#/views/lists.js'
+import { listViewBasic } from '#/views/list-basic.js'
 import { profileViewBasic } from '#/views/profiles.js'
 
 /** app.bsky.graph.defs#starterPackViewBasic, or undefined when the pack or its creator is not shown. */

@@ -6,10 +6,11 @@ import type {
   AppBskyUnspeccedGetPostThreadV2,
   Un$Typed,
 } from '@atproto/api'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
+import { replyParentOf, replyRootOf } from '#/records/post-record.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
-import { didOfUri, threadgateUriOf } from '#/rules/gates.js'
+import { didOfUri } from '#/records/at-uri.js'
+import { threadgateUriOf } from '#/records/gates.js'
 import { blockedProfileViewer } from '#/views/post-refs.js'
 import { postView, postViewWithKnownLikers } from '#/views/posts.js'
 import { flattenReplies, orderReplies, type OrderOptions, type ReplyNode } from '#/views/thread-v2-order.js'

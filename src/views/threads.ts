@@ -1,8 +1,8 @@
 import type { $Typed, AppBskyFeedDefs, Un$Typed } from '@atproto/api'
-import { replyParentOf, replyRootOf } from '#/dataplane/posts.js'
+import { replyParentOf, replyRootOf } from '#/records/post-record.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { didOfUri } from '#/rules/gates.js'
+import { didOfUri } from '#/records/at-uri.js'
 import { blockedPost, notFoundPost } from '#/views/post-refs.js'
 import { postView } from '#/views/posts.js'
 

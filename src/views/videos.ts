@@ -1,12 +1,9 @@
+import type { VideoUrls } from '#/hydration/state.js'
+
 /**
  * Video URLs in views point at a video CDN serving HLS, as Bluesky's AppView does:
  * `<base>/<did>/<blob cid>/playlist.m3u8` and `…/thumbnail.jpg` (the DID URL-encoded).
  */
-
-export interface VideoUrls {
-  playlist(did: string, cid: string): string
-  thumbnail(did: string, cid: string): string
-}
 
 export const DEFAULT_VIDEO_CDN_URL = 'https://video.bsky.app/watch'
 

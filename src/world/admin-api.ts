@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { AuthRequiredError, InvalidRequestError } from '@atproto/xrpc-server'
-import { adminTokenChecker } from '#/server/admin-token.js'
+import { adminTokenChecker } from '#/auth/admin-token.js'
 import { addToWorld, describeWorld, removeFromWorld, setWorldPolicy, type AdminResult, type WorldSummary } from '#/world/admin.js'
 import type { SelectorNetwork } from '#/world/resolve-selectors.js'
 

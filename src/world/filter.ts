@@ -1,9 +1,13 @@
-import type { RecordOpEvent } from '#/ingest/record-ops.js'
 import { worldEventsKept, worldEventsSeen } from '#/metrics.js'
 import type { WorldPolicy } from '#/world/definition.js'
 import type { Membership, MembershipChange } from '#/world/membership.js'
 import { isExpiredRecord } from '#/world/retention.js'
 import { TOUCHING_COLLECTIONS, touchedDids } from '#/world/touches.js'
+
+/** A record operation as the world judges it (ingest's RecordOpEvent is one). */
+export type WorldOp =
+  | { event: 'create' | 'update'; did: string; collection: string; rkey: string; uri: string; record: Record<string, unknown> }
+  | { event: 'delete'; did: string; collection: string; rkey: string; uri: string }
 
 /** Where an account is hosted, when host selectors need it (cached by the caller; undefined: unknown). */
 export type HostLookup = (did: string) => Promise<string | undefined>
@@ -69,8 +73,8 @@ export class WorldFilter {
   }
 
   /** The operations of one commit the world keeps, and how membership changed through them. */
-  async keepOps(repo: string, ops: RecordOpEvent[]): Promise<{ ops: RecordOpEvent[] } & MembershipChange> {
-    const kept: RecordOpEvent[] = []
+  async keepOps<O extends WorldOp>(repo: string, ops: O[]): Promise<{ ops: O[] } & MembershipChange> {
+    const kept: O[] = []
     const added: string[] = []
     const removed: string[] = []
     let member: boolean | undefined
@@ -86,7 +90,7 @@ export class WorldFilter {
     return { ops: kept, added, removed }
   }
 
-  private touchesWorld(repo: string, op: RecordOpEvent): boolean {
+  private touchesWorld(repo: string, op: WorldOp): boolean {
     if (this.policy.touching !== 'keep' || !TOUCHING_COLLECTIONS.has(op.collection)) return false
     if (op.event === 'delete') return this.touchers.has(repo)
     if (!touchedDids(op.collection, op.record).some((did) => this.membership.isKnownMember(did))) return false

@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch'
 import { allFamilies } from '#/indexing/families.js'
 import { readAlias, singleIndex } from '#/indexing/route.js'
-import { repoKey } from '#/ingest/backfill/repo-state.js'
+import { repoKey } from '#/store/repo-state.js'
 import type { Logger } from '#/log.js'
 
 /**

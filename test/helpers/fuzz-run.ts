@@ -1,6 +1,6 @@
 import type { Lexicons } from '@atproto/lexicon'
 import { makeRng } from '#devnet/rng.js'
-import type { XrpcMethod } from '#/server/xrpc/method.js'
+import type { XrpcMethod } from '#/api/xrpc/method.js'
 import type { FuzzTokens } from './fuzz-tokens.js'
 import { casesFor, describeCase, queryString, type FuzzCase, type FuzzWorld } from './xrpc-fuzz.js'
 

@@ -1,6 +1,6 @@
 import { Secp256k1Keypair, type Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
-import type { XrpcMethod } from '#/server/xrpc/method.js'
+import type { XrpcMethod } from '#/api/xrpc/method.js'
 
 /**
  * Authorization headers for the XRPC fuzz: a valid service token of the viewer, and every way

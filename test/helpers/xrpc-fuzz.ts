@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { lexicons as atprotoLexicons } from '@atproto/api'
 import { Lexicons, type LexiconDoc } from '@atproto/lexicon'
 import type { Rng } from '#devnet/rng.js'
-import type { XrpcMethod } from '#/server/xrpc/method.js'
+import type { XrpcMethod } from '#/api/xrpc/method.js'
 import { badFormatted, garbageCursor, hostileText, oversized, WORDS } from './fuzz-inputs.js'
 import type { AuthVariant } from './fuzz-tokens.js'
 

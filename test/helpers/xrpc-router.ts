@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import type { ApiContext } from '#/api/context.js'
 import type { ServiceAuthVerifier } from '#/auth/service-auth.js'
 import { listenOn } from '#/server/listen.js'
-import type { XrpcMethod } from '#/server/xrpc/method.js'
+import type { XrpcMethod } from '#/api/xrpc/method.js'
 import { createXrpcRouter, type XrpcServerOptions } from '#/server/xrpc/server.js'
 
 /** For routers whose tests send no tokens: any token is a test bug. */

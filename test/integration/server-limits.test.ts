@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { DevAccount } from '#devnet/network.js'
-import { SearchTimeoutError, Searcher } from '#/dataplane/search.js'
+import { SearchTimeoutError, Searcher } from '#/dataplane/opensearch-reader.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**

@@ -8,9 +8,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { getDescendants, replyParentOf } from '#/dataplane/posts.js'
+import { getDescendants } from '#/dataplane/posts.js'
+import { replyParentOf } from '#/records/post-record.js'
 import { getRecords, type StoredRecord } from '#/dataplane/records.js'
-import { Searcher } from '#/dataplane/search.js'
+import { Searcher } from '#/dataplane/opensearch-reader.js'
 import { getThread } from '#/dataplane/thread.js'
 import { BulkWriter } from '#/indexing/bulk-writer.js'
 import { recordDeleteOp, recordWriteOp } from '#/indexing/operations.js'

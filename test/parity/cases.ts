@@ -315,7 +315,7 @@ for (const c of cases) {
 
 const CLOSED_SUGGESTIONS = "the reference asks Bluesky's suggestion service, which dev-env does not run (it answers 501 MethodNotImplemented); Magpie computes suggestions from its own indices (test/integration/api-discover.test.ts)"
 const CLOSED_TOPICS = "the reference asks Bluesky's topics service, which dev-env does not run (it answers 501 MethodNotImplemented); Magpie computes these from its own indices (test/integration/api-discover.test.ts)"
-const CLOSED_CONTACTS = "the reference asks Bluesky's contact service (phone numbers), which dev-env does not run; Magpie holds no phone numbers and says so (src/api/app/bsky/contact/no-contacts.ts)"
+const CLOSED_CONTACTS = "the reference asks Bluesky's contact service (phone numbers), which dev-env does not run; Magpie holds no phone numbers and says so (src/api/no-contacts.ts)"
 const CLOSED_AGE_CHECK = "the reference hands the flow to an age-verification provider, which dev-env does not run (501); Magpie's policy needs none"
 const PRIVATE_WRITE_BY_ID = "its input names a draft by the id each AppView gave it, which differs between them; getDrafts cases compare the drafts"
 const NO_APPVIEW_STATE = 'the reference stores it for its push gateway and answers nothing; Magpie stores it (no push gateway) and answers nothing: there is no answer to compare beyond the status (test/integration/api-private-state.test.ts)'

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { pageOfRanked, resumeAt } from '#/api/ranked.js'
+import { pageOfRanked, resumeAt } from '#/api/ranked-list-pages.js'
 import { rankByLikes } from '#/dataplane/feed-suggestions.js'
 import { coFollowMinCount, rankCoFollowed } from '#/dataplane/follow-suggestions.js'
-import { concatRanked, MAX_RANKED, rankedCache, type Ranked } from '#/dataplane/ranked.js'
+import { concatRanked, MAX_RANKED, rankedCache, type Ranked } from '#/dataplane/ranked-lists.js'
 import { isTopicWord } from '#/dataplane/topic-words.js'
 import { mergeTrending, rankPopular, rankTrending, rankWords, type TagBucket, type TopicStat } from '#/dataplane/trending.js'
-import { encodeCursor } from '#/server/xrpc/cursor.js'
+import { encodeCursor } from '#/dataplane/cursor.js'
 
 /** The pure parts of discovery: ranking and thresholds, ranked-list paging, and list reuse. */
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { HotCandidate } from '#/dataplane/index.js'
-import { compareRanked, rankedCursor, rankedPage, rankOnce, readRankedCursor, type Ranked } from '#/feeds/ranked.js'
+import { compareRanked, rankedCursor, rankedPage, rankOnce, readRankedCursor, type Ranked } from '#/feeds/post-ranking.js'
 import { InvalidSkeletonError, readSkeletonResponse, skeletonItem } from '#/feeds/skeleton.js'
 import { feedSpecFor, publishableFeed } from '#/feeds/specs.js'
 import { HOT_DEFAULTS, hotScore, rankHot } from '#/feeds/whats-hot.js'
-import { encodeCursor } from '#/server/xrpc/cursor.js'
+import { encodeCursor } from '#/dataplane/cursor.js'
 
 /** The pure parts of the feeds: reading a generator's skeleton, naming built-in feeds, ranking and paging. */
 

@@ -4,7 +4,8 @@ import { cidForRecord } from '@atproto/repo'
 import type { NotificationCandidate } from '#/dataplane/index.js'
 import { RECORD_DELETED, RECORD_DELETED_CID } from '#/dataplane/notifications.js'
 import type { StoredRecord } from '#/dataplane/records.js'
-import { notificationsOf, type PostContext } from '#/rules/notifications.js'
+import { notificationsOf } from '#/rules/notifications.js'
+import type { PostContext } from '#/hydration/state.js'
 
 /**
  * Which notification a record gives an account, decided as the reference AppView decides it

@@ -3,15 +3,8 @@ import { test } from 'node:test'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { compareKeys } from '#/dataplane/keyset.js'
 import { SelfThreadTracker } from '#/rules/posts.js'
-import {
-  detachedQuotes,
-  embeddedRecordUri,
-  embeddingDisabledBy,
-  mentionedDids,
-  postgateUriOf,
-  replyRestriction,
-  threadgateUriOf,
-} from '#/rules/gates.js'
+import { detachedQuotes, embeddingDisabledBy, postgateUriOf, replyRestriction, threadgateUriOf } from '#/records/gates.js'
+import { embeddedRecordUri, mentionedDids } from '#/records/post-record.js'
 import type { PostInfo } from '#/hydration/post-state.js'
 import type { HydrationState } from '#/hydration/state.js'
 

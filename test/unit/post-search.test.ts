@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import { searchPosts } from '#/dataplane/post-search.js'
-import { Searcher } from '#/dataplane/search.js'
+import { Searcher } from '#/dataplane/opensearch-reader.js'
 
 /**
  * Post search under overload: OpenSearch turns away the page's search and the count beside it

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
-import { QueryRejectedError, Searcher, type SearchRequest } from '#/dataplane/search.js'
+import { QueryRejectedError, Searcher, type SearchRequest } from '#/dataplane/opensearch-reader.js'
 
 /**
  * The Searcher sends the reads of one turn as one `_msearch` and one `_mget`, yet each caller

@@ -10,7 +10,7 @@ import type { ApiContext } from '#/api/context.js'
 import { createServiceAuthVerifier, signingKeysFromIdentity } from '#/auth/service-auth.js'
 import { createIdentityResolver, type IdentityResolver } from '#/identity/identity-resolver.js'
 import { listenOn } from '#/server/listen.js'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 import { createXrpcRouter } from '#/server/xrpc/server.js'
 
 /**

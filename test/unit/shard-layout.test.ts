@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ConfigError, loadConfig, shardLayout } from '#/config/env.js'
-import { DEFAULT_LAYOUT, familyLayout, parseFamilyCounts } from '#/store/shard-layout.js'
+import { DEFAULT_LAYOUT, familyLayout } from '#/store/shard-layout.js'
+import { parseFamilyCounts } from '#/config/shard-settings.js'
 
 test('one node: one shard a family, replicas that expand to 0 (green), writes wait for the one copy', () => {
   for (const [family, partitioned] of [['posts', true], ['actors', false]] as const) {

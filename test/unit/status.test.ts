@@ -6,7 +6,7 @@ import vm from 'node:vm'
 import type { Client } from '@opensearch-project/opensearch'
 import Koa from 'koa'
 import { listenOn } from '#/server/listen.js'
-import { cachedStats, RateWindow } from '#/server/status.js'
+import { cachedStats, RateWindow } from '#/server/service-status.js'
 import { createWebRouter } from '#/server/web.js'
 
 // The status page's rates: counter deltas over a moving window of samples taken per request.

@@ -4,9 +4,9 @@ import { after, before, test } from 'node:test'
 import type { Client } from '@opensearch-project/opensearch'
 import { z } from 'zod'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
-import { Searcher } from '#/dataplane/search.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { Searcher } from '#/dataplane/opensearch-reader.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 import { serveMethods } from '../helpers/xrpc-router.js'
 
 /**

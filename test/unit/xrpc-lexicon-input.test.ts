@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { input } from '#/server/xrpc/inputs.js'
+import { input } from '#/api/xrpc/inputs.js'
 
 const draft = input.lexicon('app.bsky.draft.defs#draft')
 

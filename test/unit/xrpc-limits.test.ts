@@ -7,7 +7,7 @@ import { loadConfig } from '#/config/env.js'
 import { clientIp } from '#/server/limits/client-ip.js'
 import { createGate } from '#/server/limits/gate.js'
 import { createRateLimiter, type RateLimitSettings } from '#/server/limits/rate-limit.js'
-import { defineQuery, type XrpcMethod } from '#/server/xrpc/method.js'
+import { defineQuery, type XrpcMethod } from '#/api/xrpc/method.js'
 import type { XrpcLimits } from '#/server/xrpc/server.js'
 import { serveMethods } from '../helpers/xrpc-router.js'
 

@@ -6,9 +6,9 @@ import cors from '@koa/cors'
 import { z } from 'zod'
 import getProfile from '#/api/app/bsky/actor/getProfile.js'
 import getProfiles from '#/api/app/bsky/actor/getProfiles.js'
-import { defineProcedure, defineQuery } from '#/server/xrpc/method.js'
-import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineProcedure, defineQuery } from '#/api/xrpc/method.js'
+import { decodeCursor, encodeCursor } from '#/dataplane/cursor.js'
+import { param } from '#/api/xrpc/params.js'
 import { serveMethods } from '../helpers/xrpc-router.js'
 
 /**

@@ -3,7 +3,7 @@ import { openContext } from '#/cli/context.js'
 import { createServiceSigner } from '#/auth/service-signing.js'
 import { publicUrl, serviceDid } from '#/config/env.js'
 import { logUnhandledRejections } from '#/log.js'
-import { createReadApi } from '#/server/api.js'
+import { createReadApi } from '#/server/read-api.js'
 import { createApp, listen } from '#/server/app.js'
 
 export const serve: Command = {

@@ -11,7 +11,7 @@ import { BackfillProgress, backfillRecords, backfillRepos } from '#/ingest/backf
 import { fetchRepoCar, type RepoFetchResult } from '#/ingest/backfill/repo-fetch.js'
 import { listRepos, type ListedRepo } from '#/ingest/backfill/repo-list.js'
 import type { RepoProcessor } from '#/ingest/backfill/repo-processor.js'
-import { RepoStateStore, type RepoState } from '#/ingest/backfill/repo-state.js'
+import { RepoStateStore, type RepoState } from '#/store/repo-state.js'
 import { taskOps } from '#/ingest/backfill/repo-worker.js'
 
 export interface BackfillOptions {
@@ -46,7 +46,7 @@ export interface BackfillOptions {
   noticeDid?: (did: string) => void
   priority?: LivePriority
   progress?: BackfillProgress
-  /** A small world: which listed repos to backfill at all (world/backfill-filter.ts); unset takes every one. */
+  /** A small world: which listed repos to backfill at all (backfill/world-filters.ts); unset takes every one. */
   acceptRepo?: (repo: ListedRepo | { did: string }) => boolean | Promise<boolean>
   /** A small world: which records of a backfilled repo to write; unset writes every one. */
   keepRecord?: (did: string, collection: string, rkey: string) => boolean

@@ -10,7 +10,7 @@ import { runBackfill, type BackfillOptions, type BackfillSummary } from '#/inges
 import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
 import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
-import { worldBackfillFilters } from '#/world/backfill-filter.js'
+import { worldBackfillFilters } from '#/ingest/backfill/world-filters.js'
 
 /** DID → the host name of its PDS, for host selectors. */
 export function pdsHostOf(resolver: { resolveDid(did: string): Promise<{ pds?: string } | null> }): (did: string) => Promise<string | undefined> {
@@ -38,7 +38,7 @@ export interface BackfillRun {
    * host selectors and no repos named, its members are backfilled by DID instead of listing hosts.
    */
   world?: boolean
-  /** A small world's filters (world/backfill-filter.ts). */
+  /** A small world's filters (backfill/world-filters.ts). */
   acceptRepo?: BackfillOptions['acceptRepo']
   keepRecord?: BackfillOptions['keepRecord']
 }

@@ -10,14 +10,13 @@ import type Koa from 'koa'
 import getRawBody from 'raw-body'
 import type { ApiContext } from '#/api/context.js'
 import { bearerToken, type ServiceAuth, type ServiceAuthVerifier } from '#/auth/service-auth.js'
-import { QueryRejectedError, StoreUnavailableError } from '#/dataplane/search.js'
+import { QueryRejectedError, StoreUnavailableError } from '#/dataplane/opensearch-reader.js'
 import { clientIp } from '#/server/limits/client-ip.js'
 import { GateFullError, type Gate } from '#/server/limits/gate.js'
 import { rateLimitHeaders, retryAfterSeconds, type RateLimiter } from '#/server/limits/rate-limit.js'
-import { formatLabelerHeader, runInLabelerScope, type LabelerScope } from '#/hydration/accepted-labelers.js'
 import type { Logger } from '#/log.js'
-import type { XrpcMethod, XrpcRequest } from '#/server/xrpc/method.js'
-import { parseInput, parseParams, queryValues } from '#/server/xrpc/params.js'
+import type { XrpcMethod, XrpcRequest } from '#/api/xrpc/method.js'
+import { parseInput, parseParams, queryValues } from '#/api/xrpc/params.js'
 import { xrpcRequests } from '#/metrics.js'
 
 /**
@@ -126,14 +125,11 @@ export function createXrpcRouter(opts: XrpcServerOptions): Router {
       headers: ctx.headers,
       responseHeaders: new Map(),
     }
-    // The labelers a handler's hydration applied are answered in atproto-content-labelers.
-    // (An empty header is a request for no labelers but the moderation service; an absent one for the defaults.)
-    const accept = ctx.headers['atproto-accept-labelers']
-    const labelers: LabelerScope = { header: Array.isArray(accept) ? accept.join(',') : accept }
-    const work = () => runInLabelerScope(labelers, () => method.handler(req as never))
+    const work = () => method.handler(req as never)
     const body = await (opts.limits?.gate ? opts.limits.gate.run(work) : work())
+    // What the handler answers in headers: atproto-repo-rev, the labelers its hydration applied
+    // (atproto-content-labelers, set by api/hydration-context.ts), …
     for (const [name, value] of req.responseHeaders) ctx.set(name, value)
-    if (labelers.applied) ctx.set('atproto-content-labelers', formatLabelerHeader(labelers.applied))
     return body
   }
 

@@ -1,11 +1,12 @@
 import { ids, type AppBskyActorGetProfile } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { actorIsDeactivated, actorIsTakendown } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewDetailed } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewDetailed } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),
@@ -39,5 +40,5 @@ export default defineQuery({
   nsid: ids.AppBskyActorGetProfile,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getProfile(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getProfile(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,9 +1,10 @@
 import { ids, type AppBskyActorGetProfiles } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewDetailed } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewDetailed } from '#/views/index.js'
 
 const params = z.object({
   actors: param.array(param.atIdentifier(), { maxLength: 25 }),
@@ -30,5 +31,5 @@ export default defineQuery({
   auth: 'optional',
   // The chat service asks for profiles with its own methods' tokens.
   acceptLxm: (lxm) => lxm === ids.AppBskyActorGetProfiles || !!lxm?.startsWith('chat.bsky.'),
-  handler: ({ params, viewer, ctx }) => getProfiles(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getProfiles(req.params, req.ctx, hydrationContext(req)),
 })

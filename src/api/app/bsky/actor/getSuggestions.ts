@@ -2,10 +2,10 @@ import { ids, type AppBskyActorGetSuggestions } from '@atproto/api'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { pageOfRanked } from '#/api/ranked.js'
+import { pageOfRanked } from '#/api/ranked-list-pages.js'
 import { suggestableActor } from '#/rules/actors.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewKnownFollowers } from '#/views/profiles.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewKnownFollowers } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 100, default: 50 }),

@@ -1,14 +1,15 @@
 import { ids, type AppBskyActorSearchActors } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { fillPage } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { MAX_ACTOR_QUERY_LENGTH, normalizeActorQuery } from '#/search/actor-query.js'
-import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileView } from '#/views/profiles.js'
+import { decodeCursor, encodeCursor } from '#/dataplane/cursor.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileView } from '#/views/index.js'
 
 const params = z.object({
   q: param.string({ maxLength: MAX_ACTOR_QUERY_LENGTH }).optional(),
@@ -61,8 +62,9 @@ export default defineQuery({
   params,
   auth: 'optional',
   expensive: true,
-  handler({ params, viewer, ctx }) {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+  handler(req) {
+    const { params, ctx } = req
+    const hydrateCtx = hydrationContext(req)
     return fillPage({
       cursor: params.cursor,
       limit: params.limit,

@@ -1,11 +1,12 @@
 import { ids, type AppBskyActorSearchActorsTypeahead } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
 import { MAX_ACTOR_QUERY_LENGTH, normalizeActorQuery } from '#/search/actor-query.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewBasic } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewBasic } from '#/views/index.js'
 
 const params = z.object({
   q: param.string({ maxLength: MAX_ACTOR_QUERY_LENGTH }).optional(),
@@ -43,5 +44,5 @@ export default defineQuery({
   nsid: ids.AppBskyActorSearchActorsTypeahead,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => searchActorsTypeahead(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => searchActorsTypeahead(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,10 +1,10 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { ageAssuranceState, refuseInitiation } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssuranceState, refuseInitiation } from '#/api/age-assurance-policy.js'
 import { requester } from '#/api/uris.js'
-import { ageAssuranceRequest } from '#/api/app/bsky/ageassurance/request.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
-import { input } from '#/server/xrpc/inputs.js'
+import { ageAssuranceRequest } from '#/api/age-assurance-request.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
 
 /**
  * Start the age assurance flow. Where none is required there is nothing to start: the answer is

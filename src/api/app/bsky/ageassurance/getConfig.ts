@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 /** The regions where this AppView asks for age assurance (none by default): public, as in the reference. */
 export default defineQuery({

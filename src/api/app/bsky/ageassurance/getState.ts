@@ -1,10 +1,10 @@
 import { ids } from '@atproto/api'
 import { isDatetimeString } from '@atproto/syntax'
 import { z } from 'zod'
-import { ageAssuranceState } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssuranceState } from '#/api/age-assurance-policy.js'
 import { requester } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 /**
  * The requester's age assurance state under this AppView's policy, and when its account was

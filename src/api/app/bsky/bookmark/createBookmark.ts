@@ -1,9 +1,9 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { bookmarkSubject } from '#/api/app/bsky/bookmark/bookmark-subject.js'
+import { bookmarkSubject } from '#/api/bookmark-subject.js'
 import { requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /** Bookmark a post, privately; bookmarking it again changes nothing. */
 export default defineProcedure({

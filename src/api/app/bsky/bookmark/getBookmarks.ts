@@ -1,11 +1,12 @@
 import { ids, type AppBskyBookmarkGetBookmarks } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import type { Bookmark } from '#/dataplane/index.js'
-import { param } from '#/server/xrpc/params.js'
-import { maybePost } from '#/views/posts.js'
+import { param } from '#/api/xrpc/params.js'
+import { maybePost } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 100, default: 50 }),

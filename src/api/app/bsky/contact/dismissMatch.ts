@@ -1,7 +1,7 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { contactProcedure } from '#/api/app/bsky/contact/no-contacts.js'
-import { input } from '#/server/xrpc/inputs.js'
+import { contactProcedure } from '#/api/no-contacts.js'
+import { input } from '#/api/xrpc/inputs.js'
 
-/** Nothing to dismiss: Magpie never makes contact matches (see no-contacts.ts). */
+/** Nothing to dismiss: Magpie never makes contact matches (see api/no-contacts.ts). */
 export default contactProcedure(ids.AppBskyContactDismissMatch, z.object({ subject: input.did() }), 'empty')

@@ -1,10 +1,10 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
 import { requester } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
-/** No matches: Magpie never matches contacts (see no-contacts.ts). */
+/** No matches: Magpie never matches contacts (see api/no-contacts.ts). */
 export default defineQuery({
   nsid: ids.AppBskyContactGetMatches,
   params: z.object({

@@ -1,7 +1,7 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { contactProcedure } from '#/api/app/bsky/contact/no-contacts.js'
-import { input } from '#/server/xrpc/inputs.js'
+import { contactProcedure } from '#/api/no-contacts.js'
+import { input } from '#/api/xrpc/inputs.js'
 
-/** Refused: no code was ever sent (see no-contacts.ts). */
+/** Refused: no code was ever sent (see api/no-contacts.ts). */
 export default contactProcedure(ids.AppBskyContactVerifyPhone, z.object({ phone: input.string(64), code: input.string(64) }), 'refuse')

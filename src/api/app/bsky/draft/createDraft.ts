@@ -3,8 +3,8 @@ import { TID } from '@atproto/common-web'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /** Keep a new draft, privately; past the configured number of drafts, the lexicon's DraftLimitReached. */
 export default defineProcedure({

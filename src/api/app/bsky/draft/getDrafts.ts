@@ -1,9 +1,9 @@
 import { ids, type AppBskyDraftDefs } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
 import { requester } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** The requester's drafts (never anyone else's), last updated first. */
 export default defineQuery({

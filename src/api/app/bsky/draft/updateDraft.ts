@@ -1,8 +1,8 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
 import { requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /**
  * Replace one of the requester's drafts. An id it has no draft under is ignored, as the lexicon

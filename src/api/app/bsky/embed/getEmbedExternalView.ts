@@ -1,12 +1,13 @@
 import { ids, lexicons, type AppBskyEmbedGetEmbedExternalView } from '@atproto/api'
 import { AtUri } from '@atproto/syntax'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import { hydrateLabels } from '#/hydration/labels.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { backs, DOCUMENT, PUBLICATION, standardSiteView, type StandardSite } from '#/views/standard-site.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { backs, DOCUMENT, PUBLICATION, standardSiteView, type StandardSite } from '#/views/index.js'
 
 const params = z.object({
   url: param.uri(),
@@ -85,5 +86,5 @@ export default defineQuery({
   nsid: ids.AppBskyEmbedGetEmbedExternalView,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getEmbedExternalView(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getEmbedExternalView(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,6 +1,6 @@
 import { ids, type AppBskyFeedDescribeFeedGenerator } from '@atproto/api'
 import { z } from 'zod'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 /** The feeds Magpie generates: the published generator records naming its DID whose algorithm it knows. */
 export default defineQuery({

@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { actorRecordsQuery } from '#/api/actor-records.js'
-import { generatorView } from '#/views/feedgens.js'
+import { generatorView } from '#/views/index.js'
 
 /** An account's feed generators, newest first. */
 export default actorRecordsQuery({

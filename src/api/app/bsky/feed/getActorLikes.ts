@@ -1,12 +1,13 @@
 import { ids, type AppBskyFeedGetActorLikes } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { didOfUri } from '#/rules/gates.js'
-import { param } from '#/server/xrpc/params.js'
-import { feedViewPost, type FeedItem } from '#/views/posts.js'
+import { didOfUri } from '#/records/at-uri.js'
+import { param } from '#/api/xrpc/params.js'
+import { feedViewPost, type FeedItem } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

@@ -1,14 +1,15 @@
 import { ids, type AppBskyFeedGetFeed } from '@atproto/api'
 import { AuthRequiredError, InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { ServiceAuth } from '#/auth/service-auth.js'
 import type { FeedSkeleton } from '#/feeds/skeleton.js'
 import { hiddenFromViewerFeed } from '#/rules/posts.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { feedViewPost } from '#/views/posts.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { feedViewPost } from '#/views/index.js'
 
 const params = z.object({
   feed: param.atUri(),
@@ -103,8 +104,9 @@ export default defineQuery({
   // A PDS asks with a token for the generator's getFeedSkeleton; clients may send one for getFeed.
   acceptLxm: (lxm) => lxm === ids.AppBskyFeedGetFeed || lxm === ids.AppBskyFeedGetFeedSkeleton,
   anyAudience: true,
-  async handler({ params, auth, viewer, headers, ctx, responseHeaders }): Promise<AppBskyFeedGetFeed.OutputSchema> {
-    const { contentLanguage, ...out } = await getFeed({ ...params, auth, headers }, ctx, ctx.hydrator.createContext({ viewer }))
+  async handler(req): Promise<AppBskyFeedGetFeed.OutputSchema> {
+    const { params, auth, headers, ctx, responseHeaders } = req
+    const { contentLanguage, ...out } = await getFeed({ ...params, auth, headers }, ctx, hydrationContext(req))
     if (contentLanguage && contentLanguage.length <= 200 && CONTENT_LANGUAGE.test(contentLanguage)) responseHeaders.set('content-language', contentLanguage)
     return out
   },

@@ -1,10 +1,11 @@
 import { ids, type AppBskyFeedGetFeedGenerator } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { feedGenEndpoint } from '#/feeds/remote.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { generatorView } from '#/views/feedgens.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { generatorView } from '#/views/index.js'
 
 const params = z.object({
   feed: param.atUri(),
@@ -19,8 +20,9 @@ export default defineQuery({
   nsid: ids.AppBskyFeedGetFeedGenerator,
   params,
   auth: 'optional',
-  async handler({ params, viewer, ctx }): Promise<AppBskyFeedGetFeedGenerator.OutputSchema> {
-    const state = await ctx.hydrator.hydrateFeedGens([params.feed], ctx.hydrator.createContext({ viewer }))
+  async handler(req): Promise<AppBskyFeedGetFeedGenerator.OutputSchema> {
+    const { params, ctx } = req
+    const state = await ctx.hydrator.hydrateFeedGens([params.feed], hydrationContext(req))
     const feedgen = state.feedgens?.get(params.feed)
     if (!feedgen) throw new InvalidRequestError('could not find feed')
     const serviceDid = String(feedgen.record.did ?? '')

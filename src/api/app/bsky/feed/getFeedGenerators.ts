@@ -1,9 +1,10 @@
 import { ids, type AppBskyFeedGetFeedGenerators } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { generatorView } from '#/views/feedgens.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { generatorView } from '#/views/index.js'
 
 const params = z.object({
   feeds: param.array(param.atUri()),
@@ -23,5 +24,5 @@ export default defineQuery({
   nsid: ids.AppBskyFeedGetFeedGenerators,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getFeedGenerators(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getFeedGenerators(req.params, req.ctx, hydrationContext(req)),
 })

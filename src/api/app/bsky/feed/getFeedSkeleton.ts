@@ -1,7 +1,7 @@
 import { ids, type AppBskyFeedGetFeedSkeleton } from '@atproto/api'
 import { z } from 'zod'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   feed: param.atUri(),

@@ -1,13 +1,14 @@
 import { ids, type AppBskyFeedGetLikes } from '@atproto/api'
 import { normalizeDatetimeAlways } from '@atproto/syntax'
 import type { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor, subjectPageParams } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery, subjectPageParams } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { didOfUri } from '#/rules/gates.js'
-import { profileView } from '#/views/profiles.js'
+import { didOfUri } from '#/records/at-uri.js'
+import { profileView } from '#/views/index.js'
 
 const params = subjectPageParams
 

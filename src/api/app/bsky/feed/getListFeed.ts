@@ -1,13 +1,14 @@
 import { ids, type AppBskyFeedGetListFeed } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { optOutPolicy } from '#/hydration/reference-lists.js'
 import { mergeStates } from '#/hydration/state.js'
-import { didOfUri } from '#/rules/gates.js'
+import { didOfUri } from '#/records/at-uri.js'
 import { hiddenFromViewerFeed } from '#/rules/posts.js'
-import { param } from '#/server/xrpc/params.js'
-import { feedViewPost, type FeedItem } from '#/views/posts.js'
+import { param } from '#/api/xrpc/params.js'
+import { feedViewPost, type FeedItem } from '#/views/index.js'
 
 const params = z.object({
   list: param.atUri(),

@@ -1,12 +1,12 @@
 import { ids, type AppBskyFeedGetPostThread } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { threadgateOfThread } from '#/views/posts.js'
-import { threadView } from '#/views/threads.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { threadgateOfThread, threadView } from '#/views/index.js'
 
 const params = z.object({
   uri: param.atUri(),
@@ -33,5 +33,5 @@ export default defineQuery({
   nsid: ids.AppBskyFeedGetPostThread,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getPostThread(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getPostThread(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,11 +1,12 @@
 import { ids, type AppBskyFeedGetPosts } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { didOfUri } from '#/rules/gates.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { postView } from '#/views/posts.js'
+import { didOfUri } from '#/records/at-uri.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { postView } from '#/views/index.js'
 
 const params = z.object({
   uris: param.array(param.atUri(), { maxLength: 25 }),
@@ -27,5 +28,5 @@ export default defineQuery({
   auth: 'optional',
   // The chat service shows posts with its own methods' tokens.
   acceptLxm: (lxm) => lxm === ids.AppBskyFeedGetPosts || !!lxm?.startsWith('chat.bsky.'),
-  handler: ({ params, viewer, ctx }) => getPosts(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getPosts(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,11 +1,12 @@
 import { ids, type AppBskyFeedGetRepostedBy } from '@atproto/api'
 import type { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor, subjectPageParams } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery, subjectPageParams } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
 import type { StoredRecord } from '#/dataplane/index.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { profileView } from '#/views/profiles.js'
+import { profileView } from '#/views/index.js'
 
 const params = subjectPageParams
 

@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { rankedFeedGensQuery } from '#/api/ranked.js'
+import { rankedFeedGensQuery } from '#/api/ranked-list-pages.js'
 
 /**
  * Feed generators for the viewer: those liked by the accounts it follows, most liked first,

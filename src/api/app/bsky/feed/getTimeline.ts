@@ -1,11 +1,12 @@
 import { ids, type AppBskyFeedGetTimeline } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, emulateFill, FETCHES, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery, emulateFill, FETCHES } from '#/api/paging.js'
 import { pipeline, type Pipeline, type PipelineSteps } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import { hiddenFromViewerFeed } from '#/rules/posts.js'
-import { param } from '#/server/xrpc/params.js'
-import { feedViewPost, type FeedItem } from '#/views/posts.js'
+import { param } from '#/api/xrpc/params.js'
+import { feedViewPost, type FeedItem } from '#/views/index.js'
 
 const params = z.object({
   // Implementation-specific variants; Magpie has one timeline.

@@ -2,8 +2,8 @@ import { ids, type AppBskyFeedSearchPosts } from '@atproto/api'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
-import { param } from '#/server/xrpc/params.js'
+import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search-request.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   q: param.string(),

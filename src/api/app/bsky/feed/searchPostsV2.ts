@@ -3,8 +3,8 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
-import { param } from '#/server/xrpc/params.js'
+import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search-request.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** Without `allTime`, the search covers this recent window (and `since` can only narrow it). */
 export const RECENT_WINDOW_MS = 30 * 24 * 3600 * 1000

@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
 import { actorRecordsQuery } from '#/api/actor-records.js'
-import { starterPackViewBasic } from '#/views/starterpacks.js'
+import { starterPackViewBasic } from '#/views/index.js'
 
 /** An account's starter packs, newest first. */
 export default actorRecordsQuery({

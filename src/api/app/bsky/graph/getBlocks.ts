@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { viewerActorsQuery } from '#/api/app/bsky/graph/viewer-listings.js'
+import { viewerActorsQuery } from '#/api/block-mute-listings.js'
 
 /** The accounts the requester blocks, newest block first. */
 export default viewerActorsQuery({

@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { followListingQuery } from '#/api/app/bsky/graph/follow-listing.js'
+import { followListingQuery } from '#/api/follow-listings.js'
 
 /** The accounts an actor follows, newest follow first. */
 export default followListingQuery({

@@ -1,12 +1,13 @@
 import { ids, type AppBskyGraphGetKnownFollowers } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileView } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileView } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),
@@ -43,5 +44,5 @@ export default defineQuery({
   nsid: ids.AppBskyGraphGetKnownFollowers,
   params,
   auth: 'required',
-  handler: ({ params, viewer, ctx }) => getKnownFollowers(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getKnownFollowers(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { viewerListsQuery } from '#/api/app/bsky/graph/viewer-listings.js'
+import { viewerListsQuery } from '#/api/block-mute-listings.js'
 
 /** The lists the requester mutes (only their own mutes). */
 export default viewerListsQuery({ nsid: ids.AppBskyGraphGetListMutes, lists: (ctx, viewer) => ctx.dataplane.getMutedListUris(viewer) })

@@ -1,11 +1,12 @@
 import { ids, type AppBskyGraphGetLists } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { listsOfPurposes } from '#/api/list-purposes.js'
 import { pipeline } from '#/api/pipeline.js'
-import { param } from '#/server/xrpc/params.js'
-import { listView } from '#/views/lists.js'
+import { param } from '#/api/xrpc/params.js'
+import { listView } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

@@ -1,8 +1,8 @@
 import { ids, type AppBskyGraphDefs, type AppBskyGraphGetRelationships, type $Typed } from '@atproto/api'
 import { isDidIdentifier, type AtIdentifierString } from '@atproto/syntax'
 import { z } from 'zod'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

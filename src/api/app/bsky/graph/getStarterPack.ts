@@ -1,11 +1,12 @@
 import { ids, type AppBskyGraphGetStarterPack } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { resolveUriHost } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { starterPackView } from '#/views/starterpacks.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { starterPackView } from '#/views/index.js'
 
 const params = z.object({
   starterPack: param.atUri(),
@@ -29,5 +30,5 @@ export default defineQuery({
   nsid: ids.AppBskyGraphGetStarterPack,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getStarterPack(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getStarterPack(req.params, req.ctx, hydrationContext(req)),
 })

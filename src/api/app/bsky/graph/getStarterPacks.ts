@@ -1,9 +1,10 @@
 import { ids, type AppBskyGraphGetStarterPacks } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { starterPackViewBasic } from '#/views/starterpacks.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { starterPackViewBasic } from '#/views/index.js'
 
 const params = z.object({
   uris: param.array(param.atUri(), { maxLength: 25 }),
@@ -23,5 +24,5 @@ export default defineQuery({
   nsid: ids.AppBskyGraphGetStarterPacks,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getStarterPacks(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getStarterPacks(req.params, req.ctx, hydrationContext(req)),
 })

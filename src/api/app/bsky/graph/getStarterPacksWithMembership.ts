@@ -1,12 +1,12 @@
 import { ids, type AppBskyGraphGetStarterPacksWithMembership } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { mergeStates } from '#/hydration/state.js'
-import { param } from '#/server/xrpc/params.js'
-import { listItemView } from '#/views/lists.js'
-import { starterPackList, starterPackView } from '#/views/starterpacks.js'
+import { param } from '#/api/xrpc/params.js'
+import { listItemView, starterPackList, starterPackView } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),

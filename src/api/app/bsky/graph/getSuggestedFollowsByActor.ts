@@ -1,11 +1,12 @@
 import { ids, type AppBskyGraphGetSuggestedFollowsByActor } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { suggestableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewKnownFollowers } from '#/views/profiles.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewKnownFollowers } from '#/views/index.js'
 
 const params = z.object({
   actor: param.atIdentifier(),
@@ -51,5 +52,5 @@ export default defineQuery({
   params,
   auth: 'optional',
   expensive: true,
-  handler: ({ params, viewer, ctx }) => getSuggestedFollowsByActor(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getSuggestedFollowsByActor(req.params, req.ctx, hydrationContext(req)),
 })

@@ -2,8 +2,8 @@ import { ids } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /** Mute an account, fully or only its reposts / quote posts; a repeat replaces the scope. */
 export default defineProcedure({

@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
-import { starterPackSearchQuery } from '#/api/starterpack-search.js'
-import { starterPackViewBasic } from '#/views/starterpacks.js'
+import { starterPackSearchQuery } from '#/api/starterpack-search-query.js'
+import { starterPackViewBasic } from '#/views/index.js'
 
 /** Starter packs by name, newest first, as basic views. */
 export default starterPackSearchQuery({

@@ -1,6 +1,6 @@
 import { ids } from '@atproto/api'
-import { starterPackSearchQuery } from '#/api/starterpack-search.js'
-import { starterPackView } from '#/views/starterpacks.js'
+import { starterPackSearchQuery } from '#/api/starterpack-search-query.js'
+import { starterPackView } from '#/views/index.js'
 
 /** Starter packs by name, newest first, as full views (feeds, list, a sample of members), with how many match. */
 export default starterPackSearchQuery({

@@ -1,9 +1,10 @@
 import { ids, type AppBskyLabelerGetServices } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { labelerView, labelerViewDetailed } from '#/views/labelers.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { labelerView, labelerViewDetailed } from '#/views/index.js'
 
 const params = z.object({
   dids: param.array(param.did()),
@@ -34,5 +35,5 @@ export default defineQuery({
   nsid: ids.AppBskyLabelerGetServices,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getServices(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getServices(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,8 +1,8 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { completePreferences } from '#/api/app/bsky/notification/preferences.js'
+import { completePreferences } from '#/api/notification-preferences.js'
 import { requester } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 /** The requester's notification preferences (defaults until it puts some). */
 export default defineQuery({

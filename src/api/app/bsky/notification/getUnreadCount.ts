@@ -1,9 +1,10 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
+import { requesterNotifications } from '#/api/notification-preferences.js'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { derivedNotifications } from '#/rules/notifications.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   priority: param.boolean().optional(),
@@ -20,7 +21,8 @@ export default defineQuery({
   nsid: ids.AppBskyNotificationGetUnreadCount,
   params,
   auth: 'required',
-  async handler({ params, viewer, ctx }) {
+  async handler(req) {
+    const { params, viewer, ctx } = req
     const { state, query: all } = await requesterNotifications(ctx, viewer, params)
     const me = all.recipient
     // As the reference, only notifications whose record still exists (not a withdrawn verification's).
@@ -31,7 +33,7 @@ export default defineQuery({
       // threads clause (most replies there are to someone else).
       return { count: await ctx.dataplane.countNotificationCandidates({ ...query, threads: [] }) }
     }
-    const hydrateCtx = ctx.hydrator.createContext({ viewer: me })
+    const hydrateCtx = hydrationContext(req, me)
     const hydrated = await ctx.hydrator.hydrateNotificationReasons(page.items, hydrateCtx)
     // What the reference AppView counts: every notification it holds for the account whose record
     // still exists, including those its listing then hides (blocked or muted authors, subjects

@@ -1,12 +1,13 @@
 import { ids, type AppBskyNotificationListActivitySubscriptions } from '@atproto/api'
 import { z } from 'zod'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import { mergeStates } from '#/hydration/state.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileView } from '#/views/profiles.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileView } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 100, default: 50 }),

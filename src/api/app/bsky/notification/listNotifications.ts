@@ -1,14 +1,16 @@
 import { ids, type AppBskyNotificationListNotifications } from '@atproto/api'
 import { z } from 'zod'
-import { requesterNotifications } from '#/api/app/bsky/notification/preferences.js'
-import { cursorFromKey, fillPage, keyFromCursor, readAheadPages } from '#/api/paging.js'
+import { requesterNotifications } from '#/api/notification-preferences.js'
+import { hydrationContext } from '#/api/hydration-context.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { fillPage, readAheadPages } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { NotificationQuery } from '#/dataplane/index.js'
 import { mergeStates, type HydrationState } from '#/hydration/state.js'
 import { derivedNotifications, visibleNotifications, type NotificationItem } from '#/rules/notifications.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { notificationTime, notificationView } from '#/views/notifications.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { notificationTime, notificationView } from '#/views/index.js'
 
 const params = z.object({
   reasons: param.array(param.string()).optional(),
@@ -81,9 +83,10 @@ export default defineQuery({
   nsid: ids.AppBskyNotificationListNotifications,
   params,
   auth: 'required',
-  async handler({ params, viewer, ctx }) {
+  async handler(req) {
+    const { params, viewer, ctx } = req
     const { state, priority, query } = await requesterNotifications(ctx, viewer, params)
-    const hydrateCtx = ctx.hydrator.createContext({ viewer: query.recipient })
+    const hydrateCtx = hydrationContext(req, query.recipient)
     const out = await fillPage({
       cursor: params.cursor,
       limit: params.limit,

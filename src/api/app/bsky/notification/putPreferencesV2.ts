@@ -1,8 +1,8 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { completePreferences } from '#/api/app/bsky/notification/preferences.js'
+import { completePreferences } from '#/api/notification-preferences.js'
 import { requester } from '#/api/uris.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 const include = z.enum(['all', 'follows'], { errorMap: () => ({ message: 'must be all or follows' }) })
 const flag = z.boolean({ invalid_type_error: 'must be a boolean' })

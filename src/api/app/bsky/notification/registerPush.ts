@@ -1,9 +1,9 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { pushRegistrationInput } from '#/api/app/bsky/notification/push-registration.js'
+import { pushRegistrationInput } from '#/api/push-registration.js'
 import { requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /**
  * Register a device for push notifications. Magpie has no push gateway (README): the

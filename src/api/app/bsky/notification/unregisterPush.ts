@@ -1,8 +1,8 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { pushRegistrationInput } from '#/api/app/bsky/notification/push-registration.js'
+import { pushRegistrationInput } from '#/api/push-registration.js'
 import { requester } from '#/api/uris.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /** Forget a device registered with registerPush; one that is not registered is fine. */
 export default defineProcedure({

@@ -1,8 +1,8 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { ageAssuranceState } from '#/api/app/bsky/ageassurance/policy.js'
+import { ageAssuranceState } from '#/api/age-assurance-policy.js'
 import { requester } from '#/api/uris.js'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 /** The older form of app.bsky.ageassurance.getState: the requester's status under this AppView's policy. */
 export default defineQuery({

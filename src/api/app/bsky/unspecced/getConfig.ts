@@ -1,10 +1,11 @@
 import { AppBskyEmbedExternal, ids, type AppBskyUnspeccedGetConfig } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { LIVE_STATUS } from '#/dataplane/live-statuses.js'
 import { actorIsNotHosted } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { MAX_DURATION_MS, statusView } from '#/views/status.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { MAX_DURATION_MS, statusView } from '#/views/index.js'
 
 const params = z.object({})
 
@@ -51,5 +52,5 @@ export default defineQuery({
   params,
   auth: 'optional',
   // The same for everyone: who is live is public, and no viewer changes it.
-  handler: ({ params, ctx }) => getConfig(params, ctx, ctx.hydrator.createContext({ viewer: null })),
+  handler: (req) => getConfig(req.params, req.ctx, hydrationContext(req, null)),
 })

@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { rankedFeedGensQuery } from '#/api/ranked.js'
+import { rankedFeedGensQuery } from '#/api/ranked-list-pages.js'
 
 /**
  * Feed generators by likes, the most liked first (then the newest unliked ones); with `query`,

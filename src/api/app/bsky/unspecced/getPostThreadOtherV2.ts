@@ -1,10 +1,11 @@
 import { ids, type AppBskyUnspeccedGetPostThreadOtherV2 } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { threadOtherV2 } from '#/views/threads-v2.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { threadOtherV2 } from '#/views/index.js'
 
 const params = z.object({
   anchor: param.atUri(),
@@ -25,5 +26,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetPostThreadOtherV2,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getPostThreadOtherV2(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getPostThreadOtherV2(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,11 +1,11 @@
 import { ids, type AppBskyUnspeccedGetPostThreadV2 } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { threadPosts, type ThreadPosts } from '#/api/thread-skeleton.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { threadgateOfThread } from '#/views/posts.js'
-import { threadV2 } from '#/views/threads-v2.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { threadgateOfThread, threadV2 } from '#/views/index.js'
 
 /** How far up `above` reaches (the reference AppView's default limit on parents). */
 const MAX_PARENTS = 50
@@ -47,5 +47,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetPostThreadV2,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getPostThreadV2(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getPostThreadV2(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,11 +1,12 @@
 import { ids, type AppBskyFeedDefs, type AppBskyUnspeccedGetSuggestedFeeds } from '@atproto/api'
 import { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { firstItems } from '#/api/paging.js'
-import { rankedFeedGensPage } from '#/api/ranked.js'
+import { rankedFeedGensPage } from '#/api/ranked-list-pages.js'
 import type { HydrateCtx } from '#/hydration/state.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 25, default: 10 }),
@@ -24,7 +25,8 @@ export default defineQuery({
   params,
   auth: 'optional',
   expensive: true,
-  async handler({ params, viewer, ctx }): Promise<AppBskyUnspeccedGetSuggestedFeeds.OutputSchema> {
-    return { feeds: await suggestedFeeds(params.limit, ctx, ctx.hydrator.createContext({ viewer })) }
+  async handler(req): Promise<AppBskyUnspeccedGetSuggestedFeeds.OutputSchema> {
+    const { params, ctx } = req
+    return { feeds: await suggestedFeeds(params.limit, ctx, hydrationContext(req)) }
   },
 })

@@ -1,5 +1,5 @@
 import { ids } from '@atproto/api'
-import { suggestedStarterPacksQuery } from '#/api/app/bsky/unspecced/suggested-starter-packs.js'
+import { suggestedStarterPacksQuery } from '#/api/suggested-starter-packs.js'
 
-/** Starter packs for the Explore screen (suggested-starter-packs.ts). */
+/** Starter packs for the Explore screen (api/suggested-starter-packs.ts). */
 export default suggestedStarterPacksQuery(ids.AppBskyUnspeccedGetSuggestedStarterPacks)

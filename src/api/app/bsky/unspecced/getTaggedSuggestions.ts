@@ -1,10 +1,11 @@
 import { ids, type AppBskyUnspeccedGetTaggedSuggestions } from '@atproto/api'
 import { z } from 'zod'
 import { suggestedFeeds } from '#/api/app/bsky/unspecced/getSuggestedFeeds.js'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Trend } from '#/dataplane/index.js'
 import { suggestableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 const params = z.object({})
 
@@ -37,8 +38,9 @@ export default defineQuery({
   params,
   auth: 'optional',
   expensive: true,
-  async handler({ params, viewer, ctx }): Promise<AppBskyUnspeccedGetTaggedSuggestions.OutputSchema> {
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+  async handler(req): Promise<AppBskyUnspeccedGetTaggedSuggestions.OutputSchema> {
+    const { params, ctx } = req
+    const hydrateCtx = hydrationContext(req)
     const [actors, feeds] = await Promise.all([
       taggedActors(params, ctx, hydrateCtx),
       suggestedFeeds(FEEDS, ctx, hydrateCtx),

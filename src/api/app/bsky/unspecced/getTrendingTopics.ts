@@ -1,10 +1,11 @@
 import { ids, type AppBskyUnspeccedGetTrendingTopics } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import type { TrendingTopics } from '#/dataplane/index.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { trendingTopicView } from '#/views/topics.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { trendingTopicView } from '#/views/index.js'
 
 const params = z.object({
   // The lexicon's way for a proxy to name the requester; the service token already does.
@@ -33,5 +34,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetTrendingTopics,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getTrendingTopics(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getTrendingTopics(req.params, req.ctx, hydrationContext(req)),
 })

@@ -1,12 +1,12 @@
 import { ids, type AppBskyUnspeccedGetTrends } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Trend } from '#/dataplane/index.js'
 import { recommendableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileViewBasic } from '#/views/profiles.js'
-import { trendView } from '#/views/topics.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileViewBasic, trendView } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 25, default: 10 }),
@@ -38,5 +38,5 @@ export default defineQuery({
   nsid: ids.AppBskyUnspeccedGetTrends,
   params,
   auth: 'optional',
-  handler: ({ params, viewer, ctx }) => getTrends(params, ctx, ctx.hydrator.createContext({ viewer })),
+  handler: (req) => getTrends(req.params, req.ctx, hydrationContext(req)),
 })

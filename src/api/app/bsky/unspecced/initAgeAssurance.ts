@@ -1,9 +1,9 @@
 import { ids } from '@atproto/api'
 import { z } from 'zod'
-import { ageAssuranceState, refuseInitiation } from '#/api/app/bsky/ageassurance/policy.js'
-import { ageAssuranceRequest } from '#/api/app/bsky/ageassurance/request.js'
+import { ageAssuranceState, refuseInitiation } from '#/api/age-assurance-policy.js'
+import { ageAssuranceRequest } from '#/api/age-assurance-request.js'
 import { requester } from '#/api/uris.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /** The older form of app.bsky.ageassurance.begin, answered the same way. */
 export default defineProcedure({

@@ -1,10 +1,11 @@
 import { ids, type ComAtprotoRepoGetRecord } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { getActorInfos } from '#/hydration/actors.js'
 import { hideTakendown, hydrateLabels } from '#/hydration/labels.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   repo: param.atIdentifier(),
@@ -23,11 +24,12 @@ export default defineQuery({
   nsid: ids.ComAtprotoRepoGetRecord,
   params,
   auth: 'optional',
-  async handler({ params, viewer, ctx }): Promise<ComAtprotoRepoGetRecord.OutputSchema> {
+  async handler(req): Promise<ComAtprotoRepoGetRecord.OutputSchema> {
+    const { params, ctx } = req
     const [did] = await ctx.hydrator.resolveActors([params.repo])
     if (!did) throw new InvalidRequestError(`Could not find repo: ${params.repo}`)
     const uri = `at://${did}/${params.collection}/${params.rkey}`
-    const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    const hydrateCtx = hydrationContext(req)
     const [actors, records, labels] = await Promise.all([
       getActorInfos(ctx.dataplane, [did], { includeTakedowns: false }),
       ctx.dataplane.getRecords([uri]),

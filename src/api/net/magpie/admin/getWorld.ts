@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { adminOf } from '#/api/net/magpie/admin/world-admin.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { adminOf } from '#/api/world-admin.js'
 
 /** The small world's definition, policy and members (lexicons/net/magpie/admin/getWorld.json); the operator's token only. */
 export default defineQuery({

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { defineProcedure } from '#/server/xrpc/method.js'
-import { adminOf } from '#/api/net/magpie/admin/world-admin.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
+import { adminOf } from '#/api/world-admin.js'
 
 const selectors = z.array(z.string().min(1).max(1000)).max(1000).optional()
 

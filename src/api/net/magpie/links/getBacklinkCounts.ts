@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { linkSubjectParam, refusingLongPatterns, resolveLinkSubject } from '#/api/links.js'
-import { defineQuery } from '#/server/xrpc/method.js'
+import { linkSubjectParam, refusingLongPatterns, resolveLinkSubject } from '#/api/link-params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
 
 /** How many records link to a subject, by collection and path (lexicons/net/magpie/links/getBacklinkCounts.json). */
 export const NSID = 'net.magpie.links.getBacklinkCounts'

@@ -1,9 +1,10 @@
 import { z } from 'zod'
-import { accountContentHidden, linkPathParam, linkSubjectParam, refusingLongPatterns, resolveLinkSubject } from '#/api/links.js'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { accountContentHidden, linkPathParam, linkSubjectParam, refusingLongPatterns, resolveLinkSubject } from '#/api/link-params.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Backlink } from '#/dataplane/backlinks.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** Records of any lexicon linking to a subject (lexicons/net/magpie/links/getBacklinks.json). */
 export const NSID = 'net.magpie.links.getBacklinks'

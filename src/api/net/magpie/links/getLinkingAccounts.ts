@@ -1,10 +1,10 @@
 import { isValidDid } from '@atproto/syntax'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
-import { accountContentHidden, linkPathParam, linkSubjectParam, resolveLinkSubject } from '#/api/links.js'
+import { accountContentHidden, linkPathParam, linkSubjectParam, resolveLinkSubject } from '#/api/link-params.js'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** Distinct accounts linking to a subject from one collection and path (lexicons/net/magpie/links/getLinkingAccounts.json). */
 export const NSID = 'net.magpie.links.getLinkingAccounts'

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
-import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search.js'
+import { buildPostSearch, filterValues, hydrateSearchHits, parseUserQuery, searchHitRules, searchHitsPage, searchHitViews, searchSortAndCursor, timeParam, type SearchHits } from '#/api/post-search-request.js'
 import type { PostFacets } from '#/dataplane/index.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** Magpie's own faceted search (lexicons/net/magpie/search/searchPostsFaceted.json). */
 export const NSID = 'net.magpie.search.searchPostsFaceted'

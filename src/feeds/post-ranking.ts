@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { InvalidRequestError } from '@atproto/xrpc-server'
-import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
+import { decodeCursor, encodeCursor } from '#/dataplane/cursor.js'
 
 /**
  * Ranked feeds (what's hot, more like what I liked): a bounded list of posts scored once, reused

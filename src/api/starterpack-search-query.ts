@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { HydrateCtx, HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists } from '#/rules/actors.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** A starter pack's name is at most 500 bytes (its lexicon): a longer query can match none. */
 const MAX_QUERY_LENGTH = 500

@@ -5,7 +5,7 @@ import { LinkPatternTooLong } from '#/dataplane/backlinks.js'
 import type { HydrationState } from '#/hydration/state.js'
 import { linkKind, MAX_PATH_LENGTH, MAX_SUBJECT_LENGTH } from '#/indexing/links.js'
 import { actorIsNotHosted, viewerBlockExists } from '#/rules/actors.js'
-import { param } from '#/server/xrpc/params.js'
+import { param } from '#/api/xrpc/params.js'
 
 /** What the net.magpie.links methods share: their subject and path parameters, and who is hidden. */
 

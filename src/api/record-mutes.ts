@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { recordUriIn, requester } from '#/api/uris.js'
-import { input } from '#/server/xrpc/inputs.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { input } from '#/api/xrpc/inputs.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /**
  * muteActorList / unmuteActorList / muteThread / unmuteThread: the requester's private mute of

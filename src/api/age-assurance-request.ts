@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { input } from '#/server/xrpc/inputs.js'
+import { input } from '#/api/xrpc/inputs.js'
 
 /** What the app sends to start age assurance (begin, and the older unspecced initAgeAssurance), bounded. */
 export const ageAssuranceRequest = z.object({

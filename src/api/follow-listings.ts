@@ -2,13 +2,14 @@ import type { AppBskyActorDefs } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Page, PageRequest, RecordRef } from '#/dataplane/index.js'
 import { mergeStates } from '#/hydration/state.js'
 import { actorIsNotHosted, viewerBlockExists } from '#/rules/actors.js'
-import { param } from '#/server/xrpc/params.js'
-import { profileView } from '#/views/profiles.js'
+import { param } from '#/api/xrpc/params.js'
+import { profileView } from '#/views/index.js'
 
 /** getFollows and getFollowers: one listing of follow records, seen from either end. */
 

@@ -6,9 +6,9 @@ import { definePagedQuery } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { Ranked } from '#/dataplane/index.js'
 import { actorHidesFromRecommendations, viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
-import { decodeCursor, encodeCursor } from '#/server/xrpc/cursor.js'
-import { param } from '#/server/xrpc/params.js'
-import { generatorView } from '#/views/feedgens.js'
+import { decodeCursor, encodeCursor } from '#/dataplane/cursor.js'
+import { param } from '#/api/xrpc/params.js'
+import { generatorView } from '#/views/index.js'
 
 /**
  * Paging over the data plane's ranked lists (popular feeds, suggestions), which it computes by

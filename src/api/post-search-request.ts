@@ -1,14 +1,13 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import type { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
-import { cursorFromKey } from '#/api/paging.js'
 import type { HydrateCtx, HydrationState } from '#/hydration/state.js'
 import { viewerBlockExists, viewerMuteExists } from '#/rules/actors.js'
-import { didOfUri } from '#/rules/gates.js'
-import { decodeCursor } from '#/server/xrpc/cursor.js'
-import { param } from '#/server/xrpc/params.js'
+import { didOfUri } from '#/records/at-uri.js'
+import { decodeCursor, cursorFromKey } from '#/dataplane/cursor.js'
+import { param } from '#/api/xrpc/params.js'
 import type { SortKey } from '#/dataplane/index.js'
-import { postView } from '#/views/posts.js'
+import { postView } from '#/views/index.js'
 import { queryLanguages, type CjkLanguage } from '#/search/languages.js'
 import type { PostSearch, ResolvedFilters } from '#/search/post-query.js'
 import { isEmptyQuery, parseQuery, parseTime, QueryParseError, type FilterClause, type ParsedQuery } from '#/search/query-parser.js'
@@ -125,7 +124,7 @@ async function resolveIdentities<K extends string>(ctx: ApiContext, viewer: stri
   return out
 }
 
-/** Cursor of a search page: arity 3 for latest, 6 for top (post-search.ts in the data plane). */
+/** Cursor of a search page: arity 3 for latest, 6 for top (dataplane/post-search.ts). */
 function searchCursorKey(cursor: string | undefined, sort: 'latest' | 'top'): SortKey | undefined {
   return decodeCursor(cursor, sort === 'top' ? 6 : 3) as SortKey | undefined
 }

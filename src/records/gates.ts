@@ -1,4 +1,5 @@
-import type { StoredRecord } from '#/dataplane/index.js'
+import { didOfUri } from '#/records/at-uri.js'
+import type { WithRecord } from '#/records/post-record.js'
 
 /**
  * What threadgates and postgates say, read from their records: who may reply in a thread, and
@@ -34,19 +35,11 @@ export function postgateUriOf(postUri: string): string {
   return swapCollection(postUri, 'app.bsky.feed.postgate')
 }
 
-export function didOfUri(uri: string): string {
-  return uri.slice('at://'.length).split('/')[0] ?? ''
-}
-
-export function collectionOfUri(uri: string): string | undefined {
-  return uri.startsWith('at://') ? uri.slice('at://'.length).split('/')[1] : undefined
-}
-
 /**
  * The reply rules of the thread rooted at `rootUri`, or undefined when anyone may reply. An
  * absent `allow` lets everyone reply; an empty one, no one but the author.
  */
-export function replyRestriction(rootUri: string, gate: StoredRecord | null | undefined): ReplyRestriction | undefined {
+export function replyRestriction(rootUri: string, gate: (WithRecord & { sortedAt: string }) | null | undefined): ReplyRestriction | undefined {
   const allow = gate?.record.allow
   if (!gate || !Array.isArray(allow)) return undefined
   const types = allow.map((rule) => (rule as { $type?: unknown })?.$type)
@@ -63,54 +56,22 @@ export function replyRestriction(rootUri: string, gate: StoredRecord | null | un
   }
 }
 
-/** Accounts a post mentions in its facets. */
-export function mentionedDids(post: StoredRecord | null | undefined): Set<string> {
-  const out = new Set<string>()
-  const facets = post?.record.facets
-  if (!Array.isArray(facets)) return out
-  for (const facet of facets) {
-    const features = (facet as { features?: unknown })?.features
-    if (!Array.isArray(features)) continue
-    for (const feature of features) {
-      const f = feature as { $type?: unknown; did?: unknown }
-      if (f?.$type === 'app.bsky.richtext.facet#mention' && typeof f.did === 'string') out.add(f.did)
-    }
-  }
-  return out
-}
-
 /** Replies the thread's owner hid with its threadgate. */
-export function hiddenRepliesOf(threadgate: StoredRecord | null | undefined): Set<string> {
+export function hiddenRepliesOf(threadgate: WithRecord | null | undefined): Set<string> {
   const uris = threadgate?.record.hiddenReplies
   return new Set(Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : [])
 }
 
 /** The postgate forbids others to quote the post. */
-export function embeddingDisabledBy(postgate: StoredRecord | null | undefined): boolean {
+export function embeddingDisabledBy(postgate: WithRecord | null | undefined): boolean {
   const rules = postgate?.record.embeddingRules
   return Array.isArray(rules) && rules.some((rule) => (rule as { $type?: unknown })?.$type === 'app.bsky.feed.postgate#disableRule')
 }
 
 /** The quoting posts the post's author detached from it. */
-export function detachedQuotes(postgate: StoredRecord | null | undefined): string[] {
+export function detachedQuotes(postgate: WithRecord | null | undefined): string[] {
   const uris = postgate?.record.detachedEmbeddingUris
   return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === 'string') : []
-}
-
-/** The record a post embeds (record or record-with-media), by URI. */
-export function embeddedRecordUri(post: StoredRecord | null | undefined): string | undefined {
-  const embed = post?.record.embed as { $type?: unknown; record?: { uri?: unknown; record?: { uri?: unknown } } } | undefined
-  const uri =
-    embed?.$type === 'app.bsky.embed.record'
-      ? embed.record?.uri
-      : embed?.$type === 'app.bsky.embed.recordWithMedia'
-        ? embed.record?.record?.uri
-        : undefined
-  return typeof uri === 'string' && uri.startsWith('at://') ? uri : undefined
-}
-
-export function isPostUri(uri: string): boolean {
-  return collectionOfUri(uri) === POST
 }
 
 function swapCollection(uri: string, collection: string): string {

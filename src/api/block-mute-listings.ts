@@ -1,13 +1,13 @@
 import type { AppBskyActorDefs, AppBskyGraphDefs } from '@atproto/api'
 import { z } from 'zod'
 import type { ApiContext } from '#/api/context.js'
-import { cursorFromKey, definePagedQuery, keyFromCursor } from '#/api/paging.js'
+import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
+import { definePagedQuery } from '#/api/paging.js'
 import { noRules, pipeline } from '#/api/pipeline.js'
 import { requester } from '#/api/uris.js'
 import type { Page, PageRequest } from '#/dataplane/index.js'
-import { param } from '#/server/xrpc/params.js'
-import { listView } from '#/views/lists.js'
-import { profileView } from '#/views/profiles.js'
+import { param } from '#/api/xrpc/params.js'
+import { listView, profileView } from '#/views/index.js'
 
 /**
  * The requester's own block and mute listings (getBlocks, getMutes, getListBlocks,

@@ -1,10 +1,11 @@
 import type { AppBskyUnspeccedGetSuggestedStarterPacks } from '@atproto/api'
 import { z } from 'zod'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { pipeline } from '#/api/pipeline.js'
 import { recommendableActor } from '#/rules/actors.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
-import { starterPackView } from '#/views/starterpacks.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
+import { starterPackView } from '#/views/index.js'
 
 const params = z.object({
   limit: param.limit({ maximum: 25, default: 10 }),
@@ -43,6 +44,6 @@ export function suggestedStarterPacksQuery(nsid: string) {
     params,
     auth: 'optional',
     expensive: true,
-    handler: ({ params, viewer, ctx }) => suggestedStarterPacks(params, ctx, ctx.hydrator.createContext({ viewer })),
+    handler: (req) => suggestedStarterPacks(req.params, req.ctx, hydrationContext(req)),
   })
 }

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
+import type { SortKey } from '#/dataplane/pages.js'
 
 /**
  * Paging cursors for OpenSearch `search_after`: the last hit's sort values, opaque to clients
@@ -27,4 +28,22 @@ export function decodeCursor(cursor: string | undefined, arity: number): SortVal
     values.every((v) => (typeof v === 'string' && v.length <= 1024) || (typeof v === 'number' && Number.isFinite(v)))
   if (!ok) throw new InvalidRequestError('Malformed cursor')
   return values as SortValues
+}
+
+/**
+ * The sort key a cursor carries: a time (epoch ms) followed by `arity - 1` strings, the shape of
+ * every graph listing's key. Anything else is InvalidRequest "Malformed cursor", never a query.
+ */
+export function keyFromCursor(cursor: string | undefined, arity: number): SortKey | undefined {
+  const values = decodeCursor(cursor, arity)
+  if (!values) return undefined
+  const [time, ...rest] = values
+  if (typeof time !== 'number' || !Number.isInteger(time) || !rest.every((v) => typeof v === 'string')) {
+    throw new InvalidRequestError('Malformed cursor')
+  }
+  return values
+}
+
+export function cursorFromKey(key: SortKey | undefined): string | undefined {
+  return key ? encodeCursor(key) : undefined
 }

@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import { z } from 'zod'
 import { requester } from '#/api/uris.js'
-import { defineProcedure } from '#/server/xrpc/method.js'
+import { defineProcedure } from '#/api/xrpc/method.js'
 
 /**
  * Contact import (app.bsky.contact.*) matches phone numbers, and Magpie holds none. None of the

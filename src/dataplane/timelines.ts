@@ -1,6 +1,6 @@
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { PartitionWalk, WalkSource } from '#/dataplane/partition-walk.js'
-import type { FamilyIndex, Hit } from '#/dataplane/search.js'
+import type { FamilyIndex, Hit } from '#/dataplane/opensearch-reader.js'
 
 /** Author feeds and timelines: posts and reposts merged newest first, read partition by partition (partition-walk.ts). */
 

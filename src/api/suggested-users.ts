@@ -1,9 +1,10 @@
 import type { AppBskyUnspeccedGetSuggestedUsers } from '@atproto/api'
 import { z } from 'zod'
 import { getSuggestions } from '#/api/app/bsky/actor/getSuggestions.js'
+import { hydrationContext } from '#/api/hydration-context.js'
 import { firstItems } from '#/api/paging.js'
-import { defineQuery } from '#/server/xrpc/method.js'
-import { param } from '#/server/xrpc/params.js'
+import { defineQuery } from '#/api/xrpc/method.js'
+import { param } from '#/api/xrpc/params.js'
 
 const params = z.object({
   // Accepted and not used: Magpie's suggestions come from the viewer's network and what is
@@ -24,8 +25,9 @@ export function suggestedUsersQuery(nsid: string) {
     params,
     auth: 'optional',
     expensive: true,
-    async handler({ params, viewer, ctx }): Promise<AppBskyUnspeccedGetSuggestedUsers.OutputSchema> {
-      const hydrateCtx = ctx.hydrator.createContext({ viewer })
+    async handler(req): Promise<AppBskyUnspeccedGetSuggestedUsers.OutputSchema> {
+      const { params, ctx } = req
+      const hydrateCtx = hydrationContext(req)
       const actors = await firstItems(params.limit, (page) => getSuggestions(page, ctx, hydrateCtx), (out) => out.actors)
       return { actors }
     },

@@ -4,7 +4,7 @@ import type { Client } from '@opensearch-project/opensearch'
 import { firehoseCursor, firehoseEventTime, firehoseEvents, firehoseLag, recordOps, recordsFrom } from '#/metrics.js'
 import { clusterHealth, type ClusterHealth } from '#/store/cluster-health.js'
 import { TEMPLATE_DIR } from '#/store/setup.js'
-import { readStoredWorld, worldStatus, type WorldStatus } from '#/world/status.js'
+import { readStoredWorld, worldStatus, type WorldStatus } from '#/world/world-status.js'
 
 /**
  * GET /status: what the search page's ingest panel shows, as JSON. The public answer is what a
@@ -48,7 +48,7 @@ export interface Status {
     lagSeconds: number | null
   }
   indices: IndexStats | PublicIndexStats | { error: string }
-  /** The small world (world/status.ts): with none, `active` is false and everything is kept. */
+  /** The small world (world/world-status.ts): with none, `active` is false and everything is kept. */
   world: WorldStatus
 }
 

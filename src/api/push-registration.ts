@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { input } from '#/server/xrpc/inputs.js'
+import { input } from '#/api/xrpc/inputs.js'
 
 /**
  * The body registerPush and unregisterPush share: which push service, device token, platform and
