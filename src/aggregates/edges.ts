@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch'
+import { bulkUpdates } from '#/aggregates/bulk.js'
 import { partitionKey } from '#/aggregates/partitions.js'
 import { edgeId, type EdgeSpec } from '#/aggregates/specs.js'
 import { singleIndex } from '#/indexing/route.js'
@@ -52,12 +53,7 @@ export async function writeEdges(
     if (ops.length === 0) return
     const body = ops
     ops = []
-    const res = await client.bulk({ body })
-    const result = res.body as any
-    if (result.errors) {
-      const failed = (result.items as any[]).find((item) => item.update?.error)
-      throw new Error(`writing ${spec.family} edges failed: ${JSON.stringify(failed?.update?.error)}`)
-    }
+    await bulkUpdates(client, body, `${spec.family} edges`)
   }
   let res = await client.search({
     index: indices.join(','),

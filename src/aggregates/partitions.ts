@@ -66,4 +66,3 @@ export function settledPartitions(state: RollupState | undefined, now: number, o
   }
   return out
 }
-

@@ -9,6 +9,7 @@ import {
   partitionKey,
   type RollupState,
 } from '#/aggregates/partitions.js'
+import { bulkUpdates } from '#/aggregates/bulk.js'
 import { writeEdges } from '#/aggregates/edges.js'
 import { COUNT_SPECS, EDGE_SPEC, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountSpec, type PartitionedFamily } from '#/aggregates/specs.js'
 
@@ -190,12 +191,7 @@ export class Rollup {
       body.push({ update: { _index: this.aggIndex, _id: subject, retry_on_conflict: 3 } })
       body.push({ doc: { c: { [spec.name]: entry } }, doc_as_upsert: true })
     }
-    const res = await this.client.bulk({ body })
-    const result = res.body as any
-    if (result.errors) {
-      const failed = (result.items as any[]).find((item) => item.update?.error)
-      throw new Error(`writing ${spec.name} aggregates failed: ${JSON.stringify(failed?.update?.error)}`)
-    }
+    await bulkUpdates(this.client, body, `${spec.name} aggregates`)
   }
 
   /** Per concrete partition of the family: its uuid and its primaries' global checkpoints. */

@@ -2,8 +2,8 @@ import { LRUCache } from 'lru-cache'
 import { EDGE_SPEC } from '#/aggregates/specs.js'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import { distinctDids, MAX_FOLLOWED } from '#/dataplane/relationships.js'
-import { NOT_DELETED, type Hit, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
-import { edgePairKey, settledEdges } from '#/dataplane/settled-edges.js'
+import { NOT_DELETED, type Hit, type Searcher } from '#/dataplane/opensearch-reader.js'
+import { edgePairKey, newestEdges } from '#/dataplane/settled-edges.js'
 
 /**
  * The follows between a viewer and the accounts a page shows, both ways. The settled months
@@ -16,12 +16,6 @@ export interface FollowEdges {
   following: Map<string, string>
   /** Each target's follow of the viewer. */
   followedBy: Map<string, string>
-}
-
-/** The newest follow a set of months holds for a pair, or none. */
-interface Newest {
-  uri: string
-  at: number
 }
 
 type Direction = 'following' | 'followedBy'
@@ -42,29 +36,18 @@ export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, '
 
   async function edges(viewer: string, targets: string[], direction: Direction): Promise<Map<string, string>> {
     const outward = direction === 'following'
-    const { all, settled: settledMonths, withEdges } = await rolled.settledOf('follows')
-    // Which settled months hold follows of these accounts only matters for months without edges.
-    const needHolding = [...settledMonths].some((p) => !withEdges.has(p))
-    const holding = needHolding ? await (outward ? followsBetween(rolled, [viewer], targets) : followsBetween(rolled, targets, [viewer])) : undefined
-    const partitions = holding ?? all
-    const fromEdges = new Map(partitions.flatMap((p) => (withEdges.has(p) ? [[p, withEdges.get(p)!] as const] : [])))
-    const pairs = targets.map((t): [string, string] => (outward ? [viewer, t] : [t, viewer]))
-    const targetOfPair = ([from, to]: [string, string]) => (outward ? to : from)
-    // With no partition list at all (a family without its alias yet) the alias is every partition: search it whole.
-    const searched = all.length === 0 ? undefined : partitions.filter((p) => !fromEdges.has(p))
-    const [found, live] = await Promise.all([
-      settledEdges(search, FOLLOWS, pairs, fromEdges),
-      search.one({ index: 'follows', partitions: searched, body: newestPer(viewer, targets, outward) }),
-    ])
-
-    const newest = new Map<string, Newest>()
-    const consider = (target: string, candidate: Newest | undefined) => {
-      const seen = newest.get(target)
-      if (candidate && (!seen || candidate.at > seen.at)) newest.set(target, candidate)
-    }
-    for (const hit of live.hits) consider(targetOf(hit, outward), newestOf(hit))
-    for (const pair of pairs) consider(targetOfPair(pair), found.get(edgePairKey(pair[0], pair[1])))
-    return new Map([...newest].map(([target, n]) => [target, n.uri]))
+    const pairOf = (target: string): [string, string] => (outward ? [viewer, target] : [target, viewer])
+    const newest = await newestEdges(search, rolled, {
+      spec: FOLLOWS,
+      pairs: targets.map(pairOf),
+      holding: () => (outward ? followsBetween(rolled, [viewer], targets) : followsBetween(rolled, targets, [viewer])),
+      body: newestPer(viewer, targets, outward),
+      pairOf: (hit) => pairOf(targetOf(hit, outward)),
+    })
+    return new Map(targets.flatMap((target) => {
+      const uri = newest.get(edgePairKey(...pairOf(target)))
+      return uri ? [[target, uri] as const] : []
+    }))
   }
 
   return {
@@ -113,9 +96,4 @@ function newestPer(viewer: string, targets: string[], outward: boolean) {
 
 function targetOf(hit: Hit, outward: boolean): string {
   return String(hit.fields?.[outward ? 'subjectDid' : 'did']?.[0])
-}
-
-function newestOf(hit: Hit): Newest | undefined {
-  const at = hit.sort?.[0]
-  return typeof at === 'number' ? { uri: hit._id, at } : undefined
 }

@@ -6,7 +6,7 @@ import type { Page, PageRequest } from '#/dataplane/pages.js'
 import type { StoredRecord } from '#/dataplane/records.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import type { Searcher } from '#/dataplane/opensearch-reader.js'
-import { edgePairKey, settledEdges, type EdgeRecord } from '#/dataplane/settled-edges.js'
+import { edgePairKey, newestEdges } from '#/dataplane/settled-edges.js'
 
 /**
  * Likes and reposts: who interacted with a subject, what an account liked, an account's own
@@ -48,38 +48,29 @@ export async function getInteractionsBy(search: Searcher, rolled: Pick<RolledCou
 async function interactionsIn(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, actor: string, unique: string[], out: Map<string, Interactions>): Promise<void> {
   const [likes, reposts] = await Promise.all([newestBy(search, rolled, 'likes', actor, unique), newestBy(search, rolled, 'reposts', actor, unique)])
   const entry = (subject: string) => out.get(subject) ?? out.set(subject, {}).get(subject)!
-  for (const [subject, uri] of likes) entry(subject).like = uri
-  for (const [subject, uri] of reposts) entry(subject).repost = uri
+  for (const subject of unique) {
+    const like = likes.get(edgePairKey(actor, subject))
+    const repost = reposts.get(edgePairKey(actor, subject))
+    if (like) entry(subject).like = like
+    if (repost) entry(subject).repost = repost
+  }
 }
 
 /**
  * `actor`'s newest like (repost) of each subject: the settled months from the rollup's edge
  * documents (one `_mget`), the others searched — for a page of recent posts, the live months only.
  */
-async function newestBy(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, family: 'likes' | 'reposts', actor: string, subjects: string[]): Promise<Map<string, string>> {
-  const { all, settled, withEdges } = await rolled.settledOf(family)
-  // Which settled months hold likes of these posts only matters for months without edges.
-  const holding = [...settled].some((p) => !withEdges.has(p)) ? await rolled.holding(family, subjects) : undefined
-  const partitions = holding ?? all
-  const fromEdges = new Map(partitions.flatMap((p) => (withEdges.has(p) ? [[p, withEdges.get(p)!] as const] : [])))
-  const searched = all.length === 0 ? undefined : partitions.filter((p) => !fromEdges.has(p))
-  const pairs = subjects.map((subject): [string, string] => [actor, subject])
-  const [found, live] = await Promise.all([
-    settledEdges(search, EDGE_SPEC.get(family)!, pairs, fromEdges),
-    search.one({ index: family, partitions: searched, body: newestPerSubject(actor, subjects) }),
-  ])
-  const newest = new Map<string, EdgeRecord>()
-  const consider = (subject: unknown, candidate: EdgeRecord | undefined) => {
-    if (typeof subject !== 'string' || !candidate) return
-    const seen = newest.get(subject)
-    if (!seen || candidate.at > seen.at) newest.set(subject, candidate)
-  }
-  for (const hit of live.hits) {
-    const at = hit.sort?.[0]
-    consider(hit.fields?.subjectUri?.[0], typeof at === 'number' ? { uri: hit._id, at } : undefined)
-  }
-  for (const subject of subjects) consider(subject, found.get(edgePairKey(actor, subject)))
-  return new Map([...newest].map(([subject, n]) => [subject, n.uri]))
+function newestBy(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>, family: 'likes' | 'reposts', actor: string, subjects: string[]): Promise<Map<string, string>> {
+  return newestEdges(search, rolled, {
+    spec: EDGE_SPEC.get(family)!,
+    pairs: subjects.map((subject) => [actor, subject]),
+    holding: () => rolled.holding(family, subjects),
+    body: newestPerSubject(actor, subjects),
+    pairOf: (hit) => {
+      const subject = hit.fields?.subjectUri?.[0]
+      return typeof subject === 'string' ? [actor, subject] : undefined
+    },
+  })
 }
 
 function newestPerSubject(actor: string, subjects: string[]) {
