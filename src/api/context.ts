@@ -38,6 +38,8 @@ export interface ApiContextDeps {
   signer: ServiceSigner
   /** Runs a wait for a feed generator's answer outside the request gate (server/limits/gate.ts). */
   waitOutside?: <T>(wait: () => Promise<T>) => Promise<T>
+  /** The clock of the data plane's time-bound answers (label expiry); tests move it. Default: Date.now. */
+  now?: () => number
 }
 
 /**
@@ -56,6 +58,7 @@ export function createApiContext(deps: ApiContextDeps): { ctx: ApiContext; close
     sharedDocs,
     cacheTtlMs: config.READ_CACHE_MS,
     searchTimeoutMs: config.SEARCH_TIMEOUT_MS,
+    now: deps.now,
     discovery: {
       cacheTtlMs: config.DISCOVERY_CACHE_MS,
       trending: {

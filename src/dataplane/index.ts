@@ -340,6 +340,8 @@ export interface DataPlaneOptions {
   sharedDocs?: SharedDocs
   /** Bound on each search's run time, in ms (SEARCH_TIMEOUT_MS); 0 or absent: none. */
   searchTimeoutMs?: number
+  /** The clock labels expire by and live statuses end by (tests move it). Default: Date.now. */
+  now?: () => number
 }
 
 /** Within this, a write is seen by reads that take documents from what was read before (well inside the refresh interval a search has). */
@@ -347,6 +349,7 @@ const INDEX_VERSION_REUSE_MS = 250
 
 export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const ttlMs = opts.cacheTtlMs ?? 5_000
+  const now = opts.now ?? Date.now
   // Whole-index versions are asked for again this often at most (with caching off: for every read).
   const indexVersions = createIndexVersions(opts.client, { reuseMs: Math.min(ttlMs, INDEX_VERSION_REUSE_MS) })
   const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs, indexVersions }, searchTimeoutMs: opts.searchTimeoutMs })
@@ -443,7 +446,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     deletePushRegistration: (viewer, registration) => deletePushRegistration(search, viewer, registration),
     searchPosts: (req) => searchPosts(search, walk, postCounts, req),
     getPostFacets: (postSearch, size) => postFacets(search, postSearch, size),
-    getLabels: (subjects, labelers) => getLabels(search, subjects, labelers),
+    getLabels: (subjects, labelers) => getLabels(search, subjects, labelers, now()),
     searchActors: (req) => searchActors(search, req),
     getHotCandidates: (q) => getHotCandidates(search, q),
     getRecentLikedPosts: (did, o) => getRecentLikedPosts(search, did, o),
@@ -453,7 +456,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getTrendingTopics: () => discovery.trendingTopics(),
     getTrends: () => discovery.trends(),
     getPopularStarterPacks: () => discovery.popularStarterPacks(),
-    getRecentlyLive: (withinMs) => getRecentlyLive(search, withinMs, Date.now()),
+    getRecentlyLive: (withinMs) => getRecentlyLive(search, withinMs, now()),
     getPopularFeedGens: (query) => discovery.popularFeedGens(query),
     getSuggestedFeedGens: (viewer) => discovery.suggestedFeedGens(viewer),
     getFollowSuggestions: (viewer) => discovery.followSuggestions(viewer),

@@ -12,8 +12,8 @@ export type Label = ComAtprotoLabelDefs.Label
 /** Most labels one call answers: far more than any page of views carries. */
 const MAX_LABELS = 10_000
 
-/** The labels in force on each subject (record URI or account DID) from `labelers`, oldest first. */
-export async function getLabels(search: Searcher, subjects: string[], labelers: string[]): Promise<Map<string, Label[]>> {
+/** The labels in force at `now` (epoch ms) on each subject (record URI or account DID) from `labelers`, oldest first. */
+export async function getLabels(search: Searcher, subjects: string[], labelers: string[], now: number): Promise<Map<string, Label[]>> {
   const out = new Map<string, Label[]>()
   const uris = [...new Set(subjects)]
   if (uris.length === 0 || labelers.length === 0) return out
@@ -28,7 +28,7 @@ export async function getLabels(search: Searcher, subjects: string[], labelers: 
             { terms: { uri: uris } },
             { terms: { src: labelers } },
             { term: { neg: false } },
-            { bool: { should: [{ bool: { must_not: { exists: { field: 'exp' } } } }, { range: { exp: { gt: 'now' } } }], minimum_should_match: 1 } },
+            { bool: { should: [{ bool: { must_not: { exists: { field: 'exp' } } } }, { range: { exp: { gt: new Date(now).toISOString() } } }], minimum_should_match: 1 } },
           ],
         },
       },

@@ -17,9 +17,9 @@ export interface ReadApi {
 }
 
 /** The XRPC surface of the read API: its methods and their context (api/context.ts), token verification and load limits. */
-export function createReadApi(config: Config, client: Client, log: Logger, signer: ServiceSigner): ReadApi {
+export function createReadApi(config: Config, client: Client, log: Logger, signer: ServiceSigner, opts: { now?: () => number } = {}): ReadApi {
   const gate = createGate({ maxInFlight: config.MAX_IN_FLIGHT, maxQueued: config.MAX_QUEUED, maxWaitMs: config.MAX_QUEUE_WAIT_MS })
-  const api = createApiContext({ config, client, log, signer, waitOutside: gate.outside })
+  const api = createApiContext({ config, client, log, signer, waitOutside: gate.outside, now: opts.now })
   const rateLimiter = createRateLimiter({
     anonPerMinute: config.RATE_LIMIT_ANON_PER_MIN,
     anonExpensivePerMinute: config.RATE_LIMIT_ANON_EXPENSIVE_PER_MIN,

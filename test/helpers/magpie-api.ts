@@ -60,6 +60,8 @@ export interface MagpieApiOptions {
   pdsAppView?: boolean
   /** The OpenSearch node(s) to run on, instead of the suite's (OPENSEARCH_URL): e.g. a cluster of the test's own. */
   opensearchUrl?: string
+  /** The read API's clock, for tests of what expires (label `exp`); default Date.now. */
+  now?: () => number
 }
 
 export async function startMagpieApi(name: string, env: Record<string, string>, opts: MagpieApiOptions = {}): Promise<MagpieApi> {
@@ -83,7 +85,7 @@ export async function startMagpieApi(name: string, env: Record<string, string>, 
   await applySetup(client, prefix, log)
   const stop = new AbortController()
   const ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
-  const server: Server = await startServer(config, client, log)
+  const server: Server = await startServer(config, client, log, { now: opts.now })
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   const serviceToken = async (account: DevAccount, lxm: string, aud = serviceDid): Promise<string> =>

@@ -25,6 +25,8 @@ let third: TestLabeler
 let alice: DevAccount, bob: DevAccount, carol: DevAccount
 const posts: Record<string, { uri: string; cid: string }> = {}
 let ingest: { stop: AbortController; done: Promise<LabelerSubscriptionSummary[]> }
+/** How far the read API's clock runs ahead of the real one: moved to see a label expire without waiting for it. */
+let clockAhead = 0
 
 const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
 
@@ -35,7 +37,7 @@ function startIngest(): typeof ingest {
 
 before(async () => {
   ;[mod, third] = await Promise.all([startTestLabeler(), startTestLabeler()])
-  api = await startMagpieApi('labels', { MOD_SERVICE_DID: mod.did, LABELER_DIDS: third.did })
+  api = await startMagpieApi('labels', { MOD_SERVICE_DID: mod.did, LABELER_DIDS: third.did }, { now: () => Date.now() + clockAhead })
   ;[alice, bob, carol] = (await Promise.all(['alice', 'bob', 'carol'].map((name) => api.net.createAccount(name)))) as [DevAccount, DevAccount, DevAccount]
   for (const name of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']) {
     posts[name] = await createRecord(alice.agent, 'app.bsky.feed.post', { text: name, createdAt: new Date().toISOString() })
@@ -120,15 +122,21 @@ test('a negation removes a label, and an older label arriving after it does not 
 })
 
 test('expired labels are not applied', async () => {
+  const hour = 3_600_000
   await third.emit([
     { uri: posts.p3!.uri, val: 'expired', exp: new Date(Date.now() - 1000).toISOString() },
-    { uri: posts.p3!.uri, val: 'lasting', exp: new Date(Date.now() + 3_600_000).toISOString() },
-    // Long enough that a busy machine still sees it before it lapses (the full suite once missed a 4 s window).
-    { uri: posts.p3!.uri, val: 'brief', exp: new Date(Date.now() + 12_000).toISOString() },
+    { uri: posts.p3!.uri, val: 'lasting', exp: new Date(Date.now() + 24 * hour).toISOString() },
+    { uri: posts.p3!.uri, val: 'brief', exp: new Date(Date.now() + hour).toISOString() },
   ])
   // Labels made at once are answered by value.
   await labelsBecome('the live labels on p3', posts.p3!.uri, ['third brief', 'third lasting'])
-  await labelsBecome('the brief label to expire', posts.p3!.uri, ['third lasting'])
+  // Two hours on, by the read API's clock (not the machine's speed), the brief one has lapsed.
+  clockAhead = 2 * hour
+  try {
+    await labelsBecome('the brief label to expire', posts.p3!.uri, ['third lasting'])
+  } finally {
+    clockAhead = 0
+  }
 })
 
 test('a !takedown from the moderation service hides the post and the account, whatever the client accepts', async () => {

@@ -18,6 +18,7 @@ import { singleIndex } from '#/indexing/route.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { StateStore, cursorKey } from '#/store/state.js'
+import { liveIngestReached } from '../helpers/caught-up.js'
 import { devnetConfig } from '../helpers/devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 import { methods } from '#/api/index.js'
@@ -291,12 +292,7 @@ function consume(ingest: Promise<unknown>): void {
 
 /** Live ingest has acknowledged everything the PDS emitted and verified every identity. */
 async function caughtUp(prefix: string): Promise<void> {
-  const last = await net.network.pds.ctx.sequencer.curr()
-  const state = new StateStore(client, prefix)
-  await eventually('Magpie live ingest reaching the PDS head', async () => {
-    const saved = await state.get<{ seq: number }>(cursorKey(net.firehoseUrl))
-    return saved && last !== null && saved.seq >= last ? true : undefined
-  }, 60_000)
+  await liveIngestReached(client, prefix, net.firehoseUrl, await net.network.pds.ctx.sequencer.curr())
   await eventually('Magpie verifying every identity', async () => {
     const res = await client.count({ index: singleIndex(prefix, 'actors'), body: { query: { term: { pendingIdentity: true } } } })
     return (res.body as { count: number }).count === 0 ? true : undefined

@@ -27,11 +27,13 @@ export async function startServer(
   config: import('#/config/env.js').Config,
   client: import('@opensearch-project/opensearch').Client,
   log: import('#/log.js').Logger,
+  /** The read API's clock (tests move it); default Date.now. */
+  opts: { now?: () => number } = {},
 ) {
   const did = serviceDid(config)
   const { signer, generated } = await createServiceSigner(did, config.SERVICE_SIGNING_KEY)
   if (generated) log.warn('SERVICE_SIGNING_KEY is not set: signing with a key made for this run (feed generators that cached the old one re-resolve it)')
-  const api = createReadApi(config, client, log, signer)
+  const api = createReadApi(config, client, log, signer, opts)
   const app = createApp({ client, log, serviceDid: did, publicUrl: publicUrl(config), signingKey: signer.didKey, indexPrefix: config.INDEX_PREFIX, xrpc: api.xrpc, adminToken: config.MAGPIE_ADMIN_TOKEN })
   const server = await listen(app, config.PORT, config.HOST)
   server.once('close', () => void api.close())
