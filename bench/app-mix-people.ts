@@ -40,10 +40,14 @@ export async function choosePeople(client: Client, prefix: string, planted: Plan
     if (dids.length >= n) break
     if (!dids.includes(did)) dids.push(did)
   }
-  const chosen = dids.slice(0, n)
-  const found = await client.mget({ index: `${prefix}actors`, body: { ids: chosen }, _source_includes: ['handle'] } as any)
+  return withHandles(client, prefix, dids.slice(0, n))
+}
+
+/** The accounts with their handles from the actor documents (a made-up one where a document has none). */
+export async function withHandles(client: Client, prefix: string, dids: string[]): Promise<{ did: string; handle: string }[]> {
+  const found = await client.mget({ index: `${prefix}actors`, body: { ids: dids }, _source_includes: ['handle'] } as any)
   const handles = new Map(((found.body as any).docs as { _id: string; _source?: { handle?: string } }[]).map((d) => [d._id, d._source?.handle]))
-  return chosen.map((did) => ({ did, handle: handles.get(did) ?? `${did.slice(8)}.appmix.test` }))
+  return dids.map((did) => ({ did, handle: handles.get(did) ?? `${did.slice(8)}.appmix.test` }))
 }
 
 /**

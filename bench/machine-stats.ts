@@ -29,6 +29,11 @@ export function processCpuMs(pid: number): number | undefined {
  * shell or a wrapper script does its work in a grandchild.
  */
 export function processTreeCpuMs(root: number): number {
+  return processTree(root).reduce((total, pid) => total + (processCpuMs(pid) ?? 0), 0)
+}
+
+/** A process and all its descendants alive now (a scan of /proc: read once, not per request). */
+export function processTree(root: number): number[] {
   const children = new Map<number, number[]>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -42,14 +47,14 @@ export function processTreeCpuMs(root: number): number {
       // gone meanwhile
     }
   }
-  let total = 0
+  const tree: number[] = []
   const stack = [root]
   while (stack.length) {
     const pid = stack.pop()!
-    total += processCpuMs(pid) ?? 0
+    tree.push(pid)
     stack.push(...(children.get(pid) ?? []))
   }
-  return total
+  return tree
 }
 
 /** Resident memory now and at its peak (VmHWM), in MiB; undefined once the process is gone. */

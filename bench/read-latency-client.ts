@@ -10,6 +10,8 @@ import { parentPort } from 'node:worker_threads'
 export interface ClientRequest {
   path: string
   token?: string
+  /** A procedure's JSON input: sent as a POST. */
+  body?: unknown
 }
 
 export interface ClientJob {
@@ -30,17 +32,20 @@ export interface ClientResult {
   firstError?: string
 }
 
-export function get(agent: http.Agent, base: URL, req: ClientRequest): Promise<{ status: number; body: Buffer }> {
+/** One XRPC call: a GET, or a POST of `req.body` as JSON when it has one. */
+export function send(agent: http.Agent, base: URL, req: ClientRequest): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = req.token ? { authorization: `Bearer ${req.token}` } : {}
-    const r = http.request(new URL(req.path, base), { agent, headers }, (res) => {
+    const input = req.body === undefined ? undefined : JSON.stringify(req.body)
+    if (input !== undefined) headers['content-type'] = 'application/json'
+    const r = http.request(new URL(req.path, base), { agent, headers, method: input === undefined ? 'GET' : 'POST' }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
       res.on('error', reject)
     })
     r.on('error', reject)
-    r.end()
+    r.end(input)
   })
 }
 
@@ -54,7 +59,7 @@ async function runAll(agent: http.Agent, base: URL, requests: ClientRequest[], c
         let status = 0
         let bytes = 0
         try {
-          const res = await get(agent, base, req)
+          const res = await send(agent, base, req)
           status = res.status
           bytes = res.body.length
           if (status !== 200 && result && !result.firstError) result.firstError = `${status} ${res.body.toString('utf8').slice(0, 300)}`

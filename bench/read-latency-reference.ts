@@ -26,7 +26,7 @@ import { StateStore, cursorKey } from '#/store/state.js'
 import { seedScenario, type Account, type AccountName } from '../test/parity/scenario.js'
 import { procedure, tokenCache, type AppView } from '../test/parity/xrpc.js'
 import { dropBenchPrefix } from './machine-stats.js'
-import { get, latencyStats } from './read-latency-client.js'
+import { latencyStats, send } from './read-latency-client.js'
 
 const SERVICE_DID = 'did:web:magpie.test'
 const VIEWER: AccountName = 'bob'
@@ -115,7 +115,7 @@ export async function referenceRatio(opts: ReferenceOptions): Promise<Record<str
           const token = await tokens(VIEWER, appview.aud, kind.nsid)
           const path = `/xrpc/${kind.nsid}?${new URLSearchParams(kind.params)}`
           const started = performance.now()
-          const res = await get(agents[t]!, new URL(appview.base), { path, token })
+          const res = await send(agents[t]!, new URL(appview.base), { path, token })
           const ms = performance.now() - started
           if (res.status !== 200) throw new Error(`${name} answered ${kind.name} with ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`)
           if (round === 0) answers.set(`${kind.name} ${name}`, summarize(kind.name, JSON.parse(res.body.toString('utf8'))))
