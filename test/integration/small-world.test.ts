@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { promisify } from 'node:util'
 import { TID } from '@atproto/common-web'
 import type { Client } from '@opensearch-project/opensearch'
 import { Rollup } from '#/aggregates/rollup.js'
@@ -16,7 +19,7 @@ import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { addToWorld, describeWorld, removeFromWorld, setWorldPolicy } from '#/world/admin.js'
 import { liveIngestReached } from '../helpers/caught-up.js'
-import { devnetConfig } from '../helpers/devnet-env.js'
+import { devnetConfig, devnetEnv } from '../helpers/devnet-env.js'
 import { createRecord } from '../helpers/magpie-api.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
 
@@ -216,20 +219,46 @@ describe('small world', () => {
 
   test('a bad world definition is refused with a reason and changes nothing', async () => {
     const before = await describeWorld(client, prefix)
-    const cases = [
-      ['nobody-here.test'],
-      [`at://${owner.did}/app.bsky.graph.list/3zzzzzzzzzzzz`],
-      ['host:not a host'],
-      [alice.did, 'follows:'],
+    const unknownList = `at://${owner.did}/app.bsky.graph.list/3zzzzzzzzzzzz`
+    // Each with the reason an operator can act on, naming what was wrong.
+    const cases: [string[], string | RegExp][] = [
+      [['nobody-here.test'], 'the handle nobody-here.test does not resolve to an account'],
+      [[unknownList], `no list at ${unknownList}`],
+      [['host:not a host'], /"not a host" is not a host name/],
+      [[alice.did, 'follows:'], /^follows: wants a DID or a handle/],
     ]
-    for (const inputs of cases) {
+    for (const [inputs, reason] of cases) {
       const r = await addToWorld(client, prefix, netFor(), inputs)
-      assert.equal(r.ok, false, `${inputs} should be refused`)
-      assert.ok(!r.ok && r.errors.every((e) => e.length > 15), JSON.stringify(r))
+      assert.ok(!r.ok, `${inputs} should be refused`)
+      assert.equal(r.errors.length, 1, JSON.stringify(r))
+      if (typeof reason === 'string') assert.equal(r.errors[0], reason)
+      else assert.match(r.errors[0]!, reason)
     }
     const removal = await removeFromWorld(client, prefix, ['did:plc:zzzzzzzzzzzzzzzzzzzzzzzz'])
     assert.equal(removal.ok, false)
     assert.equal((await setWorldPolicy(client, prefix, { retentionDays: 'soon' })).ok, false)
+    assert.deepEqual(await describeWorld(client, prefix), before)
+  })
+
+  test('magpie world on the command line: show prints the world; a bad add exits 2 with the reason and changes nothing', async () => {
+    const before = await describeWorld(client, prefix)
+    const magpie = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'world', ...args], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env: devnetEnv(net, prefix, { LOG_LEVEL: 'silent' }),
+      })
+    // Side by side (each is a process start): the refused add changes nothing that show would print.
+    const [shown, refused] = await Promise.all([
+      magpie('show', '--json'),
+      magpie('add', eve.did, 'host:not a host').then(
+        () => assert.fail('a bad add must fail'),
+        (err: unknown) => err as { code: number; stderr: string },
+      ),
+    ])
+    assert.deepEqual(JSON.parse(shown.stdout), before)
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /^magpie world add: "host:not a host": "not a host" is not a host name/m)
+    assert.match(refused.stderr, /^nothing was changed$/m)
     assert.deepEqual(await describeWorld(client, prefix), before)
   })
 
@@ -252,8 +281,15 @@ describe('small world', () => {
       const err = (await refused.json()) as { error: string; message: string }
       assert.equal(err.error, 'InvalidRequest')
       assert.match(err.message, /not a host name/)
-      const unchanged = (await (await fetch(`${base}.getWorld`, { headers: auth })).json()) as { version: number }
-      assert.equal(unchanged.version, world.version)
+      const shownNow = async () => (await (await fetch(`${base}.getWorld`, { headers: auth })).json()) as typeof world
+      assert.deepEqual(await shownNow(), world)
+      // One call is one change: a bad part refuses the good parts with it, whatever their order.
+      for (const mixed of [{ remove: [alice.did], add: ['host:bad host name'] }, { add: [eve.did], policy: { touching: 'sometimes' } }]) {
+        const res = await post(mixed)
+        assert.equal(res.status, 400, JSON.stringify(mixed))
+        assert.match(((await res.json()) as { message: string }).message, /^nothing was changed: .*(not a host name|touching must be keep or drop)/)
+        assert.deepEqual(await shownNow(), world, `${JSON.stringify(mixed)} changed nothing`)
+      }
       const changed = await post({ policy: { touching: 'keep', onRemove: 'delete' } })
       assert.equal(changed.status, 200)
       assert.equal(((await changed.json()) as { version: number }).version, world.version + 1)
