@@ -14,6 +14,7 @@ import { identityResolverFromConfig, type IdentityResolver } from '#/identity/id
 import { createSafeFetch, type SafeFetch } from '#/identity/safe-fetch.js'
 import type { AddressInfo } from 'node:net'
 import { startServer } from '#/cli/commands/serve.js'
+import { startBackfill } from '#/ingest/backfill/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
@@ -60,11 +61,11 @@ const post = (who: DevAccount, text: string, extra: Record<string, unknown> = {}
 const strong = (r: { uri: string; cid: string }) => ({ uri: r.uri, cid: r.cid })
 const netFor = () => ({ resolveHandle: (h: string) => resolver.resolveHandle(h), resolveDid: (d: string) => resolver.resolveDid(d), fetch })
 
-/** Live (not deleted) record documents under the prefix, by URI. */
-async function indexed(query: object = { match_all: {} }): Promise<Set<string>> {
-  await client.indices.refresh({ index: `${prefix}*` })
+/** Live (not deleted) record documents under the prefix (the test's, unless told), by URI. */
+async function indexed(query: object = { match_all: {} }, under = prefix): Promise<Set<string>> {
+  await client.indices.refresh({ index: `${under}*` })
   const res = await client.search({
-    index: `${prefix}*,-${prefix}actors-*,-${prefix}state-*,-${prefix}aggregates-*,-${prefix}edges-*`,
+    index: `${under}*,-${under}actors-*,-${under}state-*,-${under}aggregates-*,-${under}edges-*`,
     body: { size: 1000, query: { bool: { filter: [query], must_not: [{ term: { tomb: true } }] } }, _source: false },
   })
   return new Set(((res.body as any).hits.hits as { _id: string }[]).map((h) => h._id))
@@ -339,5 +340,27 @@ describe('small world', () => {
     await net.processAll()
     await eventually('the marker is indexed', async () => ((await has(marker.uri)) ? true : undefined))
     assert.equal(await has(late.uri), false)
+  })
+
+  test('a backfill of the world on a fresh index (magpie backfill, up) reads the lists first: their members\' repos are backfilled, outsiders\' are not', async () => {
+    // A second list, whose owner is on it: she is a definer and, once her list is read, a member.
+    const eveList = (await createRecord(net.agentFor(eve.did), 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#curatelist', name: 'me', createdAt: now() })).uri
+    await createRecord(net.agentFor(eve.did), LISTITEM, { subject: eve.did, list: eveList, createdAt: now() })
+    const evePost = await post(eve, 'eve, on her own list')
+    const ownerPost = await post(owner, 'the owner, outside the world')
+    await net.processAll()
+    const fresh = uniquePrefix('world-backfill')
+    try {
+      await applySetup(client, fresh, log)
+      assert.ok((await addToWorld(client, fresh, netFor(), [alice.handle, listUri, eveList])).ok)
+      await startBackfill({ ...config, INDEX_PREFIX: fresh }, client, log, { hosts: [net.pdsUrl], world: true, tty: false })
+      const docs = await indexed({ match_all: {} }, fresh)
+      // Alice by name, bob by the first list (whose items only its owner's repo holds), eve by her own.
+      for (const uri of [p1.uri, bobBefore, listUri, eveList, evePost.uri]) assert.ok(docs.has(uri), `${uri} should be backfilled`)
+      assert.equal(docs.has(ownerPost.uri), false, "a list owner who is not on it keeps only the list")
+      assert.deepEqual([...docs].filter((u) => u.startsWith(`at://${carol.did}/`)), [])
+    } finally {
+      await dropPrefix(client, fresh)
+    }
   })
 })
