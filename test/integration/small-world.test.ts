@@ -342,22 +342,26 @@ describe('small world', () => {
     assert.equal(await has(late.uri), false)
   })
 
-  test('a backfill of the world on a fresh index (magpie backfill, up) reads the lists first: their members\' repos are backfilled, outsiders\' are not', async () => {
+  test('a backfill of the world on a fresh index (magpie backfill, up) reads the lists and follows first: their members\' repos are backfilled, outsiders\' are not', async () => {
     // A second list, whose owner is on it: she is a definer and, once her list is read, a member.
     const eveList = (await createRecord(net.agentFor(eve.did), 'app.bsky.graph.list', { purpose: 'app.bsky.graph.defs#curatelist', name: 'me', createdAt: now() })).uri
     await createRecord(net.agentFor(eve.did), LISTITEM, { subject: eve.did, list: eveList, createdAt: now() })
     const evePost = await post(eve, 'eve, on her own list')
     const ownerPost = await post(owner, 'the owner, outside the world')
+    // And the follows of the list owner: gus, whom she follows (outside the live world above).
+    const gus = await net.createAccount('gus')
+    const gusPost = await post(gus, 'gus, followed by the owner')
+    const ownerFollow = (await createRecord(net.agentFor(owner.did), FOLLOW, { subject: gus.did, createdAt: now() })).uri
     await net.processAll()
     const fresh = uniquePrefix('world-backfill')
     try {
       await applySetup(client, fresh, log)
-      assert.ok((await addToWorld(client, fresh, netFor(), [alice.handle, listUri, eveList])).ok)
+      assert.ok((await addToWorld(client, fresh, netFor(), [alice.handle, listUri, eveList, `follows:${owner.handle}`])).ok)
       await startBackfill({ ...config, INDEX_PREFIX: fresh }, client, log, { hosts: [net.pdsUrl], world: true, tty: false })
       const docs = await indexed({ match_all: {} }, fresh)
-      // Alice by name, bob by the first list (whose items only its owner's repo holds), eve by her own.
-      for (const uri of [p1.uri, bobBefore, listUri, eveList, evePost.uri]) assert.ok(docs.has(uri), `${uri} should be backfilled`)
-      assert.equal(docs.has(ownerPost.uri), false, "a list owner who is not on it keeps only the list")
+      // Alice by name, bob by the first list (whose items only its owner's repo holds), eve by her own, gus by the follow.
+      for (const uri of [p1.uri, bobBefore, listUri, eveList, evePost.uri, ownerFollow, gusPost.uri]) assert.ok(docs.has(uri), `${uri} should be backfilled`)
+      assert.equal(docs.has(ownerPost.uri), false, 'a list owner who is not on it keeps only her lists and follows')
       assert.deepEqual([...docs].filter((u) => u.startsWith(`at://${carol.did}/`)), [])
     } finally {
       await dropPrefix(client, fresh)

@@ -111,6 +111,20 @@ describe('Membership', () => {
   })
 })
 
+describe('Membership by follows', () => {
+  test("the followed account's follows add and remove members; nobody else's follows count", () => {
+    const m = new Membership([{ kind: 'follows', did: OWNER }])
+    const follow = op(OWNER, 'app.bsky.graph.follow', 'f1', { subject: BOB, createdAt: 'x' })
+    assert.deepEqual(m.observe(follow), { defining: true, added: [BOB], removed: [] })
+    assert.deepEqual(m.observe(op(EVE, 'app.bsky.graph.follow', 'f2', { subject: CAROL })), { defining: false, added: [], removed: [] })
+    assert.deepEqual(m.observe(op(OWNER, 'app.bsky.graph.listitem', 'i1', { subject: CAROL, list: LIST })).defining, false)
+    assert.deepEqual(m.members, [BOB])
+    assert.equal(m.isKnownMember(OWNER), false, 'the follower defines the world without being in it')
+    assert.deepEqual(m.observe(op(OWNER, 'app.bsky.graph.follow', 'f1')), { defining: true, added: [], removed: [BOB] })
+    assert.deepEqual(m.members, [])
+  })
+})
+
 describe('WorldFilter', () => {
   const world = (touching: 'keep' | 'drop', keptFrom?: number) =>
     new WorldFilter(new Membership([{ kind: 'account', did: ALICE }, { kind: 'list', uri: LIST, owner: OWNER }]), { ...DEFAULT_POLICY, touching }, new Set(), undefined, keptFrom)
