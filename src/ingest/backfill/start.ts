@@ -11,19 +11,7 @@ import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
 import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
 import { worldBackfillFilters, type WorldBackfill } from '#/ingest/backfill/world-filters.js'
-
-/** DID → the host name of its PDS, for host selectors. */
-export function pdsHostOf(resolver: { resolveDid(did: string): Promise<{ pds?: string } | null> }): (did: string) => Promise<string | undefined> {
-  return async (did) => {
-    const pds = (await resolver.resolveDid(did))?.pds
-    if (!pds) return undefined
-    try {
-      return new URL(pds).hostname.toLowerCase()
-    } catch {
-      return undefined
-    }
-  }
-}
+import { pdsHostOf } from '#/world/filter.js'
 
 export interface BackfillRun {
   hosts?: string[]
