@@ -367,4 +367,20 @@ describe('small world', () => {
       await dropPrefix(client, fresh)
     }
   })
+
+  test('a world of hosts backfills the accounts whose DID documents name them (the PDS\'s listRepos, filtered)', async () => {
+    const pds = new URL(net.pdsUrl).host
+    for (const [selector, kept] of [[`host:${pds}`, true], [`not-host:${pds}`, false]] as const) {
+      const fresh = uniquePrefix('world-hosts')
+      try {
+        await applySetup(client, fresh, log)
+        assert.ok((await addToWorld(client, fresh, netFor(), [selector])).ok)
+        await startBackfill({ ...config, INDEX_PREFIX: fresh }, client, log, { hosts: [net.pdsUrl], world: true, tty: false })
+        const docs = await indexed({ match_all: {} }, fresh)
+        for (const uri of [carolBefore, bobBefore, p1.uri]) assert.equal(docs.has(uri), kept, `${selector}: ${uri}`)
+      } finally {
+        await dropPrefix(client, fresh)
+      }
+    }
+  })
 })
