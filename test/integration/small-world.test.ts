@@ -71,6 +71,20 @@ async function indexed(query: object = { match_all: {} }, under = prefix): Promi
   return new Set(((res.body as any).hits.hits as { _id: string }[]).map((h) => h._id))
 }
 
+/** The records a backfill of a world of `selectors` brings into a fresh index (magpie backfill, up). */
+async function backfilledWorld(selectors: string[]): Promise<Set<string>> {
+  const fresh = uniquePrefix('world-backfill')
+  try {
+    await applySetup(client, fresh, log)
+    const added = await addToWorld(client, fresh, netFor(), selectors)
+    assert.ok(added.ok, JSON.stringify(added))
+    await startBackfill({ ...config, INDEX_PREFIX: fresh }, client, log, { hosts: [net.pdsUrl], world: true, tty: false })
+    return await indexed({ match_all: {} }, fresh)
+  } finally {
+    await dropPrefix(client, fresh)
+  }
+}
+
 const has = async (uri: string) => (await indexed({ ids: { values: [uri] } })).has(uri)
 
 before(async () => {
@@ -353,34 +367,18 @@ describe('small world', () => {
     const gusPost = await post(gus, 'gus, followed by the owner')
     const ownerFollow = (await createRecord(net.agentFor(owner.did), FOLLOW, { subject: gus.did, createdAt: now() })).uri
     await net.processAll()
-    const fresh = uniquePrefix('world-backfill')
-    try {
-      await applySetup(client, fresh, log)
-      assert.ok((await addToWorld(client, fresh, netFor(), [alice.handle, listUri, eveList, `follows:${owner.handle}`])).ok)
-      await startBackfill({ ...config, INDEX_PREFIX: fresh }, client, log, { hosts: [net.pdsUrl], world: true, tty: false })
-      const docs = await indexed({ match_all: {} }, fresh)
-      // Alice by name, bob by the first list (whose items only its owner's repo holds), eve by her own, gus by the follow.
-      for (const uri of [p1.uri, bobBefore, listUri, eveList, evePost.uri, ownerFollow, gusPost.uri]) assert.ok(docs.has(uri), `${uri} should be backfilled`)
-      assert.equal(docs.has(ownerPost.uri), false, 'a list owner who is not on it keeps only her lists and follows')
-      assert.deepEqual([...docs].filter((u) => u.startsWith(`at://${carol.did}/`)), [])
-    } finally {
-      await dropPrefix(client, fresh)
-    }
+    const docs = await backfilledWorld([alice.handle, listUri, eveList, `follows:${owner.handle}`])
+    // Alice by name, bob by the first list (whose items only its owner's repo holds), eve by her own, gus by the follow.
+    for (const uri of [p1.uri, bobBefore, listUri, eveList, evePost.uri, ownerFollow, gusPost.uri]) assert.ok(docs.has(uri), `${uri} should be backfilled`)
+    assert.equal(docs.has(ownerPost.uri), false, 'a list owner who is not on it keeps only her lists and follows')
+    assert.deepEqual([...docs].filter((u) => u.startsWith(`at://${carol.did}/`)), [])
   })
 
   test('a world of hosts backfills the accounts whose DID documents name them (the PDS\'s listRepos, filtered)', async () => {
     const pds = new URL(net.pdsUrl).host
     for (const [selector, kept] of [[`host:${pds}`, true], [`not-host:${pds}`, false]] as const) {
-      const fresh = uniquePrefix('world-hosts')
-      try {
-        await applySetup(client, fresh, log)
-        assert.ok((await addToWorld(client, fresh, netFor(), [selector])).ok)
-        await startBackfill({ ...config, INDEX_PREFIX: fresh }, client, log, { hosts: [net.pdsUrl], world: true, tty: false })
-        const docs = await indexed({ match_all: {} }, fresh)
-        for (const uri of [carolBefore, bobBefore, p1.uri]) assert.equal(docs.has(uri), kept, `${selector}: ${uri}`)
-      } finally {
-        await dropPrefix(client, fresh)
-      }
+      const docs = await backfilledWorld([selector])
+      for (const uri of [carolBefore, bobBefore, p1.uri]) assert.equal(docs.has(uri), kept, `${selector}: ${uri}`)
     }
   })
 })
