@@ -327,6 +327,9 @@ describe('small world', () => {
       return state.partitions[`${prefix}likes-2024.01`]?.settled && state.partitions[`${prefix}posts-2024.01`]?.settled ? true : undefined
     })
     const plane = createDataPlane({ client, prefix, cacheTtlMs: 0 })
+    const likeNotices = async () =>
+      (await createDataPlane({ client, prefix, cacheTtlMs: 0 }).getNotificationCandidates({ recipient: alice.did, reasons: ['like'], threads: [] }, { limit: 50 })).items.map((n) => n.record.uri)
+    assert.ok((await likeNotices()).includes(oldLike.uri), "alice hears of bob's old like")
     const postsBefore = (await plane.getProfileCounts([alice.did])).get(alice.did)!.posts
     assert.equal((await plane.getPostCounts([p1.uri])).get(p1.uri)?.likes, 2)
     const aggBefore = await client.get({ index: `${prefix}aggregates`, id: p1.uri })
@@ -344,6 +347,10 @@ describe('small world', () => {
     const fresh = createDataPlane({ client, prefix, cacheTtlMs: 0 })
     assert.equal((await fresh.getProfileCounts([alice.did])).get(alice.did)!.posts, postsBefore - 1)
     assert.equal((await fresh.getPostCounts([p1.uri])).get(p1.uri)?.likes, 1)
+    // Notifications are of what remains: the like left with its month, eve's (this month) stays.
+    const notices = await likeNotices()
+    assert.equal(notices.includes(oldLike.uri), false)
+    assert.equal(notices.length, 1, JSON.stringify(notices))
     const aggAfter = await client.get({ index: `${prefix}aggregates`, id: p1.uri })
     assert.equal((aggAfter.body as any)._source.c.likes['likes-2024_01'], undefined, "the dropped month's entry is gone from the aggregate document")
     const edgeAfter = await client.get({ index: `${prefix}edges`, id: bobsEdge }, { ignore: [404] })
