@@ -12,6 +12,19 @@ export type WorldOp =
 /** Where an account is hosted, when host selectors need it (cached by the caller; undefined: unknown). */
 export type HostLookup = (did: string) => Promise<string | undefined>
 
+/** DID → its PDS's host as host selectors name it: the host name, with the port when not the scheme's default. */
+export function pdsHostOf(resolver: { resolveDid(did: string): Promise<{ pds?: string } | null> }): HostLookup {
+  return async (did) => {
+    const pds = (await resolver.resolveDid(did))?.pds
+    if (!pds) return undefined
+    try {
+      return new URL(pds).host.toLowerCase()
+    } catch {
+      return undefined
+    }
+  }
+}
+
 /**
  * What of the network a world keeps, decided per commit:
  *  - every record of a member;

@@ -101,13 +101,17 @@ export function describeSelector(s: WorldSelector): string {
   return 'handle' in s && s.handle ? `${key} (${s.handle})` : key
 }
 
-/** Whether `host` (a PDS's host name, lower-case) is named by `pattern` (a host, or `*.domain`). */
+/**
+ * Whether `host` (a PDS's host, lower-case, with its port when not the scheme's default) is named
+ * by `pattern` (a host, or `*.domain`). A pattern without a port names the host on any port.
+ */
 export function hostMatches(pattern: string, host: string): boolean {
+  const name = pattern.includes(':') ? host : host.replace(/:\d+$/, '')
   if (pattern.startsWith('*.')) {
     const domain = pattern.slice(1)
-    return host.endsWith(domain) || host === pattern.slice(2)
+    return name.endsWith(domain) || name === pattern.slice(2)
   }
-  return host === pattern
+  return name === pattern
 }
 
 /**

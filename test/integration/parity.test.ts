@@ -9,6 +9,8 @@ import type { Client } from '@opensearch-project/opensearch'
 import { startServer } from '#/cli/commands/serve.js'
 import type { Config } from '#/config/env.js'
 import { startReferenceNetwork, type ReferenceNetwork } from '#devnet/reference-network.js'
+import { identityResolverFromConfig } from '#/identity/identity-resolver.js'
+import { createSafeFetch } from '#/identity/safe-fetch.js'
 import { startBackfill } from '#/ingest/backfill/start.js'
 import { labelCursorKey } from '#/ingest/labels/label-subscriber.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
@@ -18,6 +20,8 @@ import { singleIndex } from '#/indexing/route.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { StateStore, cursorKey } from '#/store/state.js'
+import { addToWorld } from '#/world/admin.js'
+import { readStoredWorld } from '#/world/world-status.js'
 import { liveIngestReached } from '../helpers/caught-up.js'
 import { devnetConfig } from '../helpers/devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from '../helpers/opensearch.js'
@@ -37,7 +41,11 @@ import { ask, errorMessage, errorName, procedure, tokenCache, type AppView } fro
  * - backfill: a fresh instance joining once the content is written, as `magpie up` does: repos
  *   backfilled from the PDS (listRepos/getRepo) beside live ingest from that moment, racing the
  *   scenario's deletions; the handle change, deactivation and takedown come after the backfill
- *   (the records of an account deactivated before any fetch are unknowable to a newcomer).
+ *   (the records of an account deactivated before any fetch are unknowable to a newcomer);
+ * - world: joining as backfill does, as `magpie up` does with a small world set: a world naming
+ *   every account the PDS hosts is defined first, the running ingest backfills its members and
+ *   `up`'s backfill of the world runs beside it, and every live event passes through the world's
+ *   filter. The small-world machinery must change no answer when the world covers the scenario.
  * Private state (mutes) is sent to the live instance as the scenario makes it, and replayed on
  * the others once their ingest is done. Each instance has the network's Ozone as its moderation
  * service (MOD_SERVICE_DID, as the reference has it) and ingests its labels from the start.
@@ -49,7 +57,7 @@ import { ask, errorMessage, errorName, procedure, tokenCache, type AppView } fro
  */
 
 const SERVICE_DID = 'did:web:magpie.test'
-const MODES = ['live', 'cursor0', 'backfill'] as const
+const MODES = ['live', 'cursor0', 'backfill', 'world'] as const
 type Mode = (typeof MODES)[number]
 const REPORT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../.local/parity-report.json')
 
@@ -106,7 +114,7 @@ before(async () => {
   instances.set('live', live.instance)
   consume(startLiveIngest(live.config, client, log, { service: net.firehoseUrl, cursor: 0, signal: stop.signal }))
 
-  let backfill: { fetched: Promise<void>; joined: Promise<void> } | undefined
+  let late: { fetched: Promise<void>; joined: Promise<void> }[] = []
   scenario = await seedScenario(net, {
     async privateAction(action, seeded) {
       accounts = seeded
@@ -117,10 +125,10 @@ before(async () => {
     },
     async contentWritten(seeded) {
       accounts = seeded
-      backfill = joinWithBackfill()
+      late = [joinLate('backfill'), joinLate('world')]
     },
     async beforeAccountChanges() {
-      await backfill?.fetched
+      await Promise.all(late.map((l) => l.fetched))
     },
   })
   accounts = scenario.accounts
@@ -130,7 +138,7 @@ before(async () => {
     prepare('cursor0', async (config) => {
       await startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: 0, exitWhenIdleSec: 3 })
     }),
-    backfill?.joined,
+    ...late.map((l) => l.joined),
   ])
 })
 
@@ -255,29 +263,52 @@ async function prepare(mode: Mode, ingest: (config: Config) => Promise<void>): P
 }
 
 /**
- * The backfill mode, joining as `magpie up` does: live ingest from the PDS's current head and a
- * backfill of its repos side by side (sharing the live-priority gate), while the scenario goes on
- * with deletions. `fetched` settles when the backfill is done (the scenario then makes its
- * account changes: a repo deactivated before anyone fetched it is unknowable to a newcomer);
- * `joined` when the instance has caught up with everything.
+ * The backfill and world modes, joining as `magpie up` does: live ingest from the PDS's current
+ * head and a backfill of its repos side by side (sharing the live-priority gate), while the
+ * scenario goes on with deletions. The world mode first defines a world of every account; its
+ * ingest then backfills the members as it starts, and `up`'s backfill is of the world.
+ * `fetched` settles when the backfills are done (the scenario then makes its account changes: a
+ * repo deactivated before anyone fetched it is unknowable to a newcomer); `joined` when the
+ * instance has caught up with everything.
  */
-function joinWithBackfill(): { fetched: Promise<void>; joined: Promise<void> } {
-  const fail = (err: unknown) => void instances.set('backfill', err instanceof Error ? err : new Error(String(err)))
+function joinLate(mode: 'backfill' | 'world'): { fetched: Promise<void>; joined: Promise<void> } {
+  const fail = (err: unknown) => void instances.set(mode, err instanceof Error ? err : new Error(String(err)))
   const started = (async () => {
     const head = (await net.network.pds.ctx.sequencer.curr()) ?? 0
-    const { instance, config } = await startInstance('backfill')
+    const { instance, config } = await startInstance(mode)
+    const members = mode === 'world' ? await defineWorldOfEveryAccount(config) : 0
     const priority = new LivePriority()
     consume(startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: head, signal: stop.signal, priority }))
-    await startBackfill(config, client, log, { hosts: [net.pdsUrl], tty: false, priority, signal: stop.signal })
+    await startBackfill(config, client, log, { hosts: [net.pdsUrl], tty: false, priority, signal: stop.signal, world: mode === 'world' })
+    if (mode === 'world') {
+      await eventually('the ingest backfilling the world\'s members', async () => ((await readStoredWorld(client, instance.prefix)).memberCount === members ? true : undefined), 60_000)
+    }
     return instance
   })()
   const fetched = started.then(() => {}, fail)
   const joined = started.then(async (instance) => {
     await replayPrivate(instance)
     await caughtUp(instance.prefix)
-    instances.set('backfill', instance)
+    instances.set(mode, instance)
   }).catch(fail)
   return { fetched, joined }
+}
+
+/** A small world of every account the PDS hosts, named by DID as `magpie world add` takes them; answers how many. */
+async function defineWorldOfEveryAccount(config: Config): Promise<number> {
+  const res = await fetch(`${net.pdsUrl}/xrpc/com.atproto.sync.listRepos?limit=1000`)
+  const { repos } = (await res.json()) as { repos: { did: string }[] }
+  const resolver = identityResolverFromConfig(config, log)
+  const safeFetch = createSafeFetch({ allowPrivateNetwork: true, timeoutMs: 10_000 })
+  try {
+    const selectorNet = { resolveHandle: (h: string) => resolver.resolveHandle(h), resolveDid: (d: string) => resolver.resolveDid(d), fetch: safeFetch }
+    const added = await addToWorld(client, config.INDEX_PREFIX, selectorNet, repos.map((r) => r.did))
+    if (!added.ok) throw new Error(`the world was refused: ${added.errors.join('; ')}`)
+    return repos.length
+  } finally {
+    await resolver.close()
+    await safeFetch.close()
+  }
 }
 
 /** Private state is not on the firehose: an instance that starts late gets every action again. */

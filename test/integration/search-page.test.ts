@@ -3,18 +3,21 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type { DevAccount } from '#devnet/network.js'
+import { liveIngestReached } from '../helpers/caught-up.js'
 import { createRecord, startMagpieApi, until, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**
  * The search page in a real browser (Debian's headless Chromium): posts in English, Japanese and
  * Portuguese with hashtags, written through a PDS and days apart; a query typed and submitted;
  * a language facet and then a hashtag facet clicked, each narrowing the cards and redrawing the
- * chart; the ingest panel filled from /status. A screenshot is kept in test-artifacts/.
+ * chart; the ingest panel filled from /status, and its small-world row once the operator defines
+ * a world (last: the world narrows what the ingest keeps). A screenshot is kept in test-artifacts/.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
 const DAY_MS = 86_400_000
+const ADMIN_TOKEN = 'search-page-admin-token-for-tests'
 
 let api: MagpieApi
 let browser: Browser
@@ -36,7 +39,8 @@ async function post(who: DevAccount, text: string, lang: string, daysAgo: number
 }
 
 before(async () => {
-  api = await startMagpieApi('search-page', {})
+  // The world is re-read often, so the one the last test defines is acted on at once.
+  api = await startMagpieApi('search-page', { MAGPIE_ADMIN_TOKEN: ADMIN_TOKEN, WORLD_POLL_MS: '300' })
   for (const name of ['alice', 'carol', 'dave'] as const) acct[name] = await api.net.createAccount(name)
   const { alice, carol, dave } = acct
   const spoon = await post(alice, 'A magpie stole my spoon <b>again</b> #birds', 'en', 1, ['birds'])
@@ -193,5 +197,38 @@ test('search page: the collection filter searches records of other lexicons', as
   await page.getByLabel('in', { exact: true }).selectOption('')
   await page.locator('#summary').filter({ hasText: '6 posts match' }).waitFor()
   assert.equal(await page.locator('#histogram-panel').isVisible(), true)
+  assert.deepEqual(problems, [], 'no script errors or CSP violations in the page')
+})
+
+test('status panel under a small world: its members, its records and the share of the firehose it keeps', async () => {
+  const { alice, dave } = acct
+  const statusAnswer = async () => ({ status: 200, body: (await (await fetch(`${api.base}/status`)).json()) as any })
+  await page.goto(`${api.base}/search?statusEvery=1000`)
+  await page.locator('#status [data-total="docs"]').waitFor()
+  assert.equal(await page.locator('#status dd[data-status="small world"]').count(), 0, 'no world, no row')
+
+  // The operator makes a world of alice alone, as `magpie world add` would.
+  const defined = await fetch(`${api.base}/xrpc/net.magpie.admin.updateWorld`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ add: [alice.did] }),
+  })
+  assert.equal(defined.status, 200, await defined.text())
+  await until('the ingest acts on the world', statusAnswer, (a) => a.body.world?.members === 1)
+  // One post of a member (kept) and one of an outsider (not kept): the share kept is below 100 %.
+  await post(alice, 'A magpie in a small world', 'en', 0)
+  await post(dave, 'Dave posts outside the world', 'en', 0)
+  await api.net.processAll()
+  await liveIngestReached(api.client, api.prefix, api.net.firehoseUrl, await api.net.raw.pds.ctx.sequencer.curr())
+  const { world } = (await statusAnswer()).body
+  assert.ok(world.firehose.kept > 0 && world.firehose.kept < world.firehose.seen, JSON.stringify(world.firehose))
+
+  const row = page.locator('#status dd[data-status="small world"]')
+  const share = `${(world.firehose.keptShare * 100).toFixed(1)} % of the firehose kept`
+  await row.filter({ hasText: share }).waitFor()
+  // What a visitor reads: one member (not "1 members"), the records the index holds of it, the share kept.
+  const text = (await row.textContent()) ?? ''
+  const records = (await page.locator('#status [data-total="docs"]').textContent()) ?? ''
+  assert.equal(text, `1 member, ${records} records, ${share}`)
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the page')
 })

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { CID } from 'multiformats/cid'
 import type { RecordOpEvent } from '#/ingest/record-ops.js'
 import { DEFAULT_POLICY, withoutSelectors, withSelectors, emptyWorld } from '#/world/definition.js'
-import { WorldFilter } from '#/world/filter.js'
+import { pdsHostOf, WorldFilter } from '#/world/filter.js'
 import { Membership } from '#/world/membership.js'
 import { firstKeptMonth, isExpiredRecord } from '#/world/retention.js'
 import { hostSelected, parseSelector, selectorKey, type WorldSelector } from '#/world/selectors.js'
@@ -73,6 +73,17 @@ describe('hostSelected', () => {
     assert.equal(hostSelected(s, 'other.org'), false)
   })
   test('no host selectors select no host', () => assert.equal(hostSelected(sel(ALICE), 'pds.example.com'), false))
+  test('a host selector with a port names that port; one without names the host on any port', async () => {
+    const pds: Record<string, string> = { [BOB]: 'https://PDS.example.com:8443', [CAROL]: 'https://pds.example.com/' }
+    const hostOf = pdsHostOf({ resolveDid: async (did) => ({ pds: pds[did] }) })
+    assert.equal(await hostOf(BOB), 'pds.example.com:8443')
+    assert.equal(await hostOf(CAROL), 'pds.example.com')
+    assert.equal(hostSelected(sel('host:pds.example.com:8443'), 'pds.example.com:8443'), true)
+    assert.equal(hostSelected(sel('host:pds.example.com:8443'), 'pds.example.com'), false)
+    assert.equal(hostSelected(sel('host:pds.example.com'), 'pds.example.com:8443'), true)
+    assert.equal(hostSelected(sel('host:*.example.com'), 'a.example.com:8443'), true)
+    assert.equal(hostSelected(sel('not-host:*.example.com'), 'a.example.com:8443'), false)
+  })
 })
 
 describe('touchedDids', () => {
@@ -108,6 +119,20 @@ describe('Membership', () => {
     assert.deepEqual(m.observe(op(OWNER, 'app.bsky.graph.listitem', 'i2')).removed, [BOB])
     assert.equal(m.isKnownMember(BOB), false)
     assert.equal(m.isKnownMember(OWNER), false)
+  })
+})
+
+describe('Membership by follows', () => {
+  test("the followed account's follows add and remove members; nobody else's follows count", () => {
+    const m = new Membership([{ kind: 'follows', did: OWNER }])
+    const follow = op(OWNER, 'app.bsky.graph.follow', 'f1', { subject: BOB, createdAt: 'x' })
+    assert.deepEqual(m.observe(follow), { defining: true, added: [BOB], removed: [] })
+    assert.deepEqual(m.observe(op(EVE, 'app.bsky.graph.follow', 'f2', { subject: CAROL })), { defining: false, added: [], removed: [] })
+    assert.deepEqual(m.observe(op(OWNER, 'app.bsky.graph.listitem', 'i1', { subject: CAROL, list: LIST })).defining, false)
+    assert.deepEqual(m.members, [BOB])
+    assert.equal(m.isKnownMember(OWNER), false, 'the follower defines the world without being in it')
+    assert.deepEqual(m.observe(op(OWNER, 'app.bsky.graph.follow', 'f1')), { defining: true, added: [], removed: [BOB] })
+    assert.deepEqual(m.members, [])
   })
 })
 

@@ -10,20 +10,8 @@ import { runBackfill, type BackfillOptions, type BackfillSummary } from '#/inges
 import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
 import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
-import { worldBackfillFilters } from '#/ingest/backfill/world-filters.js'
-
-/** DID → the host name of its PDS, for host selectors. */
-export function pdsHostOf(resolver: { resolveDid(did: string): Promise<{ pds?: string } | null> }): (did: string) => Promise<string | undefined> {
-  return async (did) => {
-    const pds = (await resolver.resolveDid(did))?.pds
-    if (!pds) return undefined
-    try {
-      return new URL(pds).hostname.toLowerCase()
-    } catch {
-      return undefined
-    }
-  }
-}
+import { worldBackfillFilters, type WorldBackfill } from '#/ingest/backfill/world-filters.js'
+import { pdsHostOf } from '#/world/filter.js'
 
 export interface BackfillRun {
   hosts?: string[]
@@ -67,9 +55,10 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
     limits: repoLimits(config),
   })
   let { hosts, repos, acceptRepo, keepRecord } = run
-  const world = run.world ? await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHostOf(resolver)) : undefined
+  let world = run.world ? await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHostOf(resolver)) : undefined
+  if (world && world.definers.length > 0) world = await definersFirst(config, client, log, run, world, pdsHostOf(resolver))
   if (world) {
-    blog.info({ members: world.members.length, hostSelectors: world.hostSelectors }, 'backfilling the small world only')
+    blog.info({ members: world.members.length, definers: world.definers.length, hostSelectors: world.hostSelectors }, 'backfilling the small world only')
     if (!world.hostSelectors && !repos?.length) [hosts, repos] = [[], world.members]
     acceptRepo ??= world.acceptRepo
     keepRecord ??= world.keepRecord
@@ -111,6 +100,32 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
     await processor.close()
     await Promise.all([repoFetch.close(), listFetch.close(), resolver.close()])
   }
+}
+
+/**
+ * Lists and follows name members only in their owners' repos, which a fresh index does not hold
+ * yet: those repos are backfilled first (their defining records), so the pass after them knows
+ * every member. A definer they make a member too (an owner on their own list) was fetched for
+ * its defining records only, and is fetched again whole.
+ */
+async function definersFirst(
+  config: Config,
+  client: Client,
+  log: Logger,
+  run: BackfillRun,
+  world: WorldBackfill,
+  pdsHost: (did: string) => Promise<string | undefined>,
+): Promise<WorldBackfill> {
+  const pass = { signal: run.signal, priority: run.priority, tty: run.tty }
+  log.info({ definers: world.definers.length }, 'small world: backfilling the lists and follows that name members first')
+  await startBackfill(config, client, log, { ...pass, force: run.force, repos: world.definers, keepRecord: world.keepRecord })
+  // Acknowledged is not yet searchable: the defining records are read back at once.
+  await client.indices.refresh({ index: `${config.INDEX_PREFIX}*` }, { ignore: [404] })
+  const known = (await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHost)) ?? world
+  const wasMember = new Set(world.members)
+  const promoted = known.members.filter((did) => world.definers.includes(did) && !wasMember.has(did))
+  if (promoted.length > 0) await startBackfill(config, client, log, { ...pass, force: true, repos: promoted, keepRecord: known.keepRecord })
+  return known
 }
 
 /** The bounds a repo is parsed within; blocks default to thrice the records (a repo's MST adds about a third). */

@@ -273,12 +273,14 @@ function renderStatus(status) {
     ['last event', ingest.lastEventTime ? relativeTime(ingest.lastEventTime) : '—'],
     ['cursor', ingest.cursor === null ? '—' : String(ingest.cursor)],
   ]
-  // A small world: its size, and how much of the firehose it keeps (since this process started).
+  // A small world: its size, the records it holds, and how much of the firehose it keeps (since this process started).
   const world = status.world
   if (world?.active) {
+    const members = world.members === null ? 'members not counted yet'
+      : world.hostSelectors ? `${number(world.members)}+ members` : count(world.members, 'member', 'members')
+    const records = world.records === null ? '' : `, ${count(world.records, 'record', 'records')}`
     const share = world.firehose.keptShare === null ? '' : `, ${(world.firehose.keptShare * 100).toFixed(1)} % of the firehose kept`
-    const members = world.members === null ? 'members not counted yet' : `${number(world.members)}${world.hostSelectors ? '+' : ''} members`
-    rows.push(['small world', `${members}${share}`])
+    rows.push(['small world', `${members}${records}${share}`])
   }
   const list = el('dl', { class: 'status' }, rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-status': k }, v)]))
   let table
