@@ -12,6 +12,7 @@ import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
 import { devnetConfig } from './devnet-env.js'
 import { dropPrefix, eventually, testClient, uniquePrefix } from './opensearch.js'
+import { liveIngestReached } from './caught-up.js'
 
 /**
  * Magpie's read path end to end for the API tests: a dev-env PDS, live ingest from its firehose
@@ -48,6 +49,11 @@ export interface MagpieApi {
   allPages(nsid: string, params: Record<string, string | number | string[]>, key: string, viewer?: DevAccount): Promise<any[]>
   /** An XRPC procedure (JSON body); the token's lxm is the method unless told otherwise. */
   call(nsid: string, input: unknown, viewer?: DevAccount, lxm?: string): Promise<Answer>
+  /**
+   * Live ingest has handled every event the PDS sequenced so far, and the indices are refreshed.
+   * Repos are ingested in parallel: one record showing says nothing of other repos' records.
+   */
+  caughtUp(): Promise<void>
   close(): Promise<void>
 }
 
@@ -142,6 +148,11 @@ export async function startMagpieApi(name: string, env: Record<string, string>, 
       const body = text ? JSON.parse(text) : undefined
       if (res.status !== 200) checkAnswer(nsid, res.status, body)
       return { status: res.status, body }
+    },
+    async caughtUp() {
+      await net.processAll()
+      await liveIngestReached(client, prefix, net.firehoseUrl, await net.raw.pds.ctx.sequencer.curr())
+      await client.indices.refresh({ index: `${prefix}*` })
     },
     async close() {
       stop.abort()

@@ -95,7 +95,8 @@ before(async () => {
     publishedAt: now(),
   })
   w.starterPack = await createRecord(alice.agent, 'app.bsky.graph.starterpack', { name: 'Orchard folk', list: packList.uri, feeds: [{ uri: w.feed }], createdAt: now() })
-  // Ingest is in order: the starter pack, written last, showing means the rest is indexed; search waits on its refresh.
+  // Every repo's records, not only the last one written (repos are ingested in parallel).
+  await api.caughtUp()
   await until('starter pack ingested', () => api.xrpc('app.bsky.graph.getStarterPack', { starterPack: w.starterPack.uri }), (a) => a.status === 200, 30_000)
   await until('apples searchable', () => api.xrpc('app.bsky.feed.searchPosts', { q: 'orchard' }), (a) => a.body.posts?.some((p: any) => p.uri === w.apples.uri), 30_000)
 })

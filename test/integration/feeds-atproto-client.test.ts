@@ -90,7 +90,7 @@ async function writeActivity() {
   for (const who of [liker1, liker2]) await like(who, p.h2)
   await like(rita, p.s1)
   await like(rita, p.s2)
-  // Ingest is in order: once the reader's last like shows, everything before it is indexed.
+  // The whole expected answer, not one record: repos are ingested in parallel.
   await until(
     'activity ingested',
     () => api.xrpc('app.bsky.feed.getFeedSkeleton', { feed: feed.hot! }),
