@@ -123,12 +123,14 @@ test('a negation removes a label, and an older label arriving after it does not 
 
 test('expired labels are not applied', async () => {
   const hour = 3_600_000
+  // One creation time for all three (each label otherwise takes the clock as it is made, and two
+  // may fall in different milliseconds): labels made at once are answered by value.
+  const cts = new Date().toISOString()
   await third.emit([
-    { uri: posts.p3!.uri, val: 'expired', exp: new Date(Date.now() - 1000).toISOString() },
-    { uri: posts.p3!.uri, val: 'lasting', exp: new Date(Date.now() + 24 * hour).toISOString() },
-    { uri: posts.p3!.uri, val: 'brief', exp: new Date(Date.now() + hour).toISOString() },
+    { uri: posts.p3!.uri, val: 'expired', cts, exp: new Date(Date.now() - 1000).toISOString() },
+    { uri: posts.p3!.uri, val: 'lasting', cts, exp: new Date(Date.now() + 24 * hour).toISOString() },
+    { uri: posts.p3!.uri, val: 'brief', cts, exp: new Date(Date.now() + hour).toISOString() },
   ])
-  // Labels made at once are answered by value.
   await labelsBecome('the live labels on p3', posts.p3!.uri, ['third brief', 'third lasting'])
   // Two hours on, by the read API's clock (not the machine's speed), the brief one has lapsed.
   clockAhead = 2 * hour
