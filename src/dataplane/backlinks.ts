@@ -1,5 +1,6 @@
-import type { Page, PageRequest, SortKey } from '#/dataplane/pages.js'
-import { live, NEWEST_FIRST } from '#/dataplane/keyset.js'
+import type { Page, PageRequest } from '#/dataplane/pages.js'
+import { live } from '#/dataplane/keyset.js'
+import { newestFirst } from '#/dataplane/partition-walk.js'
 import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
 import { allFamilies, familyForCollection } from '#/indexing/families.js'
 import { linkKey, splitLinkKey } from '#/indexing/links.js'
@@ -74,28 +75,33 @@ function linkClause(subject: string, filter: LinkFilter): object {
   return { prefix: { linksTo: `${subject} ` } }
 }
 
-/** Live records linking to `subject`, newest first (sort key: NEWEST_FIRST's). */
+/**
+ * Live records linking to `subject`, newest first (sort key: NEWEST_FIRST's). Sorted by `sortAt`
+ * alone with the tie-breakers read from doc values (partition-walk.ts newestFirst): a popular
+ * subject's thousands of matches made the keyword tie-breakers most of the search.
+ */
 export async function getBacklinks(search: Searcher, subject: string, filter: LinkFilter, page: PageRequest): Promise<Page<Backlink>> {
-  const { hits } = await search.one({
-    index: 'records',
-    // Every family's alias at once; `partitions` takes any index expression.
-    partitions: aliasesFor(search, filter.collection),
-    body: {
-      size: page.limit + 1,
-      track_total_hits: false,
-      query: live(linkClause(subject, filter)),
-      sort: NEWEST_FIRST,
-      // Doc values only: reading `_source` means inflating a compressed block per hit, which
-      // was most of a page's time for a popular subject.
-      _source: false,
-      docvalue_fields: ['linksTo', 'did', 'cid', { field: 'indexedAt', format: 'strict_date_time' }],
-      ...(page.after ? { search_after: page.after } : {}),
-    },
-  })
-  const kept = hits.slice(0, page.limit)
+  const [found = []] = await newestFirst(
+    search,
+    [
+      {
+        index: 'records',
+        // Every family's alias at once; `partitions` takes any index expression.
+        partitions: aliasesFor(search, filter.collection),
+        query: live(linkClause(subject, filter)),
+        // Doc values only: reading `_source` means inflating a compressed block per hit, which
+        // was most of a page's time for a popular subject.
+        source: false,
+        docvalues: ['linksTo', 'did', 'cid', 'indexedAt'],
+      },
+    ],
+    page.limit + 1,
+    page.after,
+  )
+  const kept = found.slice(0, page.limit)
   return {
-    items: kept.flatMap((hit) => backlinkOf(hit, subject, filter) ?? []),
-    next: hits.length > page.limit ? (kept.at(-1)?.sort as SortKey | undefined) : undefined,
+    items: kept.flatMap(({ hit }) => backlinkOf(hit, subject, filter) ?? []),
+    next: found.length > page.limit ? kept.at(-1)?.key : undefined,
   }
 }
 

@@ -97,7 +97,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
 
 const matchAll = (...filter: object[]) => ({ bool: { filter } })
 
-interface NewestFirstRequest {
+export interface NewestFirstRequest {
   index: FamilyIndex
   partitions: string[]
   query: { bool: { filter: object[]; must_not?: object[] } }
@@ -117,7 +117,7 @@ const TIE_SLACK = 8
  * gives. When the last millisecond read may be cut short and is needed for the page, or a hit
  * lacks a tie-breaker, that search is asked again sorted by NEWEST_FIRST.
  */
-async function newestFirst(search: Searcher, requests: NewestFirstRequest[], want: number, after: SortKey | undefined): Promise<{ hit: Hit; key: SortKey }[][]> {
+export async function newestFirst(search: Searcher, requests: NewestFirstRequest[], want: number, after: SortKey | undefined): Promise<{ hit: Hit; key: SortKey }[][]> {
   const size = want + TIE_SLACK
   const cheap = await search.many(
     requests.map((r) => ({
