@@ -33,8 +33,7 @@ export async function changeWorld(client: Client, prefix: string, net: SelectorN
   if (change.policy && Object.values(change.policy).some((v) => v !== undefined)) parts.push(policyChange(change.policy))
   // Asking for nothing is no change (no new version for the ingests to reload).
   if (parts.length === 0) return { ok: true, value: (await store.load()).world }
-  const done = await commit(store, parts)
-  return done.ok ? { ok: true, value: done.value.world } : done
+  return worldOf(await commit(store, parts))
 }
 
 export async function addToWorld(client: Client, prefix: string, net: SelectorNetwork, inputs: string[]): Promise<AdminResult<{ world: WorldDefinition; added: string[] }>> {
@@ -49,14 +48,11 @@ export async function addToWorld(client: Client, prefix: string, net: SelectorNe
 /** Removes selectors, named as they were added (a handle matches the selectors added by that handle). */
 export async function removeFromWorld(client: Client, prefix: string, inputs: string[]): Promise<AdminResult<WorldDefinition>> {
   const store = new WorldStore(client, prefix)
-  const done = await commit(store, [await removal(store, inputs)])
-  return done.ok ? { ok: true, value: done.value.world } : done
+  return worldOf(await commit(store, [await removal(store, inputs)]))
 }
 
 export async function setWorldPolicy(client: Client, prefix: string, change: PolicyChange): Promise<AdminResult<WorldDefinition>> {
-  const store = new WorldStore(client, prefix)
-  const done = await commit(store, [policyChange(change)])
-  return done.ok ? { ok: true, value: done.value.world } : done
+  return worldOf(await commit(new WorldStore(client, prefix), [policyChange(change)]))
 }
 
 /** Writes the checked parts as one change (one new version), or nothing with every reason. */
@@ -71,6 +67,8 @@ async function commit(store: WorldStore, parts: Checked[]): Promise<AdminResult<
   })
   return { ok: true, value: { world, before: before! } }
 }
+
+const worldOf = (done: AdminResult<{ world: WorldDefinition }>): AdminResult<WorldDefinition> => (done.ok ? { ok: true, value: done.value.world } : done)
 
 async function addition(net: SelectorNetwork, inputs: string[]): Promise<Checked> {
   const resolved = await resolveSelectors(inputs, net)

@@ -55,8 +55,9 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
     limits: repoLimits(config),
   })
   let { hosts, repos, acceptRepo, keepRecord } = run
-  let world = run.world ? await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHostOf(resolver)) : undefined
-  if (world && world.definers.length > 0) world = await definersFirst(config, client, log, run, world, pdsHostOf(resolver))
+  const pdsHost = pdsHostOf(resolver)
+  let world = run.world ? await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHost) : undefined
+  if (world && world.definers.length > 0) world = await definersFirst(config, client, log, run, world, pdsHost)
   if (world) {
     blog.info({ members: world.members.length, definers: world.definers.length, hostSelectors: world.hostSelectors }, 'backfilling the small world only')
     if (!world.hostSelectors && !repos?.length) [hosts, repos] = [[], world.members]
@@ -123,7 +124,8 @@ async function definersFirst(
   await client.indices.refresh({ index: `${config.INDEX_PREFIX}*` }, { ignore: [404] })
   const known = (await worldBackfillFilters(client, config.INDEX_PREFIX, pdsHost)) ?? world
   const wasMember = new Set(world.members)
-  const promoted = known.members.filter((did) => world.definers.includes(did) && !wasMember.has(did))
+  const definers = new Set(world.definers)
+  const promoted = known.members.filter((did) => definers.has(did) && !wasMember.has(did))
   if (promoted.length > 0) await startBackfill(config, client, log, { ...pass, force: true, repos: promoted, keepRecord: known.keepRecord })
   return known
 }
