@@ -22,6 +22,11 @@ export interface SetupReport {
   settingsUpdated: string[]
   /** Existing indices with another shard count than the layout's (new partitions get the layout's; a reindex moves old ones). */
   shardCountDiffers: { index: string; has: number; layout: number }[]
+  /**
+   * Existing indices whose stored-field codec is not the template's (a static setting: new
+   * indices get the template's; `magpie reindex` moves old ones).
+   */
+  codecDiffers: { index: string; has: string; template: string }[]
 }
 
 /** Read a JSON file and put the index prefix wherever `{{prefix}}` stands. */
@@ -41,7 +46,7 @@ async function jsonFiles(dir: string): Promise<string[]> {
  * update; a change an existing index cannot take is reported (it needs `magpie reindex`).
  */
 export async function applySetup(client: Client, prefix: string, log: Logger, layoutConfig: ShardLayoutConfig = DEFAULT_LAYOUT): Promise<SetupReport> {
-  const report: SetupReport = { templates: [], policies: [], mappingsUpdated: [], mappingConflicts: [], settingsUpdated: [], shardCountDiffers: [] }
+  const report: SetupReport = { templates: [], policies: [], mappingsUpdated: [], mappingConflicts: [], settingsUpdated: [], shardCountDiffers: [], codecDiffers: [] }
   const dataNodes = await dataNodeCount(client)
 
   for (const file of await jsonFiles(TEMPLATE_DIR)) {
@@ -60,7 +65,10 @@ export async function applySetup(client: Client, prefix: string, log: Logger, la
     }
     await client.indices.putIndexTemplate({ name, body })
     report.templates.push({ name, action: current ? 'updated' : 'created' })
-    if (current && !(currentVersion! >= body.version)) await updateExistingMappings(client, `${prefix}${base}-*`, body.template?.mappings, report, log)
+    if (current && !(currentVersion! >= body.version)) {
+      await updateExistingMappings(client, `${prefix}${base}-*`, body.template?.mappings, report, log)
+      await reportCodecDifferences(client, `${prefix}${base}-*`, body.template?.settings?.index?.codec, base, report, log)
+    }
     if (current && !sameLayout) await updateExistingSettings(client, `${prefix}${base}-*`, layout, report)
   }
 
@@ -143,6 +151,17 @@ async function updateExistingSettings(client: Client, pattern: string, layout: F
 export async function hasIsm(client: Client): Promise<boolean> {
   const res = await client.cat.plugins({ format: 'json' })
   return (res.body as { component: string }[]).some((p) => p.component === 'opensearch-index-management')
+}
+
+async function reportCodecDifferences(client: Client, pattern: string, codec: string | undefined, family: string, report: SetupReport, log: Logger): Promise<void> {
+  if (!codec) return
+  const res = await client.indices.getSettings({ index: pattern, name: 'index.codec', include_defaults: true, allow_no_indices: true, expand_wildcards: 'open' } as any, { ignore: [404] })
+  for (const [index, found] of Object.entries((res.body ?? {}) as Record<string, { settings?: any; defaults?: any }>)) {
+    const has = String(found.settings?.index?.codec ?? found.defaults?.index?.codec ?? 'default')
+    if (has === codec) continue
+    report.codecDiffers.push({ index, has, template: codec })
+    log.warn({ index, has, template: codec }, `an existing index keeps its stored-field codec until \`magpie reindex --family ${family}\``)
+  }
 }
 
 async function updateExistingMappings(
