@@ -29,45 +29,28 @@ export interface Backlink {
   indexedAt: string
 }
 
-export interface BacklinkCount {
-  collection: string
-  path: string
-  records: number
-  accounts: number
-}
-
-export interface BacklinkCounts {
-  records: number
-  accounts: number
-  counts: BacklinkCount[]
-}
-
 /** OpenSearch refuses longer regular expressions (`index.max_regex_length`). */
 const MAX_PATTERN_LENGTH = 1000
-/** Groups (collection and path) a count reports; a subject is rarely named from more places. */
-const MAX_GROUPS = 1000
-/** Distinct counts are exact up to here (HyperLogLog beyond: within a few percent). */
-const EXACT_DISTINCT = 40_000
 
 /** A subject or path too long to match by pattern: the caller turns it into a 400. */
 export class LinkPatternTooLong extends Error {}
 
 /** The aliases to search: the collection's family only, or every family. */
-function aliasesFor(search: Searcher, collection: string | undefined): string[] {
+export function aliasesFor(search: Searcher, collection: string | undefined): string[] {
   const families = collection ? [familyForCollection(collection)] : allFamilies
   return families.map((family) => readAlias(search.prefix, family.index))
 }
 
 // Lucene's regular expressions take `\` before any character as that character.
-const escapeRegex = (text: string): string => text.replace(/[.?+*|{}[\]()"\\#@&<>~^$]/g, (c) => `\\${c}`)
+export const escapeRegex = (text: string): string => text.replace(/[.?+*|{}[\]()"\\#@&<>~^$]/g, (c) => `\\${c}`)
 
-function pattern(source: string): string {
+export function pattern(source: string): string {
   if (source.length > MAX_PATTERN_LENGTH) throw new LinkPatternTooLong('subject and path are too long to match together')
   return source
 }
 
 /** The query clause for links to `subject`, narrowed by collection and path. */
-function linkClause(subject: string, filter: LinkFilter): object {
+export function linkClause(subject: string, filter: LinkFilter): object {
   const { collection, path } = filter
   if (collection && path !== undefined) return { term: { linksTo: linkKey(subject, collection, path) } }
   if (collection) return { prefix: { linksTo: `${subject} ${collection} ` } }
@@ -115,35 +98,6 @@ function backlinkOf(hit: Hit, subject: string, filter: LinkFilter): Backlink | u
     .map((link) => link.path)
   if (paths.length === 0) return undefined
   return { uri: hit._id, did: String(field('did')), cid: String(field('cid')), collection, paths, indexedAt: String(field('indexedAt')) }
-}
-
-/** How many live records link to `subject`, from how many accounts, by collection and path. */
-export async function getBacklinkCounts(search: Searcher, subject: string): Promise<BacklinkCounts> {
-  const accounts = { cardinality: { field: 'did', precision_threshold: EXACT_DISTINCT } }
-  const { total, aggregations } = await search.one({
-    index: 'records',
-    partitions: aliasesFor(search, undefined),
-    body: {
-      size: 0,
-      track_total_hits: true,
-      query: live(linkClause(subject, {})),
-      aggs: {
-        accounts,
-        // Only this subject's keys: a linking record names other subjects too. `map` reads the
-        // matching documents' values instead of building ordinals for the whole field.
-        keys: {
-          terms: { field: 'linksTo', include: pattern(`${escapeRegex(subject)} .*`), size: MAX_GROUPS, execution_hint: 'map' },
-          aggs: { accounts },
-        },
-      },
-    },
-  })
-  const buckets = (aggregations?.keys?.buckets ?? []) as { key: string; doc_count: number; accounts: { value: number } }[]
-  const counts = buckets.flatMap((bucket) => {
-    const group = splitLinkKey(bucket.key, subject)
-    return group ? [{ ...group, records: bucket.doc_count, accounts: bucket.accounts.value }] : []
-  })
-  return { records: total ?? 0, accounts: aggregations?.accounts?.value ?? 0, counts }
 }
 
 /** Distinct accounts whose live records link to `subject` from `collection` at `path`, by DID, after `after`. */

@@ -15,7 +15,8 @@ import {
   type Relationship,
 } from '#/dataplane/relationships.js'
 import { Searcher } from '#/dataplane/opensearch-reader.js'
-import { getBacklinkCounts, getBacklinks, getLinkingAccounts, type Backlink, type BacklinkCounts, type LinkFilter } from '#/dataplane/backlinks.js'
+import { getBacklinks, getLinkingAccounts, type Backlink, type LinkFilter } from '#/dataplane/backlinks.js'
+import { getBacklinkCounts, type BacklinkCounts } from '#/dataplane/backlink-counts.js'
 import { searchRecords, type RecordSearchPage, type RecordSearchRequest } from '#/dataplane/record-search.js'
 import { createFollowEdges } from '#/dataplane/follow-edges.js'
 import { createIndexVersions } from '#/dataplane/index-versions.js'
