@@ -147,7 +147,7 @@ function subscribedPostsClause(subscriptions: ReadonlyMap<string, ActivitySubscr
 const NO_SELF = new Set<FamilyIndex>(['likes', 'reposts', 'posts'])
 
 /** Per family: the filter clauses that select its candidates. */
-function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[]; withDeleted: boolean }[] {
+function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[]; withDeleted: boolean; newerThan?: number }[] {
   const byFamily = new Map<FamilyIndex, object[]>()
   for (const reason of q.reasons) {
     const { family, clause } = reasonClause(reason, q)
@@ -160,7 +160,7 @@ function sourcesOf(q: NotificationQuery): { family: FamilyIndex; filter: object[
     const excluded = [...(NO_SELF.has(family) ? [q.recipient] : []), ...(q.hiddenAuthors ?? [])]
     if (excluded.length > 0) filter.push({ bool: { must_not: [{ terms: { did: excluded } }] } })
     if (q.after) filter.push({ range: { sortAt: { gt: q.after } } })
-    return { family, filter, withDeleted: q.withRecordsGone !== false && DELETION_NEWS.has(family) }
+    return { family, filter, withDeleted: q.withRecordsGone !== false && DELETION_NEWS.has(family), ...(q.after ? { newerThan: Date.parse(q.after) } : {}) }
   })
 }
 

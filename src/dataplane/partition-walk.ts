@@ -23,6 +23,12 @@ export interface WalkSource {
   docvalues?: string[]
   /** Tombstones may match too (its filter then decides which: deletions that are news). */
   withDeleted?: boolean
+  /**
+   * Only documents with a sortAt after this (epoch ms), as `filter` also says: partitions whose
+   * newest is not after it are not asked. Without it a page that never fills (unread since a
+   * recent seenAt) asked every partition of every family.
+   */
+  newerThan?: number
 }
 
 interface Partition {
@@ -54,7 +60,11 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
     // One more than asked for: it tells whether another page exists.
     const want = limit + 1
     const families = [...new Set(sources.map((s) => s.family))]
-    const remaining = (await Promise.all(families.map(partitions))).flat().sort((a, b) => b.newest - a.newest)
+    const remaining = (await Promise.all(families.map(async (family) => {
+      const bound = lowerBound(sources, family)
+      const all = await partitions(family)
+      return bound === undefined ? all : all.filter((p) => p.newest > bound)
+    }))).flat().sort((a, b) => b.newest - a.newest)
     let page: { item: T; key: SortKey }[] = []
     // The partition with the newest item first, then a growing number until the page is full;
     // then once more, every partition that could still hold something newer than its last item.
@@ -96,6 +106,12 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
 }
 
 const matchAll = (...filter: object[]) => ({ bool: { filter } })
+
+/** The time every source of `family` only wants documents after, if all of them have one. */
+function lowerBound(sources: WalkSource[], family: FamilyIndex): number | undefined {
+  const bounds = sources.filter((s) => s.family === family).map((s) => s.newerThan)
+  return bounds.every((b): b is number => b !== undefined && Number.isFinite(b)) ? Math.min(...bounds) : undefined
+}
 
 export interface NewestFirstRequest {
   index: FamilyIndex

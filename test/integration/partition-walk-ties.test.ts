@@ -80,4 +80,24 @@ describe('newest-first walks with records sharing a millisecond', () => {
       assert.deepEqual(served, expected)
     })
   }
+
+  test('a walk for what is newer than a time finds exactly that, and asks no partition holding nothing newer', async () => {
+    // Between the two months: only the June records are newer (unread since a seenAt, say).
+    const bound = Date.UTC(2025, 4, 1)
+    const filter = [{ term: { subjectUri: SUBJECT } }, { range: { sortAt: { gt: new Date(bound).toISOString() } } }]
+    const { hits } = await search.one({ index: 'reposts', body: { size: 1000, query: live(...filter), sort: NEWEST_FIRST, _source: false } })
+    assert.ok(hits.length > 0 && hits.length < written.length, 'some records on each side of the bound')
+    const asked: string[] = []
+    const spied = Object.create(search) as Searcher
+    spied.many = (requests) => {
+      // The walk's searches for records (not its one-hit reads of each partition's newest time).
+      for (const r of requests) if (r.partitions && !r.requestCache) asked.push(...r.partitions)
+      return search.many(requests)
+    }
+    const walk = createPartitionWalk(spied, { ttlMs: 0 })
+    const page = await walk([{ family: 'reposts', filter, source: false, newerThan: bound }], { limit: 100 }, (_, hit) => hit._id)
+    assert.deepEqual(page.items, hits.map((h) => h._id))
+    assert.ok(asked.some((index) => index.endsWith('2025.06')), `June was searched: ${asked}`)
+    assert.ok(!asked.some((index) => index.endsWith('2025.03')), `March was searched for records: ${asked}`)
+  })
 })
