@@ -6,9 +6,9 @@ import type { SharedDocs } from '#/store/shared-docs.js'
 /**
  * Documents by id (real-time, like `_mget`), served from what was read before only after a
  * real-time `_mget` of their versions, without `_source`, says they are unchanged. That check
- * finds each document by its id alone, while reading the source decompresses a
- * `best_compression` block per document — about 4–10× the cost for the posts, profiles and
- * actors every page shows again and again.
+ * finds each document by its id alone, while reading the source decompresses a stored-fields
+ * block per document — about 4–10× the cost for the posts every page shows again and again
+ * (`best_compression`), less for the families read by id, which use LZ4.
  *
  * Two tiers hold what was read: this process's LRU, and (with REDIS_URL) Redis, shared by every
  * API process. Neither is trusted: a document from either is served only at the version
