@@ -14,7 +14,6 @@ const log = createLogger('silent')
 
 after(async () => {
   await dropPrefix(client, prefix)
-  await client.indices.deleteIndexTemplate({ name: `${prefix}*` }, { ignore: [404] })
   await client.close()
 })
 
