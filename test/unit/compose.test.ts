@@ -262,7 +262,7 @@ describe('the Dockerfiles under compose/', () => {
 
   test('are linted for real: a broken Dockerfile is reported', () => {
     const problems = lintDockerfile('FROM node:22\nHEALTHCHECK --interva=30s CMD true\nCOPY only-one-argument\n')
-    assert.ok(problems.some((d) => d.range.start.line === 1 && /interva/.test(d.message)), JSON.stringify(problems))
+    assert.ok(problems.some((d) => d.range.start.line === 1 && /interva/.test(String(d.message))), JSON.stringify(problems))
     assert.ok(problems.some((d) => d.range.start.line === 2), JSON.stringify(problems))
   })
 })
