@@ -62,6 +62,8 @@ export const configSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(2584),
   HOST: z.string().default('127.0.0.1'),
+  /** `ingest` and `backfill`: serve GET /metrics on this port (on HOST); 0 picks a free one, logged. Unset: no listener. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SERVICE_DID: z.string().regex(/^did:web:[a-zA-Z0-9.%:-]+$/, 'must be a did:web').optional(),
   /**
    * This AppView's own moderation service: its labels are always applied, and its `!takedown`

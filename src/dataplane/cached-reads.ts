@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { IndexVersions } from '#/dataplane/index-versions.js'
 import type { DocRef, Hit } from '#/dataplane/opensearch-reader.js'
 import type { SharedDocs } from '#/store/shared-docs.js'
+import { countCacheLookups } from '#/metrics.js'
 
 /**
  * Documents by id (real-time, like `_mget`), served from what was read before only after a
@@ -72,21 +73,33 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
           if (kept.held) out.set(doc.id, kept.held.hit)
         } else unique.push(doc)
       }
-      if (unique.length === 0) return out
+      // Answered without a read so far; documents held here or in Redis are added once their version checks out.
+      let localHits = byId.size - unique.length
+      if (unique.length === 0) {
+        countCacheLookups('documents', localHits, 0)
+        return out
+      }
 
       const held = new Map<string, Held>()
       for (const doc of unique) {
         const kept = local.get(keyOf(doc))?.held
         if (kept) held.set(keyOf(doc), kept)
       }
+      const fromShared = new Set<string>()
+      let sharedLookups = 0
       if (shared) {
         const missing = unique.filter((d) => !held.has(keyOf(d)))
+        sharedLookups = missing.length
         const values = await shared.getMany(missing.map(keyOf))
         values.forEach((value, i) => {
           const entry = value === undefined ? undefined : parseHeld(value)
-          if (entry) held.set(keyOf(missing[i]!), entry)
+          if (entry) {
+            held.set(keyOf(missing[i]!), entry)
+            fromShared.add(keyOf(missing[i]!))
+          }
         })
       }
+      let sharedHits = 0
       const heldDocs = unique.filter((d) => held.has(keyOf(d)))
       const [fetched, versions] = await Promise.all([
         search.getByIds(unique.filter((d) => !held.has(keyOf(d)))),
@@ -102,8 +115,12 @@ export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Ma
           continue
         }
         out.set(doc.id, entry.hit)
+        if (fromShared.has(keyOf(doc))) sharedHits++
+        else localHits++
         keep(keyOf(doc), { held: entry, indexVersion: indexVersions.get(doc.index) })
       }
+      countCacheLookups('documents', localHits, byId.size - localHits)
+      if (shared) countCacheLookups('documents_shared', sharedHits, sharedLookups - sharedHits)
       const toShare: [string, string][] = []
       for (const [id, hit] of [...fetched, ...(await search.getByIds(stale))]) {
         out.set(id, hit)

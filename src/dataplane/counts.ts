@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { countCacheLookups } from '#/metrics.js'
 import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 import { bucketCounts, exactTermsAgg, NOT_DELETED, type FamilyIndex, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 
@@ -55,6 +56,7 @@ export function createCounts(search: Searcher, rolled: RolledCounts, opts: { ttl
       if (hit) out.set(key, hit)
       else missing.push(key)
     }
+    if (useCache) countCacheLookups('counts', out.size, missing.length)
     if (missing.length > 0) {
       const fetched = await fetch(missing)
       for (const [key, value] of fetched) {

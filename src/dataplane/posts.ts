@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { countCacheLookups } from '#/metrics.js'
 import { live, NEWEST_FIRST, recordPage } from '#/dataplane/keyset.js'
 import type { Page, PageRequest } from '#/dataplane/pages.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
@@ -47,6 +48,7 @@ export function createPostCounts(search: Searcher, rolled: RolledCounts, opts: {
       if (hit) out.set(uri, hit)
       else missing.push(uri)
     }
+    if (useCache) countCacheLookups('post_counts', out.size, missing.length)
     if (missing.length === 0) return out
     const [counted, [bookmarks]] = await Promise.all([
       rolled.count(ROLLED, missing),

@@ -2,6 +2,7 @@ import { didDocument, getDidKeyFromMultibase, getHandle, getPds, type DidDocumen
 import { getSigningKey } from '@atproto/common-web'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from '#/log.js'
+import { countCacheLookup } from '#/metrics.js'
 import { OutboundRequestError, type SafeFetch } from '#/identity/safe-fetch.js'
 
 /**
@@ -140,15 +141,15 @@ export function createDidResolver(opts: DidResolverOptions): DidResolver {
     async resolve(did, resolveOpts = {}) {
       const entry = cache.get(did)
       const now = Date.now()
-      if (entry) {
-        const fresh =
-          resolveOpts.changedAt !== undefined
-            ? entry.fetchedAt > resolveOpts.changedAt
-            : resolveOpts.forceRefresh
-              ? now - entry.fetchedAt < minRefreshIntervalMs
-              : now < entry.expiresAt
-        if (fresh) return entry.value
-      }
+      const fresh =
+        entry !== undefined &&
+        (resolveOpts.changedAt !== undefined
+          ? entry.fetchedAt > resolveOpts.changedAt
+          : resolveOpts.forceRefresh
+            ? now - entry.fetchedAt < minRefreshIntervalMs
+            : now < entry.expiresAt)
+      countCacheLookup('did_documents', fresh)
+      if (fresh) return entry.value
       // Concurrent callers for one DID share a single fetch.
       let pending = inFlight.get(did)
       if (!pending) {

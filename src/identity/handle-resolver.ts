@@ -2,6 +2,7 @@ import { Resolver } from 'node:dns/promises'
 import { isValidDid, isValidHandle, isValidTld, normalizeHandle } from '@atproto/syntax'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from '#/log.js'
+import { countCacheLookup } from '#/metrics.js'
 import { OutboundRequestError, type SafeFetch } from '#/identity/safe-fetch.js'
 
 /**
@@ -164,7 +165,9 @@ export function createHandleResolver(opts: HandleResolverOptions): HandleResolve
         return null
       }
       const entry = cache.get(handle)
-      if (entry && !resolveOpts.forceRefresh && Date.now() < entry.expiresAt) return entry.did
+      const fresh = entry !== undefined && !resolveOpts.forceRefresh && Date.now() < entry.expiresAt
+      countCacheLookup('handles', fresh)
+      if (fresh) return entry.did
       let pending = inFlight.get(handle)
       if (!pending) {
         pending = refresh(handle, entry).finally(() => inFlight.delete(handle))

@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch'
 import type { Logger } from '#/log.js'
+import { bulkRejections, bulkRequests, type BulkRejection } from '#/metrics.js'
 
 /**
  * One write for OpenSearch's `_bulk`: the action line and, except for deletes, its body
@@ -202,6 +203,10 @@ export class BulkWriter<T = number> {
       const retry: BulkOp[] = []
       // Built on the first dropped item only: most batches go through without one.
       let byKey: Map<string, BulkOp[]> | undefined
+      // Counted per request, not per item: a replay can drop thousands of stale items at once.
+      const rejected = new Map<BulkRejection, number>()
+      const reject = (reason: BulkRejection, n = 1) => rejected.set(reason, (rejected.get(reason) ?? 0) + n)
+      const started = performance.now()
       try {
         this.stats.requests++
         this.stats.bytes += pending.reduce((n, op) => n + (op.body?.length ?? 0), 0)
@@ -214,20 +219,25 @@ export class BulkWriter<T = number> {
           flushBytes: Number.MAX_SAFE_INTEGER,
           flushInterval: 3_600_000,
           concurrency: 1,
-          retries: 2,
-          wait: RETRY_BASE_MS,
+          // Items turned away for load come back through onDrop and are retried below, with this
+          // writer's backoff: so one call is one `_bulk` request (what bulkRequests times), and
+          // every 429 is counted, not only those the helper gave up on.
+          retries: 0,
           onDrop: (dropped) => {
             byKey ??= indexOps(pending)
             const op = takeOp(byKey, dropped.operation as BulkAction)
             const ref = op?.ref ?? JSON.stringify(dropped.operation)
             if (dropped.status === 409) {
               this.stats.stale++
+              reject('version_conflict')
             } else if (dropped.status === 429 || dropped.status >= 500 || dropped.error?.type === 'cluster_block_exception') {
               // A write block is temporary: `magpie reindex` holds one on an index while it copies
               // the last writes over, then moves the name to the new index.
+              reject(dropped.status === 429 ? 'too_many_requests' : 'unavailable')
               if (op) retry.push(op)
             } else {
               this.stats.rejected++
+              reject('refused')
               this.opts.log.error(
                 { ref, status: dropped.status, reason: dropped.error?.reason, type: dropped.error?.type },
                 'OpenSearch refused a document',
@@ -236,8 +246,11 @@ export class BulkWriter<T = number> {
           },
         })
         this.stats.acked += result.successful
+        bulkRequests.observe({ outcome: retry.length > 0 ? 'retry' : 'ok' }, (performance.now() - started) / 1000)
       } catch (err) {
-        const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode
+        bulkRequests.observe({ outcome: 'failed' }, (performance.now() - started) / 1000)
+        // A connection lost before any answer leaves the status null.
+        const status = (err as { meta?: { statusCode?: number | null } }).meta?.statusCode ?? undefined
         if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
           // OpenSearch refused the request itself, so resending it as it is would fail forever:
           // bisect until the offending op stands alone, and drop only that one.
@@ -246,9 +259,12 @@ export class BulkWriter<T = number> {
           continue
         }
         // The request itself failed (connection lost, node restarting, 5xx): resend it all.
+        reject(status === 429 ? 'too_many_requests' : status === undefined ? 'no_answer' : 'unavailable', pending.length)
         this.stats.retriedOps += pending.length
         this.opts.log.warn({ err: errorSummary(err), ops: pending.length, attempt }, 'bulk request failed; retrying')
         continue
+      } finally {
+        for (const [reason, n] of rejected) bulkRejections.inc({ reason }, n)
       }
       if (retry.length > 0) {
         this.stats.retriedOps += retry.length
@@ -262,6 +278,7 @@ export class BulkWriter<T = number> {
   private async isolateRefused(ops: BulkOp[], err: unknown): Promise<BulkOp[]> {
     if (ops.length === 1) {
       this.stats.rejected++
+      bulkRejections.inc({ reason: 'refused' })
       this.opts.log.error({ ref: ops[0]!.ref, err: errorSummary(err) }, 'OpenSearch refused a request for this op; dropped')
       return []
     }

@@ -26,7 +26,7 @@ export interface IngestRun {
 export async function startLiveIngest(config: Config, client: Client, log: Logger, run: IngestRun): Promise<LiveIngestSummary> {
   const resolver = identityResolverFromConfig(config, log.child({ component: 'identity' }))
   const identity = identityWorkerFromConfig(config, resolver, log)
-  const keyCache = createSharedCache({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}signing-key:`, localMax: 500_000 })
+  const keyCache = createSharedCache({ redisUrl: config.REDIS_URL, namespace: `${config.INDEX_PREFIX}signing-key:`, localMax: 500_000, metric: 'signing_keys' })
   const verifier = config.VERIFY_COMMITS ? new CommitVerifier(signingKeyCache(resolver, keyCache), createCommitChecker(config.VERIFY_THREADS ?? defaultVerifyThreads())) : undefined
   try {
     const world = worldKeeperFor(config, client, log, run, (did) => resolver.resolveDid(did))

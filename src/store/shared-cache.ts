@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis'
 import { LRUCache } from 'lru-cache'
+import { countCacheLookup, type TieredCacheName } from '#/metrics.js'
 
 /**
  * A small key → string cache that several Magpie processes can share. With REDIS_URL it lives in
@@ -16,11 +17,23 @@ export interface SharedCache {
   close(): Promise<void>
 }
 
-export function createSharedCache(opts: { redisUrl?: string; namespace: string; localMax?: number }): SharedCache {
+export interface SharedCacheOptions {
+  redisUrl?: string
+  namespace: string
+  localMax?: number
+  /** Counts lookups in `magpie_cache_lookups_total` under this name (the local tier) and `<name>_shared` (Redis); unset: not counted. */
+  metric?: TieredCacheName
+}
+
+export function createSharedCache(opts: SharedCacheOptions): SharedCache {
   const local = new LRUCache<string, string>({ max: opts.localMax ?? 100_000, ttlAutopurge: false })
+  const lookedUp = <T>(value: T | undefined): T | undefined => {
+    if (opts.metric) countCacheLookup(opts.metric, value !== undefined)
+    return value
+  }
   if (!opts.redisUrl) {
     return {
-      get: async (key) => local.get(key),
+      get: async (key) => lookedUp(local.get(key)),
       set: async (key, value, ttlSec) => void local.set(key, value, { ttl: ttlSec * 1000 }),
       delete: async (key) => void local.delete(key),
       ready: async () => true,
@@ -37,9 +50,10 @@ export function createSharedCache(opts: { redisUrl?: string; namespace: string; 
   }
   return {
     async get(key) {
-      const hit = local.get(key)
+      const hit = lookedUp(local.get(key))
       if (hit !== undefined) return hit
       const [value, ttlMs] = await sharedEntry(ns(key))
+      if (opts.metric) countCacheLookup(`${opts.metric}_shared`, value !== null)
       if (value === null) return undefined
       // The local copy lives no longer than the shared entry: without a TTL it would outlive
       // every refresh another process makes (a rotated signing key trusted for ever).

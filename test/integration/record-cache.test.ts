@@ -16,7 +16,9 @@ import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { createSharedDocs } from '#/store/shared-docs.js'
+import { cacheLookups } from '#/metrics.js'
 import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
+import { growth, samples } from '../helpers/metrics.js'
 import { startRedis } from '../helpers/redis.js'
 
 const PROFILE = 'app.bsky.actor.profile'
@@ -145,14 +147,22 @@ test('with Redis, a document one API process has read is served by another witho
     assert.deepEqual(one.sourceReads, [uri])
     // The write to Redis is in the background; give it a moment.
     await new Promise((resolve) => setTimeout(resolve, 100))
+    let before = await samples(cacheLookups)
     assert.equal((await getRecords(second, [uri])).get(uri)?.record.displayName, 'Shared')
     assert.deepEqual(two.sourceReads, [], 'the second process checked the version only')
+    // Counted as a miss of its own cache and a hit in Redis.
+    assert.deepEqual(await growth(cacheLookups, before), { 'cache=documents,result=miss': 1, 'cache=documents_shared,result=hit': 1 })
+    before = await samples(cacheLookups)
+    assert.equal((await getRecords(second, [uri])).get(uri)?.record.displayName, 'Shared')
+    assert.deepEqual(await growth(cacheLookups, before), { 'cache=documents,result=hit': 1 }, 'read again: its own cache, Redis not asked')
 
     // Redis still holds the old version: the second process must notice and read the new one.
     await put(PROFILE, 'self', { $type: PROFILE, displayName: 'Changed' })
     const third = new Searcher(two.client, prefix, { cache: { shared: sharedTwo } })
+    before = await samples(cacheLookups)
     assert.equal((await getRecords(third, [uri])).get(uri)?.record.displayName, 'Changed')
     assert.deepEqual(two.sourceReads, [uri])
+    assert.deepEqual(await growth(cacheLookups, before), { 'cache=documents,result=miss': 1, 'cache=documents_shared,result=miss': 1 }, 'a stale entry is a miss')
 
     // Redis gone: reads answer from OpenSearch, promptly.
     redis.stop()

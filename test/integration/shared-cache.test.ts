@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { cacheLookups } from '#/metrics.js'
 import { createSharedCache } from '#/store/shared-cache.js'
+import { growth, samples } from '../helpers/metrics.js'
 import { freePort, startRedis } from '../helpers/redis.js'
 
 /**
@@ -32,6 +34,28 @@ test('a value set by one process is found by another through Redis, within its n
   assert.equal(await c.ready(), true)
   assert.equal(await c.get('did:plc:alice'), undefined)
   for (const cache of [a, b, c, other]) await cache.close()
+})
+
+test('lookups are counted per tier: this process first, Redis only for what it lacks', async () => {
+  const a = createSharedCache({ redisUrl: url, namespace: 'magpie-m-signing-key:', metric: 'signing_keys' })
+  const b = createSharedCache({ redisUrl: url, namespace: 'magpie-m-signing-key:', metric: 'signing_keys' })
+  try {
+    for (const cache of [a, b]) assert.equal(await cache.ready(), true)
+    await a.set('did:plc:carol', 'did:key:zQ3sCarol', 60)
+    let before = await samples(cacheLookups)
+    assert.equal(await b.get('did:plc:carol'), 'did:key:zQ3sCarol')
+    assert.equal(await b.get('did:plc:nobody'), undefined)
+    assert.deepEqual(await growth(cacheLookups, before), {
+      'cache=signing_keys,result=miss': 2,
+      'cache=signing_keys_shared,result=hit': 1,
+      'cache=signing_keys_shared,result=miss': 1,
+    })
+    before = await samples(cacheLookups)
+    assert.equal(await b.get('did:plc:carol'), 'did:key:zQ3sCarol')
+    assert.deepEqual(await growth(cacheLookups, before), { 'cache=signing_keys,result=hit': 1 }, 'now held here: Redis not asked')
+  } finally {
+    for (const cache of [a, b]) await cache.close()
+  }
 })
 
 test('without Redis the cache is local; with Redis unreachable it degrades to local, quickly', async () => {

@@ -4,7 +4,9 @@ import { after, before, beforeEach, test } from 'node:test'
 import { Client } from '@opensearch-project/opensearch'
 import { BulkWriter, type BulkOp } from '#/indexing/bulk-writer.js'
 import { createLogger } from '#/log.js'
+import { bulkRejections, bulkRequests } from '#/metrics.js'
 import { listenOn } from '#/server/listen.js'
+import { growth, samples } from '../helpers/metrics.js'
 
 /**
  * The bulk writer against a scripted `_bulk` endpoint (the real client and its bulk helper
@@ -166,4 +168,29 @@ test('back-pressure: ready() makes the reader wait while batches are queued behi
   await w.flush()
   assert.equal(stored.size, 3)
   assert.deepEqual(checkpoints, [])
+})
+
+test('every _bulk request is timed by outcome, and every item OpenSearch did not take is counted by reason', async () => {
+  script = [
+    // One of each: turned away for load, a replay, refused for its content, stored.
+    (ids) => ({ status: 200, items: ids.map((id) => ({ busy: 429, old: 409, bad: 400 })[id] ?? 201) }),
+    () => ({ status: 503 }),
+    () => ({ status: 0, destroy: true }),
+  ]
+  const count = 'magpie_bulk_request_seconds_count'
+  const [requestsBefore, rejectionsBefore] = [await samples(bulkRequests, count), await samples(bulkRejections)]
+  const w = writer([])
+  for (const id of ['busy', 'old', 'bad', 'fine']) w.add(op(id))
+  await w.flush()
+  assert.deepEqual([...stored].sort(), ['busy', 'fine'])
+  // The 429 item alone is sent again: first to a 503, then to a dropped connection, then stored.
+  assert.deepEqual(await growth(bulkRequests, requestsBefore, count), { 'outcome=retry': 1, 'outcome=failed': 2, 'outcome=ok': 1 })
+  assert.equal(requests, 4, 'one _bulk request per timed call: the client helper retries nothing of its own')
+  assert.deepEqual(await growth(bulkRejections, rejectionsBefore), {
+    'reason=too_many_requests': 1,
+    'reason=version_conflict': 1,
+    'reason=refused': 1,
+    'reason=unavailable': 1,
+    'reason=no_answer': 1,
+  })
 })

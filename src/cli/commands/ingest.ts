@@ -4,6 +4,7 @@ import { shardLayout } from '#/config/env.js'
 import { UsageError } from '#/cli/usage-error.js'
 import { startLabelIngest } from '#/ingest/labels/start.js'
 import { startLiveIngest } from '#/ingest/wire.js'
+import { metricsListenerFor } from '#/server/metrics-listener.js'
 import { applySetup } from '#/store/setup.js'
 import { rollupBeside } from '#/aggregates/rollup.js'
 
@@ -23,6 +24,7 @@ export const ingest: Command = {
       RELAY_URL: values.relay as string | undefined,
       VERIFY_COMMITS: values.verify ? 'true' : undefined,
     })
+    const closeMetrics = await metricsListenerFor(config, log)
     await applySetup(client, config.INDEX_PREFIX, log, shardLayout(config))
     const stop = new AbortController()
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort())
@@ -44,6 +46,7 @@ export const ingest: Command = {
     const labelers = await labels
     await rollup
     console.log(JSON.stringify(labelers.length ? { ...summary, labelers } : summary))
+    await closeMetrics()
     await client.close()
     return 0
   },

@@ -6,13 +6,14 @@ import { actorAccountOp, actorSeenOp } from '#/indexing/operations.js'
 import { reportSkipped } from '#/ingest/commit-ops.js'
 import type { LivePriority } from '#/ingest/live-priority.js'
 import type { Logger } from '#/log.js'
-import { recordOps } from '#/metrics.js'
-import { BackfillProgress, backfillRecords, backfillRepos } from '#/ingest/backfill/progress.js'
+import { backfillRecords, backfillRepos, recordOps } from '#/metrics.js'
+import { BackfillProgress } from '#/ingest/backfill/progress.js'
 import { fetchRepoCar, type RepoFetchResult } from '#/ingest/backfill/repo-fetch.js'
 import { listRepos, type ListedRepo } from '#/ingest/backfill/repo-list.js'
 import type { RepoProcessor } from '#/ingest/backfill/repo-processor.js'
 import { RepoStateStore, type RepoState } from '#/store/repo-state.js'
 import { taskOps } from '#/ingest/backfill/repo-worker.js'
+import { inShard, shardName, type BackfillShard } from '#/ingest/backfill/shard.js'
 
 export interface BackfillOptions {
   client: Client
@@ -50,6 +51,8 @@ export interface BackfillOptions {
   acceptRepo?: (repo: ListedRepo | { did: string }) => boolean | Promise<boolean>
   /** A small world: which records of a backfilled repo to write; unset writes every one. */
   keepRecord?: (did: string, collection: string, rkey: string) => boolean
+  /** Only the repos whose DID hashes to this shard (backfill/shard.ts); the others are passed over, not counted. */
+  shard?: BackfillShard
 }
 
 export interface BackfillSummary {
@@ -61,6 +64,8 @@ export interface BackfillSummary {
   stale: number
   rejected: number
   seconds: number
+  /** The shard this run covered (`i/n`), when it was one of several. */
+  shard?: string
 }
 
 const RETRY_BASE_MS = 1000
@@ -92,6 +97,8 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     maxInFlight: opts.maxInFlight,
     mergeCheckpoints: (a, b) => a.concat(b),
     onCheckpoint: (done) => {
+      // Which process did which repo, for whoever has to find out (several shards share one index).
+      if (log.isLevelEnabled('debug')) for (const [did, state] of done) log.debug({ did, records: state.records }, 'repo backfilled')
       stateBuffer.push(...done)
       progress.done += done.length
       backfillRepos.inc({ outcome: 'done' }, done.length)
@@ -226,8 +233,10 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
   const seen = sources > 1 ? new Set<string>() : undefined
   const named = new Set(opts.repos ?? [])
   try {
-    for await (const page of candidates()) {
+    for await (const listed of candidates()) {
       if (opts.signal?.aborted) break
+      // Before anything else, state lookups included: the other shards' repos are theirs alone.
+      const page = opts.shard ? listed.filter((r) => inShard(r.did, opts.shard)) : listed
       const known = await states.getMany(page.map((r) => r.did))
       for (const repo of page) {
         if (seen?.has(repo.did)) continue
@@ -269,6 +278,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     stale: writer.stats.stale,
     rejected: writer.stats.rejected,
     seconds: figures.seconds,
+    ...(opts.shard ? { shard: shardName(opts.shard) } : {}),
   }
   log.info(summary, 'backfill finished')
   return summary

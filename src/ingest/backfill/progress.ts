@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress'
-import { Counter, Gauge } from 'prom-client'
 import type { Logger } from '#/log.js'
-import { registry } from '#/metrics.js'
+import { backfillRemaining } from '#/metrics.js'
 
 /** The figures a backfill reports, wherever they are shown. */
 export class BackfillProgress {
@@ -56,25 +55,6 @@ export interface BackfillFigures {
   etaSec?: number
   seconds: number
 }
-
-export const backfillRepos = new Counter({
-  name: 'magpie_backfill_repos_total',
-  help: 'Repos the backfill finished, by outcome (done, failed, unavailable, skipped as already done)',
-  labelNames: ['outcome'] as const,
-  registers: [registry],
-})
-
-export const backfillRecords = new Counter({
-  name: 'magpie_backfill_records_total',
-  help: 'Records the backfill turned into writes',
-  registers: [registry],
-})
-
-const backfillRemaining = new Gauge({
-  name: 'magpie_backfill_repos_remaining',
-  help: 'Repos known to the running backfill and not finished yet',
-  registers: [registry],
-})
 
 /**
  * Shows a backfill's progress: a bar on a terminal, periodic structured log lines otherwise,

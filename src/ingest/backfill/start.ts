@@ -10,6 +10,7 @@ import { runBackfill, type BackfillOptions, type BackfillSummary } from '#/inges
 import { BackfillProgress, reportProgress } from '#/ingest/backfill/progress.js'
 import type { RepoLimits } from '#/ingest/backfill/repo-car.js'
 import { createRepoProcessor } from '#/ingest/backfill/repo-processor.js'
+import type { BackfillShard } from '#/ingest/backfill/shard.js'
 import { worldBackfillFilters, type WorldBackfill } from '#/ingest/backfill/world-filters.js'
 import { pdsHostOf } from '#/world/filter.js'
 
@@ -29,6 +30,8 @@ export interface BackfillRun {
   /** A small world's filters (backfill/world-filters.ts). */
   acceptRepo?: BackfillOptions['acceptRepo']
   keepRecord?: BackfillOptions['keepRecord']
+  /** One of several backfill processes: only the repos whose DID hashes to it (backfill/shard.ts). */
+  shard?: BackfillShard
 }
 
 /** A backfill with its collaborators built from configuration. */
@@ -92,6 +95,7 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
       progress,
       acceptRepo,
       keepRecord,
+      shard: run.shard,
     })
   } finally {
     stopProgress()
@@ -108,6 +112,10 @@ export async function startBackfill(config: Config, client: Client, log: Logger,
  * yet: those repos are backfilled first (their defining records), so the pass after them knows
  * every member. A definer they make a member too (an owner on their own list) was fetched for
  * its defining records only, and is fetched again whole.
+ *
+ * With shards, every shard backfills the definers' defining records (each needs the members
+ * before its own pass, and cannot wait on another process; the writes are idempotent and few),
+ * and only the definer's own shard fetches it again whole.
  */
 async function definersFirst(
   config: Config,
@@ -126,7 +134,7 @@ async function definersFirst(
   const wasMember = new Set(world.members)
   const definers = new Set(world.definers)
   const promoted = known.members.filter((did) => definers.has(did) && !wasMember.has(did))
-  if (promoted.length > 0) await startBackfill(config, client, log, { ...pass, force: true, repos: promoted, keepRecord: known.keepRecord })
+  if (promoted.length > 0) await startBackfill(config, client, log, { ...pass, force: true, repos: promoted, keepRecord: known.keepRecord, shard: run.shard })
   return known
 }
 
