@@ -69,9 +69,10 @@ export function processMemoryMiB(pid: number): { rss: number; peak: number } | u
 }
 
 export async function opensearchCpuMs(client: Client): Promise<number> {
-  const res = await client.nodes.stats({ node_id: '_local', metric: ['process'] })
+  // Every node of the cluster: one on a single node, all three on `scripts/opensearch cluster`.
+  const res = await client.nodes.stats({ metric: ['process'] })
   const nodes = Object.values((res.body as any).nodes ?? {}) as { process?: { cpu?: { total_in_millis?: number } } }[]
-  return nodes[0]?.process?.cpu?.total_in_millis ?? NaN
+  return nodes.length ? nodes.reduce((sum, n) => sum + (n.process?.cpu?.total_in_millis ?? NaN), 0) : NaN
 }
 
 /** The local node's process id, for CPU read from /proc at finer grain than node stats (refreshed ~1 s). */

@@ -111,8 +111,13 @@ describe('getListsWithMembership', () => {
     assert.deepEqual(listUris(mod.body), [uris.trolls])
     const paged = await api.allPages('app.bsky.graph.getListsWithMembership', { actor: bob.did, limit: 1 }, 'listsWithMembership', alice)
     assert.deepEqual(paged.map((l) => l.list.uri), [uris.pals, uris.trolls])
-    // Another viewer sees its own lists, not Alice's.
-    const carol = await xrpc('app.bsky.graph.getListsWithMembership', { actor: bob.did }, acct.carol)
+    // Another viewer sees its own lists, not Alice's. Carol's list was written after Alice's, so
+    // the first test's wait does not cover it: under load its indexing can still be on the way.
+    const carol = await until(
+      'carol lists with bob',
+      () => xrpc('app.bsky.graph.getListsWithMembership', { actor: bob.did }, acct.carol),
+      (a) => a.body.listsWithMembership?.[0]?.listItem !== undefined,
+    )
     assert.deepEqual(listUris(carol.body), [uris.carolList])
     assert.equal((await xrpc('app.bsky.graph.getListsWithMembership', { actor: bob.did })).status, 401)
     const unknown = await xrpc('app.bsky.graph.getListsWithMembership', { actor: 'nobody.test' }, alice)
