@@ -24,7 +24,9 @@
  *   be a node of yours. OPENSEARCH_URL must be given explicitly for that reason.
  * - A prober asks getProfile every 250 ms: the gap after each fault is from the fault to the
  *   first answer after the last failed probe. The RSS of the server and of each ingest process is
- *   sampled every 5 s.
+ *   sampled every 5 s; the server's heap in use and what its size-bounded caches hold (its
+ *   /metrics) every 30 s, so that a cache filling up to its bound (READ_CACHE_MB, passed through
+ *   from this environment) can be told from a leak.
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -208,6 +210,11 @@ const sampler = setInterval(() => {
   memory.push({ t: at(), server: processMemoryMiB(server.pid)?.rss, ingest: processMemoryMiB(ingest.pid)?.rss, ingestPid: ingest.pid })
   void savedCursor().then((seq) => cursorTrail.push({ t: at(), seq }))
 }, 5000)
+/** Inside the server, from its /metrics: the heap after the last GC's work and what its bounded caches hold (MiB). */
+const heap: { t: number; heapUsed: number; documentsCache: number; followedCache: number }[] = []
+const heapSampler = setInterval(() => {
+  void serverHeap().then((h) => h && heap.push({ t: at(), ...h }))
+}, 30_000)
 
 // The read mix, in segments -----------------------------------------------------------------------
 const segments: { from: number; to: number; result: PhaseResult }[] = []
@@ -292,6 +299,7 @@ for (let i = 0; i < 12 && problems.length > 0; i++) {
 stopping = true
 clearInterval(watch)
 clearInterval(sampler)
+clearInterval(heapSampler)
 await prober
 for (const c of [ingest, server]) await c.stop().catch((err) => note(`${c.name}: ${String(err)}`))
 relay.close()
@@ -347,6 +355,16 @@ emit({
   ingestProcesses: ingestPids.map((pid) => ({ pid, ...mem((m) => m.ingest, memory.filter((m) => m.ingestPid === pid)) })),
   curve: memory.filter((_, i) => i % 6 === 0).map((m) => [m.t, m.server, m.ingest]),
 })
+// A cache filling up to its bound is not a leak: what the heap holds besides the caches is.
+const besides = heap.map((h) => round(h.heapUsed - h.documentsCache - h.followedCache))
+emit({
+  part: 'server-heap',
+  every: 30,
+  heapUsedMiB: heap.length ? { start: heap[0]!.heapUsed, end: heap.at(-1)!.heapUsed, max: Math.max(...heap.map((h) => h.heapUsed)) } : null,
+  documentsCacheMiB: heap.length ? { start: heap[0]!.documentsCache, end: heap.at(-1)!.documentsCache, max: Math.max(...heap.map((h) => h.documentsCache)) } : null,
+  heapBesidesCachesMiB: besides.length ? { start: besides[0], end: besides.at(-1), min: Math.min(...besides), max: Math.max(...besides) } : null,
+  curve: heap.map((h) => [h.t, h.heapUsed, h.documentsCache, h.followedCache]),
+})
 const allLatencies = segments.flatMap((s) => Object.values(s.result.byKind).flatMap((k) => k.latencies))
 const byStatus: Record<string, number> = {}
 for (const s of segments) for (const k of Object.values(s.result.byKind)) for (const [st, n] of Object.entries(k.statuses)) byStatus[st] = (byStatus[st] ?? 0) + n
@@ -370,6 +388,21 @@ function steadyAfter(window: typeof probes, faultAt: number, until: number): num
     if (run === 8) return round(window[i - 7]!.t / 1000 - faultAt)
   }
   return null
+}
+
+/** The server's heap in use and its bounded caches' contents, in MiB, from its /metrics; undefined when it does not answer. */
+async function serverHeap(): Promise<{ heapUsed: number; documentsCache: number; followedCache: number } | undefined> {
+  try {
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) })).text()
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN) / 1024 / 1024
+    return {
+      heapUsed: round(value(/^magpie_nodejs_heap_size_used_bytes (\S+)$/m)),
+      documentsCache: round(value(/^magpie_cache_bytes\{cache="documents"\} (\S+)$/m)),
+      followedCache: round(value(/^magpie_cache_bytes\{cache="followed"\} (\S+)$/m) + value(/^magpie_cache_bytes\{cache="followed_settled"\} (\S+)$/m)),
+    }
+  } catch {
+    return undefined
+  }
 }
 
 /** The process exists and is not a zombie. */

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /**
  * Process-wide metrics, every one of them registered here: exposed by the server at /metrics, and
@@ -6,6 +6,10 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
  * charts them (test/unit/grafana-dashboard.test.ts keeps its queries to these names).
  */
 export const registry = new Registry()
+
+// The process's own figures (resident memory, heap, event-loop lag, GC), under magpie_: what
+// tells a cache filling up to its bound from a leak.
+collectDefaultMetrics({ register: registry, prefix: 'magpie_' })
 
 export const firehoseEvents = new Counter({
   name: 'magpie_firehose_events_total',
@@ -199,3 +203,30 @@ export const indexedRecords = new Gauge({
     if (n !== undefined) this.set(n)
   },
 })
+
+/** The in-process caches bounded by size, each reporting what it holds. */
+export type SizedCacheName =
+  /** Documents read by id (dataplane/cached-reads.ts), in bytes of their JSON, bounded by READ_CACHE_MB. */
+  | 'documents'
+  /** Whom accounts follow (dataplane/index.ts, follow-edges.ts), in estimated bytes. */
+  | 'followed'
+  | 'followed_settled'
+
+// One reporter per cache name: the last one made (a process has one data plane; tests make many,
+// and holding only the newest keeps the older ones collectable).
+const cacheSizes = new Map<SizedCacheName, () => number>()
+
+export const cacheBytes = new Gauge({
+  name: 'magpie_cache_bytes',
+  help: 'What each size-bounded in-process cache holds now, in (estimated) bytes',
+  labelNames: ['cache'] as const,
+  registers: [registry],
+  collect() {
+    for (const [cache, size] of cacheSizes) this.set({ cache }, size())
+  },
+})
+
+/** Makes `size` the figure `magpie_cache_bytes{cache}` reports. */
+export function reportCacheSize(cache: SizedCacheName, size: () => number): void {
+  cacheSizes.set(cache, size)
+}

@@ -57,6 +57,7 @@ export function createApiContext(deps: ApiContextDeps): { ctx: ApiContext; close
     prefix: config.INDEX_PREFIX,
     sharedDocs,
     cacheTtlMs: config.READ_CACHE_MS,
+    documentCacheBytes: config.READ_CACHE_MB * 1024 * 1024,
     searchTimeoutMs: config.SEARCH_TIMEOUT_MS,
     now: deps.now,
     discovery: {

@@ -108,6 +108,8 @@ export const configSchema = z.object({
   VIDEO_CDN_URL: httpUrl.default('https://video.bsky.app/watch'),
   /** How long read-path aggregates (follower/post counts, follow lists) are reused, in ms; 0 disables. */
   READ_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /** Documents read by id that a server keeps in its own memory, in MiB of their JSON (dataplane/cached-reads.ts); 0 keeps none. */
+  READ_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   /** Time between passes of the counts rollup that ingest, backfill and up run (src/aggregates/), in ms; 0 disables it. */
   ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { IndexVersions } from '#/dataplane/index-versions.js'
 import type { DocRef, Hit } from '#/dataplane/opensearch-reader.js'
 import type { SharedDocs } from '#/store/shared-docs.js'
-import { countCacheLookups } from '#/metrics.js'
+import { countCacheLookups, reportCacheSize } from '#/metrics.js'
 
 /**
  * Documents by id (real-time, like `_mget`), served from what was read before only after a
@@ -16,7 +16,7 @@ import { countCacheLookups } from '#/metrics.js'
  * OpenSearch has now, so a write or delete a moment ago is what the next read answers.
  */
 export interface CachedReadsOptions {
-  /** Bytes of documents kept in this process. */
+  /** Bytes (of JSON) of documents kept in this process; 0 keeps none here. */
   localBytes?: number
   shared?: SharedDocs
   /**
@@ -49,10 +49,13 @@ export interface CachedReads {
 const DEFAULT_LOCAL_BYTES = 256 * 1024 * 1024
 
 export function createCachedReads(search: { getByIds(docs: DocRef[]): Promise<Map<string, Hit>> }, opts: CachedReadsOptions = {}): CachedReads {
-  const local = new LRUCache<string, Kept>({ maxSize: opts.localBytes ?? DEFAULT_LOCAL_BYTES })
+  const budget = opts.localBytes ?? DEFAULT_LOCAL_BYTES
+  const local = new LRUCache<string, Kept>({ maxSize: Math.max(1, budget) })
+  reportCacheSize('documents', () => local.calculatedSize)
   const shared = opts.shared
 
   function keep(key: string, kept: Kept): void {
+    if (budget === 0) return
     // Frozen: a cached hit is shared by every later request, so nothing may change it in place.
     if (kept.held) deepFreeze(kept.held.hit)
     local.set(key, kept, { size: key.length + 64 + (kept.held?.size ?? 0) })

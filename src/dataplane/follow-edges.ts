@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { EDGE_SPEC } from '#/aggregates/specs.js'
+import { reportCacheSize } from '#/metrics.js'
 import { followsBetween, type RolledCounts } from '#/dataplane/rolled-counts.js'
 import { distinctDids, MAX_FOLLOWED } from '#/dataplane/relationships.js'
 import { NOT_DELETED, type Hit, type Searcher } from '#/dataplane/opensearch-reader.js'
@@ -32,7 +33,8 @@ export interface FollowEdgesReader {
 
 export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, 'holding' | 'settledOf'>): FollowEdgesReader {
   // Whom an account follows in the settled months, under their key (a few hundred kB at most each).
-  const settledFollowed = new LRUCache<string, string[]>({ maxSize: FOLLOWED_BYTES, sizeCalculation: (dids) => 64 + dids.length * 40 })
+  const settledFollowed = new LRUCache<string, string[]>({ maxSize: FOLLOWED_BYTES, sizeCalculation: followedListBytes })
+  reportCacheSize('followed_settled', () => settledFollowed.calculatedSize)
 
   async function edges(viewer: string, targets: string[], direction: Direction): Promise<Map<string, string>> {
     const outward = direction === 'following'
@@ -77,7 +79,13 @@ export function createFollowEdges(search: Searcher, rolled: Pick<RolledCounts, '
   }
 }
 
-const FOLLOWED_BYTES = 64 * 1024 * 1024
+/** What the lists of whom accounts follow may take in memory, per cache of them. */
+export const FOLLOWED_BYTES = 64 * 1024 * 1024
+
+/** A list of DIDs' weight in memory, roughly: the array and a short string per DID. */
+export function followedListBytes(dids: string[]): number {
+  return 64 + dids.length * 40
+}
 
 /** One hit per target, the newest (clients do write a follow twice), with its sort time. */
 function newestPer(viewer: string, targets: string[], outward: boolean) {

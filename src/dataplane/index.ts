@@ -18,7 +18,7 @@ import { Searcher } from '#/dataplane/opensearch-reader.js'
 import { getBacklinks, getLinkingAccounts, type Backlink, type LinkFilter } from '#/dataplane/backlinks.js'
 import { getBacklinkCounts, type BacklinkCounts } from '#/dataplane/backlink-counts.js'
 import { searchRecords, type RecordSearchPage, type RecordSearchRequest } from '#/dataplane/record-search.js'
-import { createFollowEdges } from '#/dataplane/follow-edges.js'
+import { createFollowEdges, FOLLOWED_BYTES, followedListBytes } from '#/dataplane/follow-edges.js'
 import { createIndexVersions } from '#/dataplane/index-versions.js'
 import { createRolledCounts } from '#/dataplane/rolled-counts.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
@@ -112,6 +112,7 @@ import type { SharedDocs } from '#/store/shared-docs.js'
 import { getListItemsOf } from '#/dataplane/list-membership.js'
 import { searchStarterPacks } from '#/dataplane/starterpack-search.js'
 import { getVerificationsOf, type VerificationRef } from '#/dataplane/verifications.js'
+import { reportCacheSize } from '#/metrics.js'
 
 export type { ActorDoc, KnownFollowers, ProfileCounts, Relationship, StarterPackJoins, StoredRecord }
 export type { ActorMuteState, MuteKind, MuteScope, Page, PageRequest, RecordRef, SortKey }
@@ -339,6 +340,8 @@ export interface DataPlaneOptions {
   discovery?: Partial<DiscoveryOptions>
   /** Documents read by id, shared with the other API processes (REDIS_URL); see cached-reads.ts. */
   sharedDocs?: SharedDocs
+  /** Bytes (of JSON) of documents read by id kept in this process (READ_CACHE_MB); default in cached-reads.ts. */
+  documentCacheBytes?: number
   /** Bound on each search's run time, in ms (SEARCH_TIMEOUT_MS); 0 or absent: none. */
   searchTimeoutMs?: number
   /** The clock labels expire by and live statuses end by (tests move it). Default: Date.now. */
@@ -353,11 +356,13 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   const now = opts.now ?? Date.now
   // Whole-index versions are asked for again this often at most (with caching off: for every read).
   const indexVersions = createIndexVersions(opts.client, { reuseMs: Math.min(ttlMs, INDEX_VERSION_REUSE_MS) })
-  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs, indexVersions }, searchTimeoutMs: opts.searchTimeoutMs })
+  const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs, indexVersions, localBytes: opts.documentCacheBytes }, searchTimeoutMs: opts.searchTimeoutMs })
   const rolled = createRolledCounts(search, { ttlMs })
   const followEdges = createFollowEdges(search, rolled)
   const counts = createCounts(search, rolled, { ttlMs })
-  const followed = new LRUCache<string, string[]>({ max: 10_000, ttl: Math.max(ttlMs, 1) })
+  // Bounded by weight, not count: a list is up to MAX_FOLLOWED DIDs, and expired ones stay until pushed out.
+  const followed = new LRUCache<string, string[]>({ maxSize: FOLLOWED_BYTES, sizeCalculation: followedListBytes, ttl: Math.max(ttlMs, 1) })
+  reportCacheSize('followed', () => followed.calculatedSize)
   const postCounts = createPostCounts(search, rolled, { ttlMs })
   const walk = createPartitionWalk(search, { ttlMs })
   const feeds = createFeedReader(walk)

@@ -16,7 +16,7 @@ import type { BulkOp } from '#/indexing/bulk-writer.js'
 import { createLogger } from '#/log.js'
 import { applySetup } from '#/store/setup.js'
 import { createSharedDocs } from '#/store/shared-docs.js'
-import { cacheLookups } from '#/metrics.js'
+import { cacheBytes, cacheLookups } from '#/metrics.js'
 import { dropPrefix, testClient, uniquePrefix } from '../helpers/opensearch.js'
 import { growth, samples } from '../helpers/metrics.js'
 import { startRedis } from '../helpers/redis.js'
@@ -175,6 +175,32 @@ test('with Redis, a document one API process has read is served by another witho
     redis.stop()
     await Promise.all([sharedOne.close(), sharedTwo.close(), one.client.close(), two.client.close()])
   }
+})
+
+test('what a server keeps of the documents it read stays within READ_CACHE_MB, and 0 keeps nothing', async () => {
+  const posts = Array.from({ length: 40 }, () => TID.nextStr())
+  for (const rkey of posts) await put(POST, rkey, { $type: POST, text: `budget ${rkey} ${'x'.repeat(200)}`, createdAt: new Date().toISOString() })
+  const uris = posts.map((rkey) => `at://${DID}/${POST}/${rkey}`)
+  const held = async () => (await samples(cacheBytes)).get('cache=documents') ?? NaN
+
+  // Room for a handful of these posts (each well over 300 bytes of JSON): reading all 40 keeps the newest few.
+  const small = new Searcher(client, prefix, { cache: { localBytes: 4096 } })
+  assert.equal((await getRecords(small, uris)).size, 40)
+  const kept = await held()
+  assert.ok(kept > 1000 && kept <= 4096, `holds ${kept} bytes, within the 4096 budget`)
+  let before = await samples(cacheLookups)
+  assert.equal((await getRecords(small, uris.slice(0, 5))).size, 5)
+  assert.deepEqual(await growth(cacheLookups, before), { 'cache=documents,result=miss': 5 }, 'the first posts read were pushed out')
+  before = await samples(cacheLookups)
+  await getRecords(small, uris.slice(4, 5))
+  assert.deepEqual(await growth(cacheLookups, before), { 'cache=documents,result=hit': 1 }, 'what was read last is held')
+
+  const none = new Searcher(client, prefix, { cache: { localBytes: 0 } })
+  await getRecords(none, uris.slice(0, 3))
+  assert.equal(await held(), 0)
+  before = await samples(cacheLookups)
+  assert.equal((await getRecords(none, uris.slice(0, 3))).size, 3)
+  assert.deepEqual(await growth(cacheLookups, before), { 'cache=documents,result=miss': 3 }, 'read again: nothing was kept')
 })
 
 test('a record holding a `__proto__` key is read like any other, and nothing else changes', async () => {
