@@ -20,8 +20,8 @@ export function readAheadPages<T>(read: (page: PageRequest) => Promise<Page<T>>,
   let next = start
   let ended = false
   return {
-    /** The next `want` items, reading at least `readSize` of the listing when more must be read. */
-    async take(want: number, readSize: number): Promise<{ items: T[]; next?: SortKey }> {
+    /** The next `want` items (with each one's key), reading at least `readSize` of the listing when more must be read. */
+    async take(want: number, readSize: number): Promise<{ items: T[]; keys: SortKey[]; next?: SortKey }> {
       if (buffer.length < want && !ended) {
         const page = await read({ after: next, limit: Math.max(want, readSize) - buffer.length })
         const keys = page.keys ?? []
@@ -33,9 +33,22 @@ export function readAheadPages<T>(read: (page: PageRequest) => Promise<Page<T>>,
       const taken = buffer.slice(0, want)
       buffer = buffer.slice(want)
       const more = buffer.length > 0 || !ended
-      return { items: taken.map((t) => t.item), next: more ? taken.at(-1)?.key : undefined }
+      return { items: taken.map((t) => t.item), keys: taken.map((t) => t.key), next: more ? taken.at(-1)?.key : undefined }
     },
   }
+}
+
+/**
+ * How many leading items, each giving `yields[i]` results, it takes to have `need` results: the
+ * fewest whose yields add up to `need` or more, or all of them when they never do.
+ */
+export function leadingToFill(yields: number[], need: number): number {
+  let have = 0
+  for (let i = 0; i < yields.length; i++) {
+    have += yields[i]!
+    if (have >= need) return i + 1
+  }
+  return yields.length
 }
 
 export interface FillPageOptions<O extends { cursor?: string }> {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readAheadPages } from '#/api/paging.js'
+import { leadingToFill, readAheadPages } from '#/api/paging.js'
 import type { Page, PageRequest, SortKey } from '#/dataplane/index.js'
 import { makeRng } from '#devnet/rng.js'
 
@@ -53,4 +53,15 @@ test('rounds read ahead take what pages of their own size would, with fewer read
 test('a listing without keys is refused rather than paged wrongly', async () => {
   const taker = readAheadPages<string>(async () => ({ items: ['a', 'b'], next: [1] }), undefined)
   await assert.rejects(taker.take(1, 2), /key/)
+})
+
+test('a page fills with the candidate that completes it, whatever the others yield', () => {
+  // Candidates notifying 0, 1 or 2 times: the page of 3 ends with the third candidate (0 + 1 + 2).
+  assert.equal(leadingToFill([0, 1, 2, 1, 1], 3), 3)
+  // Exactly full on the last one, and never full: every candidate is used.
+  assert.equal(leadingToFill([1, 1, 1], 3), 3)
+  assert.equal(leadingToFill([0, 1, 0], 3), 3)
+  // One candidate overfilling a page is still the last one used.
+  assert.equal(leadingToFill([2, 5, 1], 4), 2)
+  assert.equal(leadingToFill([], 2), 0)
 })

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { requesterNotifications } from '#/api/notification-preferences.js'
 import { hydrationContext } from '#/api/hydration-context.js'
 import { cursorFromKey, keyFromCursor } from '#/dataplane/cursor.js'
-import { fillPage, readAheadPages } from '#/api/paging.js'
+import { fillPage, leadingToFill, readAheadPages } from '#/api/paging.js'
 import { pipeline } from '#/api/pipeline.js'
 import type { NotificationQuery } from '#/dataplane/index.js'
 import { mergeStates, type HydrationState } from '#/hydration/state.js'
@@ -35,7 +35,13 @@ type Output = AppBskyNotificationListNotifications.OutputSchema
 
 /** Candidate pages read per fetch while looking for `limit` notifications. */
 const MAX_ROUNDS = 5
-/** Read ahead by the yield seen so far, a little more, and at most this many times what a round takes. */
+/**
+ * Candidates taken in a round: enough for the rest of the page at the yield seen so far (a
+ * guess of FIRST_ROUND_YIELD before any), a little more, and at most MAX_READ_AHEAD times what
+ * is still missing. Each round is a hydration of its own (several round trips), so taking a few
+ * candidates too many costs less than one more round.
+ */
+const FIRST_ROUND_YIELD = 0.8
 const READ_AHEAD_MARGIN = 1.2
 const MAX_READ_AHEAD = 4
 
@@ -54,15 +60,22 @@ const listNotifications = pipeline<Params, Skeleton, Output>({
     let consumed = 0
     for (let round = 0; round < MAX_ROUNDS && items.length < params.limit; round++) {
       const want = params.limit - items.length
-      // After a round that notified fewer than it read, read enough ahead for the rest at that yield.
-      const expected = consumed === 0 ? want : Math.ceil((want * consumed) / Math.max(items.length, 1) * READ_AHEAD_MARGIN)
-      const taken = await candidates.take(want, Math.min(expected, want * MAX_READ_AHEAD))
+      const seenYield = consumed === 0 ? FIRST_ROUND_YIELD : Math.max(items.length / consumed, 1 / MAX_READ_AHEAD)
+      const size = Math.min(Math.ceil((want / seenYield) * READ_AHEAD_MARGIN), want * MAX_READ_AHEAD)
+      const taken = await candidates.take(size, size)
       if (taken.items.length === 0) break
-      consumed += taken.items.length
       const hydrated = await ctx.hydrator.hydrateNotificationReasons(taken.items, hydrateCtx)
       state = mergeStates(state, hydrated)
-      items.push(...derivedNotifications(query.recipient, taken.items, query.reasons, hydrated, { liveSubjects: true, subscriptions: query.subscriptions }))
-      after = taken.next
+      const derived = derivedNotifications(query.recipient, taken.items, query.reasons, hydrated, { liveSubjects: true, subscriptions: query.subscriptions })
+      // The page ends with the candidate that fills it, and the next page starts after that one,
+      // as if candidates had been taken only as far as needed.
+      const yields = new Map<unknown, number>()
+      for (const n of derived) yields.set(n.candidate, (yields.get(n.candidate) ?? 0) + 1)
+      const used = leadingToFill(taken.items.map((candidate) => yields.get(candidate) ?? 0), want)
+      const kept = new Set(taken.items.slice(0, used))
+      items.push(...derived.filter((n) => kept.has(n.candidate)))
+      consumed += used
+      after = used < taken.items.length ? taken.keys[used - 1] : taken.next
       if (!after) break
     }
     // Never having marked anything seen, the newest notification counts as unread and the rest as read.
