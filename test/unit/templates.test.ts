@@ -11,7 +11,7 @@ import type { RecordDocument, RecordInput } from '#/indexing/family.js'
 import { allFamilies, familyForCollection, genericFamily } from '#/indexing/families.js'
 import { recordDocument } from '#/indexing/record-document.js'
 
-type Mapping = { type?: string, enabled?: boolean, ignore_above?: number, fields?: Record<string, Mapping> }
+type Mapping = { type?: string, enabled?: boolean, index?: boolean, doc_values?: boolean, ignore_above?: number, fields?: Record<string, Mapping> }
 
 interface IndexTemplate {
   index_patterns: string[]
@@ -133,6 +133,12 @@ for (const family of allFamilies) {
       for (const field of ['did', 'cid']) assert.equal(properties[field]?.type, 'keyword', field)
       for (const field of ['createdAt', 'indexedAt', 'sortAt']) assert.equal(properties[field]?.type, 'date', field)
       assert.equal(properties.rev, undefined)
+    })
+
+    test('cid is a sort tie-breaker only: doc values, no terms index (a unique CID per record is the costliest term there is)', () => {
+      const { properties } = readTemplate(family.index).template.mappings
+      assert.equal(properties.cid?.index, false)
+      assert.notEqual(properties.cid?.doc_values, false)
     })
 
     test('_source keeps only the record and its identity; derived fields are excluded', () => {
