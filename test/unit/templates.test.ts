@@ -141,6 +141,15 @@ for (const family of allFamilies) {
       assert.notEqual(properties.cid?.doc_values, false)
     })
 
+    test('dates no query filters or sorts on are not indexed: createdAt (bar profiles, counted by it) and indexedAt (read as doc values)', () => {
+      const { properties } = readTemplate(family.index).template.mappings
+      assert.equal(properties.indexedAt?.index, false)
+      assert.notEqual(properties.indexedAt?.doc_values, false)
+      if (family.index === 'profiles') assert.equal(properties.createdAt?.index, undefined)
+      else assert.deepEqual([properties.createdAt?.index, properties.createdAt?.doc_values], [false, false])
+      assert.equal(properties.sortAt?.index, undefined)
+    })
+
     test('_source keeps only the record and its identity; derived fields are excluded', () => {
       const { _source, properties } = readTemplate(family.index).template.mappings
       const stored = family === genericFamily ? [...STORED, 'collection'] : STORED
