@@ -430,7 +430,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getFollowPairs: (pairs) => getFollowPairs(search, rolled, followEdges, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),
     getNotificationCandidates: (q, page) => getNotificationCandidates(walk, (uris) => getRecords(search, uris), q, page),
-    countNotificationCandidates: (q) => countNotificationCandidates(search, q),
+    countNotificationCandidates: (q) => countNotificationCandidates(search, walk, q),
     getRecentReplyThreads: (did) => getRecentReplyThreads(search, rolled, did),
     getNotifState: (did) => getNotifState(search, did),
     putSeenAt: (did, seenAt) => putSeenAt(search, did, seenAt),

@@ -221,11 +221,17 @@ function withdrawnCandidate(family: FamilyIndex, hit: Hit): NotificationCandidat
 }
 
 /** How many candidates there are (exact; one count per family in one round trip). */
-export async function countNotificationCandidates(search: Searcher, q: NotificationQuery): Promise<number> {
+export async function countNotificationCandidates(search: Searcher, walk: Pick<PartitionWalk, 'partitionsNewerThan'>, q: NotificationQuery): Promise<number> {
   if (q.reasons.length === 0) return 0
+  // Counted where the listing would look: since a recent seenAt, that is the newest months only.
+  const sources = await Promise.all(
+    sourcesOf(q).map(async (source) => ({ ...source, partitions: source.newerThan === undefined ? undefined : await walk.partitionsNewerThan(source.family, source.newerThan) })),
+  )
+  const asked = sources.filter((s) => s.partitions === undefined || s.partitions.length > 0)
   const results = await search.many(
-    sourcesOf(q).map(({ family, filter, withDeleted }) => ({
+    asked.map(({ family, filter, withDeleted, partitions }) => ({
       index: family,
+      partitions,
       body: { size: 0, track_total_hits: true, query: withDeleted ? { bool: { filter } } : live(...filter) },
     })),
   )

@@ -38,12 +38,15 @@ interface Partition {
   newest: number
 }
 
-export type PartitionWalk = <T>(
+export type PartitionWalk = (<T>(
   sources: WalkSource[],
   page: PageRequest,
   /** The item a hit stands for; undefined leaves it out. */
   itemOf: (family: FamilyIndex, hit: Hit) => T | undefined,
-) => Promise<Page<T>>
+) => Promise<Page<T>>) & {
+  /** The partitions of `family` that may hold a document with a sortAt after `bound` (epoch ms), as the walk decides. */
+  partitionsNewerThan(family: FamilyIndex, bound: number): Promise<string[]>
+}
 
 export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): PartitionWalk {
   const cache = new LRUCache<FamilyIndex, Partition[]>({ max: 32, ttl: Math.max(opts.ttlMs, 1) })
@@ -56,7 +59,13 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
     return found
   }
 
-  return async function walk<T>(sources: WalkSource[], { limit, after }: PageRequest, itemOf: (family: FamilyIndex, hit: Hit) => T | undefined) {
+  async function partitionsNewerThan(family: FamilyIndex, bound: number): Promise<string[]> {
+    return (await partitions(family)).filter((p) => p.newest > bound).map((p) => p.index)
+  }
+
+  return Object.assign(walk, { partitionsNewerThan })
+
+  async function walk<T>(sources: WalkSource[], { limit, after }: PageRequest, itemOf: (family: FamilyIndex, hit: Hit) => T | undefined): Promise<Page<T>> {
     // One more than asked for: it tells whether another page exists.
     const want = limit + 1
     const families = [...new Set(sources.map((s) => s.family))]

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { TID } from '@atproto/common-web'
 import type { Client } from '@opensearch-project/opensearch'
 import { NEWEST_FIRST, live } from '#/dataplane/keyset.js'
+import { countNotificationCandidates } from '#/dataplane/notifications.js'
 import { createPartitionWalk } from '#/dataplane/partition-walk.js'
 import type { SortKey } from '#/dataplane/pages.js'
 import { Searcher } from '#/dataplane/opensearch-reader.js'
@@ -99,5 +100,25 @@ describe('newest-first walks with records sharing a millisecond', () => {
     assert.deepEqual(page.items, hits.map((h) => h._id))
     assert.ok(asked.some((index) => index.endsWith('2025.06')), `June was searched: ${asked}`)
     assert.ok(!asked.some((index) => index.endsWith('2025.03')), `March was searched for records: ${asked}`)
+  })
+
+  test('an unread count since a time counts exactly what is newer, asking no partition holding nothing newer', async () => {
+    const bound = Date.UTC(2025, 4, 1)
+    const author = 'did:plc:walktiesauthor00'
+    const { hits } = await search.one({
+      index: 'reposts',
+      body: { size: 1000, query: live({ term: { subjectDid: author } }, { range: { sortAt: { gt: new Date(bound).toISOString() } } }), _source: false },
+    })
+    assert.ok(hits.length > 0 && hits.length < written.length, 'some records on each side of the bound')
+    const asked: string[] = []
+    const spied = Object.create(search) as Searcher
+    spied.many = (requests) => {
+      for (const r of requests) if (!r.requestCache) asked.push(...(r.partitions ?? [`${r.index} (every partition)`]))
+      return search.many(requests)
+    }
+    const walk = createPartitionWalk(spied, { ttlMs: 0 })
+    const count = await countNotificationCandidates(spied, walk, { recipient: author, reasons: ['repost'], threads: [], after: new Date(bound).toISOString(), withRecordsGone: false })
+    assert.equal(count, hits.length)
+    assert.deepEqual(asked.map((index) => index.slice(prefix.length)), ['reposts-2025.06'])
   })
 })
