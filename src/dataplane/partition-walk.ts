@@ -59,21 +59,23 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
     return found
   }
 
-  async function partitionsNewerThan(family: FamilyIndex, bound: number): Promise<string[]> {
-    return (await partitions(family)).filter((p) => p.newest > bound).map((p) => p.index)
+  /** The family's partitions that may hold a sortAt after `bound` (all of them without one). */
+  async function holdingNewer(family: FamilyIndex, bound: number | undefined): Promise<Partition[]> {
+    const all = await partitions(family)
+    return bound === undefined ? all : all.filter((p) => p.newest > bound)
   }
 
-  return Object.assign(walk, { partitionsNewerThan })
+  return Object.assign(walk, {
+    partitionsNewerThan: async (family: FamilyIndex, bound: number) => (await holdingNewer(family, bound)).map((p) => p.index),
+  })
 
   async function walk<T>(sources: WalkSource[], { limit, after }: PageRequest, itemOf: (family: FamilyIndex, hit: Hit) => T | undefined): Promise<Page<T>> {
     // One more than asked for: it tells whether another page exists.
     const want = limit + 1
     const families = [...new Set(sources.map((s) => s.family))]
-    const remaining = (await Promise.all(families.map(async (family) => {
-      const bound = lowerBound(sources, family)
-      const all = await partitions(family)
-      return bound === undefined ? all : all.filter((p) => p.newest > bound)
-    }))).flat().sort((a, b) => b.newest - a.newest)
+    const remaining = (await Promise.all(families.map((family) => holdingNewer(family, lowerBound(sources, family)))))
+      .flat()
+      .sort((a, b) => b.newest - a.newest)
     let page: { item: T; key: SortKey }[] = []
     // The partition with the newest item first, then a growing number until the page is full;
     // then once more, every partition that could still hold something newer than its last item.
