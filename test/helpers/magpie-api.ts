@@ -90,7 +90,8 @@ export async function startMagpieApi(name: string, env: Record<string, string>, 
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
   await applySetup(client, prefix, log)
   const stop = new AbortController()
-  const ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
+  // From the network's first event: at the live tail, whatever a test writes before the socket is open would be lost.
+  const ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: 0, signal: stop.signal })
   const server: Server = await startServer(config, client, log, { now: opts.now })
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 

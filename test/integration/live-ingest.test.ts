@@ -31,7 +31,8 @@ before(async () => {
   const config = devnetConfig(net, prefix, { BULK_FLUSH_MS: '50' })
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn')
   await applySetup(client, prefix, log)
-  ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, signal: stop.signal })
+  // From the network's first event: at the live tail, accounts made before the socket is open would be missed.
+  ingest = startLiveIngest(config, client, log, { service: net.firehoseUrl, cursor: 0, signal: stop.signal })
   alice = await net.createAccount('alice')
   bob = await net.createAccount('bob')
   carol = await net.createAccount('carol')
