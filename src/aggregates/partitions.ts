@@ -6,6 +6,8 @@
  * written to them since.
  */
 
+import { COUNT_SPECS, FIRST_COUNT_NAMES, type CountName, type PartitionedFamily } from '#/aggregates/specs.js'
+
 /** The current month and the one before are always live (a write of the 31st lands in the new month a moment later). */
 export const LIVE_MONTHS = 2
 
@@ -49,6 +51,18 @@ export interface PartitionState {
    * key in doc values: readers search those for a pair instead.
    */
   edges?: boolean
+  /** The counts its last recount wrote (absent: settled by a Magpie that knew only FIRST_COUNT_NAMES). */
+  counted?: CountName[]
+}
+
+/** The counts a partition's entries hold. */
+export function countedIn(p: PartitionState): readonly CountName[] {
+  return p.counted ?? FIRST_COUNT_NAMES
+}
+
+/** The counts a family's recount writes today. */
+export function countNamesOf(family: PartitionedFamily): CountName[] {
+  return COUNT_SPECS.filter((s) => s.family === family).map((s) => s.name)
 }
 
 export function emptyRollupState(): RollupState {
@@ -57,12 +71,16 @@ export function emptyRollupState(): RollupState {
 
 /**
  * The partitions readers may take from aggregate documents, with the generation their entries
- * must have: settled, and not a live month by the clock (`withEdges`: and with complete edge documents).
+ * must have: settled, and not a live month by the clock (`withEdges`: and with complete edge
+ * documents; `counting`: and with entries of that count).
  */
-export function settledPartitions(state: RollupState | undefined, now: number, opts: { withEdges?: boolean } = {}): Map<string, number> {
+export function settledPartitions(state: RollupState | undefined, now: number, opts: { withEdges?: boolean; counting?: CountName } = {}): Map<string, number> {
   const out = new Map<string, number>()
   for (const [index, p] of Object.entries(state?.partitions ?? {})) {
-    if (p.settled && (!opts.withEdges || p.edges) && !isLiveMonth(index, now)) out.set(index, p.gen)
+    if (!p.settled || (opts.withEdges && !p.edges) || isLiveMonth(index, now)) continue
+    // Settled before this count existed: it has no entries for it, so it is searched for it.
+    if (opts.counting && !countedIn(p).includes(opts.counting)) continue
+    out.set(index, p.gen)
   }
   return out
 }

@@ -4,6 +4,8 @@ import { readAlias, singleIndex } from '#/indexing/route.js'
 import type { Config } from '#/config/env.js'
 import type { Logger } from '#/log.js'
 import {
+  countedIn,
+  countNamesOf,
   emptyRollupState,
   isLiveMonth,
   partitionKey,
@@ -83,8 +85,12 @@ export class Rollup {
         const quiet = this.lastSeen.get(index) === fp
         this.lastSeen.set(index, fp)
         const known = state.partitions[index]
-        // A partition settled before its family had edges is recounted once to write them.
-        const upToDate = known?.settled && known.fingerprint === fp && (!EDGE_SPEC.has(family) || known.edges !== undefined)
+        // A partition settled before its family had edges, or one of its counts, is recounted once to write them.
+        const upToDate =
+          known?.settled &&
+          known.fingerprint === fp &&
+          (!EDGE_SPEC.has(family) || known.edges !== undefined) &&
+          countNamesOf(family).every((name) => countedIn(known).includes(name))
         if (isLiveMonth(index, this.now()) || upToDate) continue
         if (known?.settled) {
           // Written to since it was counted: readers count it live from now on.
@@ -126,7 +132,7 @@ export class Rollup {
     for (const index of indices) {
       const fp = before.get(index)
       if (fp !== undefined && fp === after.get(index)) {
-        state.partitions[index] = { gen, settled: true, fingerprint: fp, ...(edges ? { edges: !edges.incomplete.has(index) } : {}) }
+        state.partitions[index] = { gen, settled: true, fingerprint: fp, counted: countNamesOf(family), ...(edges ? { edges: !edges.incomplete.has(index) } : {}) }
         settled.push(index)
       }
     }

@@ -22,7 +22,7 @@ export interface CountSpec {
   few: boolean
 }
 
-export type CountName = 'likes' | 'reposts' | 'replies' | 'quotes' | 'followers' | 'follows' | 'posts'
+export type CountName = 'likes' | 'reposts' | 'replies' | 'quotes' | 'followers' | 'follows' | 'posts' | 'threadReplies'
 
 export const COUNT_SPECS: readonly CountSpec[] = [
   { name: 'likes', family: 'likes', field: 'subjectUri', few: true },
@@ -32,7 +32,12 @@ export const COUNT_SPECS: readonly CountSpec[] = [
   { name: 'followers', family: 'follows', field: 'subjectDid', few: false },
   { name: 'follows', family: 'follows', field: 'did', few: false },
   { name: 'posts', family: 'posts', field: 'did', few: false },
+  // Not shown as a count: it tells a thread's reads which months hold replies under its root.
+  { name: 'threadReplies', family: 'posts', field: 'replyRoot', few: true },
 ]
+
+/** The counts of the first rollup: a partition settled without a list of its counts was counted for these. */
+export const FIRST_COUNT_NAMES: readonly CountName[] = ['likes', 'reposts', 'replies', 'quotes', 'followers', 'follows', 'posts']
 
 export const COUNT_SPEC = new Map(COUNT_SPECS.map((spec) => [spec.name, spec]))
 

@@ -425,7 +425,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
       const hidden = new Set(exclude)
       return feeds.posts(hidden.size ? members.filter((did) => !hidden.has(did)) : members, page)
     },
-    getThread: (uri, reach) => getThread(search, uri, reach),
+    getThread: (uri, reach) => getThread(search, rolled, uri, reach),
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, rolled, parents),
     getFollowPairs: (pairs) => getFollowPairs(search, rolled, followEdges, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),

@@ -15,16 +15,20 @@ export interface OpReply {
   parent: string
 }
 
-/** The OP line of the thread rooted at `rootUri` (see resolveOpThread). */
-export async function getOpThread(search: Searcher, rootUri: string): Promise<string[] | undefined> {
-  return resolveOpThread(rootUri, await getOpReplies(search, rootUri))
+/**
+ * The OP line of the thread rooted at `rootUri` (see resolveOpThread); `partitions`: the posts
+ * partitions that can hold replies under that root (undefined: all).
+ */
+export async function getOpThread(search: Searcher, rootUri: string, partitions?: string[]): Promise<string[] | undefined> {
+  return resolveOpThread(rootUri, await getOpReplies(search, rootUri, partitions))
 }
 
 /** The root author's live replies anywhere under the root. */
-async function getOpReplies(search: Searcher, rootUri: string): Promise<OpReply[]> {
+async function getOpReplies(search: Searcher, rootUri: string, partitions: string[] | undefined): Promise<OpReply[]> {
   const rootAuthor = rootUri.slice('at://'.length).split('/')[0] ?? ''
   const { hits } = await search.one({
     index: 'posts',
+    partitions,
     body: {
       size: MAX_OP_REPLIES,
       track_total_hits: false,

@@ -1,5 +1,5 @@
 import { settledPartitions, partitionKey, type RollupState } from '#/aggregates/partitions.js'
-import { COUNT_SPEC, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountName, type PartitionedFamily } from '#/aggregates/specs.js'
+import { COUNT_SPEC, COUNT_SPECS, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, type CountName, type PartitionedFamily } from '#/aggregates/specs.js'
 import { bucketCounts, exactTermsAgg, NOT_DELETED, type SearchRequest, type Searcher } from '#/dataplane/opensearch-reader.js'
 import { singleIndex } from '#/indexing/route.js'
 
@@ -62,6 +62,8 @@ interface View {
   partitions: Map<PartitionedFamily, string[]>
   /** Settled partitions → the generation their entries must have. */
   settled: Map<string, number>
+  /** The same for each count: a partition settled before a count existed has no entries for it. */
+  settledFor: Map<CountName, Map<string, number>>
   /** The settled partitions with complete edge documents, likewise. */
   withEdges: Map<string, number>
 }
@@ -93,7 +95,12 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
       for (const family of ROLLED_FAMILIES) if (search.alias(family) in aliasesOfIndex) partitions.get(family)!.push(index)
     }
     const rollup = state.get(ROLLUP_STATE_ID)?._source?.state as RollupState | undefined
-    return { partitions, settled: settledPartitions(rollup, now()), withEdges: settledPartitions(rollup, now(), { withEdges: true }) }
+    return {
+      partitions,
+      settled: settledPartitions(rollup, now()),
+      settledFor: new Map(COUNT_SPECS.map(({ name }) => [name, settledPartitions(rollup, now(), { counting: name })])),
+      withEdges: settledPartitions(rollup, now(), { withEdges: true }),
+    }
   }
 
   return {
@@ -112,7 +119,8 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
     async holding(name, subjects) {
       const unique = [...new Set(subjects)]
       const spec = COUNT_SPEC.get(name)!
-      const { partitions, settled } = await view()
+      const { partitions, settledFor } = await view()
+      const settled = settledFor.get(name)!
       const all = partitions.get(spec.family)!
       // A subject too long for an id has no aggregate document: it may be anywhere.
       if (unique.length === 0 || !all.some((p) => settled.has(p)) || !unique.every(fitsAsId)) return undefined
@@ -132,7 +140,8 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
 
     async settledCount(name, subject) {
       if (!fitsAsId(subject)) return undefined
-      const { partitions, settled } = await view()
+      const { partitions, settledFor } = await view()
+      const settled = settledFor.get(name)!
       const all = partitions.get(COUNT_SPEC.get(name)!.family)!
       const doc = (await search.getCached([{ index: aggIndex, id: subject }])).get(subject)
       const entries = (doc?._source?.c as Record<string, Record<string, [number, number]> | undefined> | undefined)?.[name] ?? {}
@@ -153,16 +162,17 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
       const unique = [...new Set(subjects)]
       const out: Counted = new Map(unique.map((s) => [s, Object.fromEntries(names.map((n) => [n, 0])) as Record<CountName, number>]))
       if (unique.length === 0 || names.length === 0) return out
-      const { partitions, settled } = await view()
+      const { partitions, settledFor } = await view()
       const byId = unique.filter(fitsAsId)
       const tooLong = unique.filter((s) => !fitsAsId(s))
-      const usesSettled = byId.length > 0 && names.some((n) => partitions.get(COUNT_SPEC.get(n)!.family)!.some((p) => settled.has(p)))
+      const usesSettled = byId.length > 0 && names.some((n) => partitions.get(COUNT_SPEC.get(n)!.family)!.some((p) => settledFor.get(n)!.has(p)))
 
       // Live counts: the unsettled partitions for every subject, every partition for subjects without a document.
       const searches: { name: CountName; req: SearchRequest }[] = []
       for (const name of names) {
         const spec = COUNT_SPEC.get(name)!
         const all = partitions.get(spec.family)!
+        const settled = settledFor.get(name)!
         const live = all.filter((p) => !settled.has(p))
         const groups: [string[], string[]][] = [[byId, live], [tooLong, all]]
         for (const [values, indices] of groups) {
@@ -200,7 +210,7 @@ export function createRolledCounts(search: Searcher, opts: { ttlMs: number; now?
           const entries = c[name]
           if (!entries) continue
           for (const index of partitions.get(COUNT_SPEC.get(name)!.family)!) {
-            const gen = settled.get(index)
+            const gen = settledFor.get(name)!.get(index)
             const entry = gen === undefined ? undefined : entries[partitionKey(search.prefix, index)]
             // An older generation's entry is a count the partition's last recount did not confirm: 0.
             if (entry && entry[1] >= gen!) counts[name] += entry[0]

@@ -4,6 +4,7 @@ import { getDescendants, MAX_DESCENDANTS } from '#/dataplane/posts.js'
 import { replyParentOf, replyRootOf } from '#/records/post-record.js'
 import { getRecords, storedRecordOf, type StoredRecord } from '#/dataplane/records.js'
 import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
+import type { RolledCounts } from '#/dataplane/rolled-counts.js'
 
 /**
  * A thread's posts in a few round trips whatever its depth: every reply names its thread's
@@ -12,6 +13,10 @@ import type { Hit, Searcher } from '#/dataplane/opensearch-reader.js'
  * read a level per round trip (a search per level down, posts.ts getDescendants; a real-time get
  * per level up); where the root search cannot vouch for that — a reply under the thread naming
  * another root, a thread beyond the bound, a post gone between two reads — the walk answers.
+ *
+ * The searches by root and by parent visit only the months that can hold such replies (the
+ * rollup's `threadReplies` and `replies` entries, rolled-counts.ts `holding`): the live months
+ * and the settled ones with replies under that root, not every partition of the posts.
  */
 
 export interface ThreadReads {
@@ -34,19 +39,27 @@ export interface ThreadReach {
 /** Beyond this many posts under one root the walk reads the thread. */
 const MAX_THREAD = MAX_DESCENDANTS
 
-export async function getThread(search: Searcher, uri: string, { height, depth, opThread }: ThreadReach): Promise<ThreadReads> {
+type Holding = Pick<RolledCounts, 'holding'>
+
+export async function getThread(search: Searcher, rolled: Holding, uri: string, { height, depth, opThread }: ThreadReach): Promise<ThreadReads> {
+  // Where replies under the anchor as a root may be, read beside the anchor itself: most threads are opened at their root.
+  const underAnchor = rolled.holding('threadReplies', [uri])
+  underAnchor.catch(() => {})
   const anchor = (await getRecords(search, [uri])).get(uri)
   if (!anchor) return { ancestors: [], descendants: [] }
   const root = replyRootOf(anchor) ?? uri
   const parent = replyParentOf(anchor)
   // Only ancestors above the parent are worth predicting, and only descendants need the thread.
-  const thread = depth >= 1 || (height >= 2 && parent !== undefined && parent !== root) ? threadOf(search, root, uri === root) : undefined
+  const needsThread = depth >= 1 || (height >= 2 && parent !== undefined && parent !== root)
+  const months = needsThread || opThread ? (root === uri ? underAnchor : rolled.holding('threadReplies', [root])) : undefined
+  months?.catch(() => {})
+  const thread = needsThread ? months!.then((partitions) => threadOf(search, root, uri === root, partitions)) : undefined
   // Both readers may stop before awaiting it; they see its failure when they do.
   thread?.catch(() => {})
   const [ancestors, descendants, opLine] = await Promise.all([
     ancestorsOf(search, anchor, height, root, thread),
-    depth >= 1 && thread ? descendantsOf(search, uri, depth, root, thread) : [],
-    opThread ? getOpThread(search, root) : undefined,
+    depth >= 1 && thread ? descendantsOf(search, rolled, uri, depth, root, thread) : [],
+    opThread ? months!.then((partitions) => getOpThread(search, root, partitions)) : undefined,
   ])
   return { ancestors, descendants, opThread: opLine }
 }
@@ -74,11 +87,11 @@ interface Thread {
  * anchor is the root (its descendants are most of them); under a reply, only ids and parents,
  * since the descendants may be a small part of a large thread.
  */
-async function threadOf(search: Searcher, root: string, withSource: boolean): Promise<Thread> {
+async function threadOf(search: Searcher, root: string, withSource: boolean, partitions: string[] | undefined): Promise<Thread> {
   // Most threads are small, and a search sized for 10,000 hits sets up a queue that large on
   // every partition: a small read first, the full one only when it comes back full.
-  const first = await threadSearch(search, root, withSource, FIRST_THREAD_READ)
-  const hits = first.length < FIRST_THREAD_READ ? first : await threadSearch(search, root, withSource, MAX_THREAD)
+  const first = await threadSearch(search, root, withSource, FIRST_THREAD_READ, partitions)
+  const hits = first.length < FIRST_THREAD_READ ? first : await threadSearch(search, root, withSource, MAX_THREAD, partitions)
   const posts = hits.map((hit): ThreadPost => {
     const post: ThreadPost = { uri: hit._id, parent: hit.fields?.replyParent?.[0] as string | undefined }
     if (!withSource) return post
@@ -91,9 +104,10 @@ async function threadOf(search: Searcher, root: string, withSource: boolean): Pr
 /** Replies read by the first search of a thread. */
 const FIRST_THREAD_READ = 250
 
-async function threadSearch(search: Searcher, root: string, withSource: boolean, size: number): Promise<Hit[]> {
+async function threadSearch(search: Searcher, root: string, withSource: boolean, size: number, partitions: string[] | undefined): Promise<Hit[]> {
   const { hits } = await search.one({
     index: 'posts',
+    partitions,
     body: {
       // A search answers at most 10,000 hits (index.max_result_window): a full answer may be cut.
       size,
@@ -107,11 +121,16 @@ async function threadSearch(search: Searcher, root: string, withSource: boolean,
   return hits
 }
 
+/** Up to this many parents, a search for strays first reads which months hold replies to them (their aggregate documents). */
+const STRAY_PARENTS_PRUNED = 8
+
 /** Live posts replying to one of `parents` while naming another root than `root` (or none). */
-async function hasStrays(search: Searcher, root: string, parents: string[]): Promise<boolean> {
+async function hasStrays(search: Searcher, rolled: Holding, root: string, parents: string[]): Promise<boolean> {
   if (parents.length === 0) return false
+  const partitions = parents.length <= STRAY_PARENTS_PRUNED ? await rolled.holding('replies', parents) : undefined
   const { hits } = await search.one({
     index: 'posts',
+    partitions,
     body: {
       size: 1,
       track_total_hits: false,
@@ -129,8 +148,8 @@ async function hasStrays(search: Searcher, root: string, parents: string[]): Pro
  * order (the order each level's search would have answered), cut where that search would have
  * been. Exact when every reply to those levels is in the thread, which one search checks.
  */
-async function descendantsOf(search: Searcher, uri: string, depth: number, root: string, threadRead: Promise<Thread>): Promise<StoredRecord[]> {
-  const [thread, straysUnderAnchor] = await Promise.all([threadRead, hasStrays(search, root, [uri])])
+async function descendantsOf(search: Searcher, rolled: Holding, uri: string, depth: number, root: string, threadRead: Promise<Thread>): Promise<StoredRecord[]> {
+  const [thread, straysUnderAnchor] = await Promise.all([threadRead, hasStrays(search, rolled, root, [uri])])
   if (thread.cut || straysUnderAnchor) return getDescendants(search, uri, depth)
   const picked: ThreadPost[] = []
   const parents: string[] = []
@@ -147,7 +166,7 @@ async function descendantsOf(search: Searcher, uri: string, depth: number, root:
       frontier.add(post.uri)
     }
   }
-  const [strays, records] = await Promise.all([hasStrays(search, root, parents), recordsOf(search, picked)])
+  const [strays, records] = await Promise.all([hasStrays(search, rolled, root, parents), recordsOf(search, picked)])
   if (strays || !records) return getDescendants(search, uri, depth)
   return records
 }

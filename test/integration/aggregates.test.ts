@@ -176,6 +176,37 @@ describe('counts through the rollup', () => {
       assert.deepEqual({ followers: got.followers, follows: got.follows, posts: got.posts }, want, `${what}: profile counts of ${did}`)
     }
     await assertViewerState(what)
+    await assertThreads(what)
+  }
+
+  /** Every live root's replies, as the stream holds them: the live posts under it through live parents. */
+  function expectedThreads(): Map<string, string[]> {
+    const live = [...stream.live.values()].filter((r) => r.collection === POST)
+    const children = new Map<string, string[]>()
+    for (const rec of live) {
+      const parent = (rec.record as any).reply?.parent.uri as string | undefined
+      if (parent) children.set(parent, [...(children.get(parent) ?? []), uriOf(rec)])
+    }
+    const out = new Map<string, string[]>()
+    for (const root of live.filter((r) => !(r.record as any).reply)) {
+      const found: string[] = []
+      for (let frontier = [uriOf(root)]; frontier.length > 0; ) {
+        frontier = frontier.flatMap((uri) => children.get(uri) ?? [])
+        found.push(...frontier)
+      }
+      out.set(uriOf(root), found.sort())
+    }
+    return out
+  }
+
+  /** A thread read by its root holds every live reply under it, in whichever month each was written. */
+  async function assertThreads(what: string): Promise<void> {
+    const threads = expectedThreads()
+    assert.ok([...threads.values()].some((replies) => replies.length >= 2), 'the stream holds threads of several replies (the test data must)')
+    for (const [root, want] of threads) {
+      const { descendants } = await dataplane.getThread(root, { height: 0, depth: 100 })
+      assert.deepEqual(descendants.map((r) => r.uri).sort(), want, `${what}: the thread under ${root}`)
+    }
   }
 
   /**
@@ -230,8 +261,10 @@ describe('counts through the rollup', () => {
         const did = stream.pick(dids)
         const record: Record<string, unknown> = { $type: POST, text: `post ${posts.length}`, createdAt: new Date(Date.UTC(y, m - 1, 3)).toISOString() }
         if (posts.length > 0 && i % 3 === 1) {
+          // A reply to a reply names its parent's root: threads reach over several months.
           const parent = stream.pick(posts)
-          record.reply = { root: { uri: uriOf(parent), cid: CID }, parent: { uri: uriOf(parent), cid: CID } }
+          const root = (parent.record as any).reply?.root.uri ?? uriOf(parent)
+          record.reply = { root: { uri: root, cid: CID }, parent: { uri: uriOf(parent), cid: CID } }
         }
         if (posts.length > 0 && i % 4 === 2) record.embed = { $type: 'app.bsky.embed.record', record: { uri: uriOf(stream.pick(posts)), cid: CID } }
         posts.push({ did, collection: POST, rkey: stream.rkey(y, m), record })
@@ -303,25 +336,7 @@ describe('counts through the rollup', () => {
       const hasEdges = /-(likes|reposts|follows)-/.test(index)
       assert.equal(p.edges, hasEdges ? true : undefined, `${index}: edges ${hasEdges ? 'written' : 'not kept for its family'}`)
     }
-    let searched: string[] = []
-    let fetched: string[] = []
-    const watching = new Proxy(client, {
-      get(target, prop, receiver) {
-        if (prop === 'msearch') {
-          return (params: { body: object[] }, ...rest: unknown[]) => {
-            params.body.forEach((line, i) => i % 2 === 0 && searched.push(...String((line as { index: string }).index).split(',')))
-            return (target.msearch as any)(params, ...rest)
-          }
-        }
-        if (prop === 'mget') {
-          return (params: { body: { docs: { _index: string }[] } }, ...rest: unknown[]) => {
-            fetched.push(...params.body.docs.map((d) => d._index))
-            return (target.mget as any)(params, ...rest)
-          }
-        }
-        return Reflect.get(target, prop, receiver)
-      },
-    })
+    const { client: watching, searched, fetched } = watchReads(client)
     const plane = createDataPlane({ client: watching, prefix, cacheTtlMs: 0 })
     const thisMonthKey = `${thisMonth[0]}.${String(thisMonth[1]).padStart(2, '0')}`
     const viewer = dids[0]!
@@ -334,12 +349,57 @@ describe('counts through the rollup', () => {
     }
     assert.ok(fetched.includes(`${prefix}edges-all`), 'the settled months answered from edge documents')
 
-    searched = []
-    fetched = []
+    searched.length = 0
+    fetched.length = 0
     await plane.getRelationships(dids[1]!, dids)
     const follows = searched.filter((index) => index.startsWith(`${prefix}follows`))
     assert.deepEqual(follows, [`${prefix}follows-${thisMonthKey}`, `${prefix}follows-${thisMonthKey}`], 'follows: only the live month, each way')
     assert.ok(fetched.includes(`${prefix}edges-all`), 'follows in the settled months answered from edge documents')
+  })
+
+  test('once settled, a thread is searched in the months holding its replies and the live month only', async () => {
+    const thisMonthKey = `${thisMonth[0]}.${String(thisMonth[1]).padStart(2, '0')}`
+    const monthsOf = (uris: string[]) => new Set(uris.map((uri) => familyIndex(prefix, [...stream.live.values()].find((r) => uriOf(r) === uri)!)))
+    const oldPosts = OLD.map(([y, m]) => `${prefix}posts-${y}.${String(m).padStart(2, '0')}`)
+    // The thread whose replies are in the fewest old months, so that the others can be left out.
+    const [root, replies] = [...expectedThreads()]
+      .filter(([, replies]) => replies.length > 0)
+      .sort(([, a], [, b]) => oldPosts.filter((p) => monthsOf(a).has(p)).length - oldPosts.filter((p) => monthsOf(b).has(p)).length)[0]!
+    const holding = monthsOf(replies)
+    const leftOut = oldPosts.filter((p) => !holding.has(p))
+    assert.ok(leftOut.length > 0, 'some thread has no replies in some old month (the test data must hold one)')
+    const { client: watching, searched } = watchReads(client)
+    const plane = createDataPlane({ client: watching, prefix, cacheTtlMs: 0 })
+    const { descendants, opThread } = await plane.getThread(root, { height: 0, depth: 100, opThread: true })
+    assert.deepEqual(descendants.map((r) => r.uri).sort(), replies)
+    const posts = searched.filter((index) => index.startsWith(`${prefix}posts`))
+    assert.ok(posts.length > 0, 'the thread was searched')
+    for (const index of posts) {
+      assert.ok(index === `${prefix}posts-${thisMonthKey}` || holding.has(index), `${index} searched for the thread under ${root}, which has no replies there`)
+    }
+    assert.equal(opThread === undefined || opThread[0] === root, true)
+  })
+
+  test('partitions settled before thread counts existed are searched for threads until a pass counts them', async () => {
+    const rollup = new Rollup(client, prefix, log)
+    const state = await rollup.loadState()
+    // As an older Magpie left them: no list of counts, no threadReplies entries.
+    for (const p of Object.values(state.partitions)) delete p.counted
+    await client.index({ index: `${prefix}aggregates-all`, id: '_rollup', body: { state }, refresh: true })
+    await client.updateByQuery({
+      index: `${prefix}aggregates-all`,
+      body: {
+        query: { match_all: {} },
+        script: { source: "if (ctx._source.c != null && ctx._source.c.containsKey('threadReplies')) { ctx._source.c.remove('threadReplies') } else { ctx.op = 'noop' }" },
+      },
+      refresh: true,
+    } as any)
+    await assertExact('settled without thread counts')
+    await settle()
+    const after = await rollup.loadState()
+    const counted = Object.entries(after.partitions).filter(([index, p]) => index.includes('-posts-') && p.settled && p.counted?.includes('threadReplies'))
+    assert.equal(counted.length, OLD.length, 'the old posts months counted for threads again')
+    await assertExact('thread counts written again')
   })
 
   test('partitions settled before edges existed are searched until a pass writes their edges', async () => {
@@ -417,6 +477,30 @@ describe('counts through the rollup', () => {
     await assertExact('after the restarted rollup')
   })
 })
+
+/** A client that notes the indices each `_msearch` searched and each `_mget` read from. */
+function watchReads(client: Client): { client: Client; searched: string[]; fetched: string[] } {
+  const searched: string[] = []
+  const fetched: string[] = []
+  const watching = new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'msearch') {
+        return (params: { body: object[] }, ...rest: unknown[]) => {
+          params.body.forEach((line, i) => i % 2 === 0 && searched.push(...String((line as { index: string }).index).split(',')))
+          return (target.msearch as any)(params, ...rest)
+        }
+      }
+      if (prop === 'mget') {
+        return (params: { body: { docs: { _index: string }[] } }, ...rest: unknown[]) => {
+          fetched.push(...params.body.docs.map((d) => d._index))
+          return (target.mget as any)(params, ...rest)
+        }
+      }
+      return Reflect.get(target, prop, receiver)
+    },
+  })
+  return { client: watching, searched, fetched }
+}
 
 function subjectOf(rec: Rec): string | undefined {
   const subject = (rec.record as { subject?: unknown }).subject
