@@ -23,7 +23,7 @@ export interface PostSearchRequest {
   limit: number
   /** From the previous page: a latest key [sortAt, cid, did], or a top key [origin, offset, score, sortAt, cid, did]. */
   after?: SortKey
-  /** Count the matches too (an extra request; first pages only, by the callers). */
+  /** Count the matches too (for `latest` an extra request; first pages only, by the callers). */
   withTotal?: boolean
 }
 
@@ -42,12 +42,11 @@ const RECENCY_FLOOR = 0.15
 
 export async function searchPosts(search: Searcher, walk: PartitionWalk, counts: PostCountsReader, req: PostSearchRequest): Promise<PostSearchPage> {
   const query = postSearchQuery(req.search)
+  // `top` reads every partition anyway: its search counts the matches as it goes.
+  if (req.sort === 'top') return topPage(search, counts, query, req)
   // The count runs beside the page, and both are awaited together: a count left pending when the
   // page fails would reject with no one listening, and an unhandled rejection ends the process.
-  const [page, hitsTotal] = await Promise.all([
-    req.sort === 'top' ? topPage(search, counts, query, req) : latestPage(walk, query, req),
-    req.withTotal ? countPosts(search, query) : undefined,
-  ])
+  const [page, hitsTotal] = await Promise.all([latestPage(walk, query, req), req.withTotal ? countPosts(search, query) : undefined])
   return { ...page, hitsTotal }
 }
 
@@ -59,11 +58,12 @@ async function latestPage(walk: PartitionWalk, query: object, req: PostSearchReq
 async function topPage(search: Searcher, counts: PostCountsReader, query: object, req: PostSearchRequest): Promise<PostSearchPage> {
   const [origin, offset, ...blockAfter] = req.after ?? [Date.now(), 0]
   const after = blockAfter.length === 4 && blockAfter[0] !== -1 ? blockAfter : undefined
-  const { hits } = await search.one({
+  const { hits, total } = await search.one({
     index: 'posts',
     body: {
       size: BLOCK,
-      track_total_hits: false,
+      // Every match is scored (the decay leaves none out), so counting them costs little more.
+      track_total_hits: req.withTotal === true,
       _source: false,
       query: {
         function_score: {
@@ -95,7 +95,7 @@ async function topPage(search: Searcher, counts: PostCountsReader, query: object
   let next: SortKey | undefined
   if (start + req.limit < ranked.length) next = [Number(origin), start + req.limit, ...(after ?? [-1, 0, '', ''])] as SortKey
   else if (hits.length === BLOCK) next = [Number(origin), 0, ...(hits.at(-1)!.sort as SortKey)]
-  return { uris: served.map((r) => r.uri), next }
+  return { uris: served.map((r) => r.uri), next, hitsTotal: req.withTotal ? (total ?? 0) : undefined }
 }
 
 /** 1 for no engagement, growing with its logarithm: a hundred likes lift a post, a million do not bury everything else. */
