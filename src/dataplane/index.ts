@@ -389,7 +389,9 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getFollowedDids: followedDids,
     async getKnownFollowers(viewer, subjects, sampleSize = 5) {
       if (subjects.length === 0) return new Map()
-      return getKnownFollowers(search, await followedDids(viewer), subjects, sampleSize)
+      // A follow of one of the subjects can only be in a month where one of them gained a follower.
+      const [followed, partitions] = await Promise.all([followedDids(viewer), rolled.holding('followers', subjects)])
+      return getKnownFollowers(search, followed, subjects, sampleSize, partitions)
     },
     getListBlocksBy: (viewer, uris) => getListBlocksBy(search, viewer, uris),
     getFollowsPage: (did, page) => pageFollows(search, did, page),

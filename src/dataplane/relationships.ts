@@ -191,11 +191,14 @@ export async function getKnownFollowers(
   followed: string[],
   subjects: string[],
   sampleSize: number,
+  /** The follows partitions that can hold a follow of the subjects (undefined: all). */
+  partitions?: string[],
 ): Promise<Map<string, KnownFollowers>> {
   const out = new Map<string, KnownFollowers>()
   if (followed.length === 0 || subjects.length === 0) return out
   const { aggregations } = await search.one({
     index: 'follows',
+    partitions,
     body: {
       size: 0,
       track_total_hits: false,

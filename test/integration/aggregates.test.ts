@@ -231,6 +231,12 @@ describe('counts through the rollup', () => {
       }
       const followsOf = (did: string) => [...new Set(live.filter((r) => r.did === did && r.collection === FOLLOW).map((r) => subjectOf(r)!))].sort()
       assert.deepEqual(await dataplane.getFollowedDids(viewer), followsOf(viewer), `${what}: whom ${viewer} follows`)
+      const known = await dataplane.getKnownFollowers(viewer, dids, 3)
+      for (const subject of dids) {
+        const followers = followsOf(viewer).filter((f) => followsOf(f).includes(subject))
+        const want = followers.length === 0 ? undefined : { count: followers.length, sample: followers.slice(0, 3) }
+        assert.deepEqual(known.get(subject), want, `${what}: accounts ${viewer} follows that follow ${subject}`)
+      }
       const roots = live.filter((r) => r.did === viewer && r.collection === POST && (r.record as any).reply).map((r) => (r.record as any).reply.root.uri as string)
       assert.deepEqual((await dataplane.getRecentReplyThreads(viewer)).sort(), [...new Set(roots)].sort(), `${what}: threads ${viewer} replied in`)
       const pairs = dids.flatMap((a) => dids.slice(0, 3).map((b): [string, string] => [a, b]))
@@ -355,6 +361,20 @@ describe('counts through the rollup', () => {
     const follows = searched.filter((index) => index.startsWith(`${prefix}follows`))
     assert.deepEqual(follows, [`${prefix}follows-${thisMonthKey}`, `${prefix}follows-${thisMonthKey}`], 'follows: only the live month, each way')
     assert.ok(fetched.includes(`${prefix}edges-all`), 'follows in the settled months answered from edge documents')
+
+    // Known followers: only the months where the subject gained a follower, and the live one.
+    const oldFollows = OLD.map(([y, m]) => `${prefix}follows-${y}.${String(m).padStart(2, '0')}`)
+    const followedIn = (subject: string) => new Set([...stream.live.values()].filter((r) => r.collection === FOLLOW && subjectOf(r) === subject).map((r) => familyIndex(prefix, r)))
+    const subject = dids.find((did) => oldFollows.some((p) => !followedIn(did).has(p)))
+    assert.ok(subject, 'some account gained no follower in some old month (the test data must hold one)')
+    // Whom the viewer follows is read first, and kept: the second call searches for the known followers alone.
+    const keeping = createDataPlane({ client: watching, prefix, cacheTtlMs: 60_000 })
+    await keeping.getKnownFollowers(dids[1]!, [subject])
+    searched.length = 0
+    await keeping.getKnownFollowers(dids[1]!, [subject])
+    assert.ok(searched.length > 0, 'the known followers were searched')
+    const asked = searched.filter((index) => index.startsWith(`${prefix}follows`))
+    for (const index of asked) assert.ok(index.endsWith(thisMonthKey) || followedIn(subject).has(index), `${index} searched for follows of ${subject}, who gained none there`)
   })
 
   test('once settled, a thread is searched in the months holding its replies and the live month only', async () => {
