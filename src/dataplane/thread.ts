@@ -67,6 +67,8 @@ export async function getThread(search: Searcher, rolled: Holding, uri: string, 
 /** A live reply under the thread's root, as the root search sees it. */
 interface ThreadPost {
   uri: string
+  /** The partition it was found in. */
+  index: string
   /** The indexed reply parent: the field the walk's searches match. */
   parent: string | undefined
   /** Present when the search brought the documents (see threadOf). */
@@ -93,7 +95,7 @@ async function threadOf(search: Searcher, root: string, withSource: boolean, par
   const first = await threadSearch(search, root, withSource, FIRST_THREAD_READ, partitions)
   const hits = first.length < FIRST_THREAD_READ ? first : await threadSearch(search, root, withSource, MAX_THREAD, partitions)
   const posts = hits.map((hit): ThreadPost => {
-    const post: ThreadPost = { uri: hit._id, parent: hit.fields?.replyParent?.[0] as string | undefined }
+    const post: ThreadPost = { uri: hit._id, index: hit._index, parent: hit.fields?.replyParent?.[0] as string | undefined }
     if (!withSource) return post
     const record = storedRecordOf(hit)
     return record ? { ...post, record } : { ...post, broken: true }
@@ -173,10 +175,12 @@ async function descendantsOf(search: Searcher, rolled: Holding, uri: string, dep
 
 /** The picked posts' records, in order; undefined when one is no longer a live record (the walk would have read another thread). */
 async function recordsOf(search: Searcher, picked: ThreadPost[]): Promise<StoredRecord[] | undefined> {
-  const missing = picked.filter((p) => !p.record).map((p) => p.uri)
+  const missing = picked.filter((p) => !p.record)
   const byUri = new Map<string, StoredRecord>()
   if (missing.length > 0) {
-    const { hits } = await search.one({ index: 'posts', body: { size: missing.length, track_total_hits: false, query: live({ ids: { values: missing } }) } })
+    // In the partitions the thread's search found them in.
+    const partitions = [...new Set(missing.map((p) => p.index))]
+    const { hits } = await search.one({ index: 'posts', partitions, body: { size: missing.length, track_total_hits: false, query: live({ ids: { values: missing.map((p) => p.uri) } }) } })
     for (const hit of hits) {
       const record = storedRecordOf(hit)
       if (record) byUri.set(hit._id, record)

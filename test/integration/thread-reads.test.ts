@@ -203,6 +203,11 @@ test('a thread with nothing forged is read in a few round trips whatever its dep
     // From the last reply up (the walk: a get per ancestor): the anchor; the thread beside the parent and the root; the ancestors between.
     await getThread(search, rolled, uris.s5!, { height: 10, depth: 10 })
     assert.deepEqual([paths.length, paths[0], paths.slice(1, 3).sort(), paths[3]], [4, '/_mget', ['/_mget', '/_msearch'], '/_mget'], paths.join(' '))
+    paths.length = 0
+    // Under a reply: the anchor; the thread's ids and parents; the picked replies' records (not a walk level by level).
+    const { descendants } = await getThread(search, rolled, uris.s1!, { height: 0, depth: 10 })
+    assert.deepEqual(names(descendants), ['s3', 's4', 's5'])
+    assert.deepEqual(paths, ['/_mget', '/_msearch', '/_msearch'])
   } finally {
     transport.request = original
   }
