@@ -50,7 +50,7 @@ import { choosePeople, corpusOptions, markNotificationsSeen, mixMaterial, readCo
 import { RESULTS_DIR, resultsEmitter } from './results-file.js'
 import type { ClientMessage, ClientReply, PhaseResult } from './app-mix-client.js'
 import { freePort, magpieEnv, startChild, waitHealthy, type Child } from './app-mix-children.js'
-import { FEED_PUBLISHER, feedGeneratorFrame, feedPublisherDoc, feedUri } from './app-mix-feed.js'
+import { FEED_PUBLISHER, feedGeneratorFrame, feedPublisherDoc, feedUri, plantFeedGenerator } from './app-mix-feed.js'
 import { generateStream } from './gen-stream.js'
 import { startIdentityServices } from './identity-services.js'
 import { machineCpuMs, opensearchCpuMs, opensearchPid, processCpuMs } from './machine-stats.js'
@@ -164,6 +164,8 @@ if (ingestRate > 0) {
   streamWindow = { stream: name, from, frames: relay.frames }
   note(`relay ${relayUrl}: ${name}, frames ${from}…${from + relay.frames - 1}, paced at ${ingestRate}/s`)
 }
+// Without ingest nothing publishes the feed's generator record: it is written straight in.
+if (ingestRate === 0) await plantFeedGenerator(client, prefix, { rkey: 'whats-hot', serviceDid: SERVICE_DID })
 const publisherDoc = { [FEED_PUBLISHER]: feedPublisherDoc(Object.values(ready.signingKeys)[0]!) }
 const identity = await startIdentityServices({ ...streamDocs, ...viewerDocs, ...publisherDoc })
 
