@@ -227,9 +227,9 @@ export async function countNotificationCandidates(search: Searcher, walk: Pick<P
   const sources = await Promise.all(
     sourcesOf(q).map(async (source) => ({ ...source, partitions: source.newerThan === undefined ? undefined : await walk.partitionsNewerThan(source.family, source.newerThan) })),
   )
-  const asked = sources.filter((s) => s.partitions === undefined || s.partitions.length > 0)
+  // A source with no such partition is answered empty by the searcher, without a search.
   const results = await search.many(
-    asked.map(({ family, filter, withDeleted, partitions }) => ({
+    sources.map(({ family, filter, withDeleted, partitions }) => ({
       index: family,
       partitions,
       body: { size: 0, track_total_hits: true, query: withDeleted ? { bool: { filter } } : live(...filter) },
