@@ -8,8 +8,15 @@
 
 import { COUNT_SPECS, FIRST_COUNT_NAMES, type CountName, type PartitionedFamily } from '#/aggregates/specs.js'
 
-/** The current month and the one before are always live (a write of the 31st lands in the new month a moment later). */
-export const LIVE_MONTHS = 2
+/**
+ * For this long into a month the month before is live too: writes stamped late in it still
+ * arrive (a consumer catching up after a stop, a relay replaying its window, a write of the 31st
+ * a moment before midnight). After it, that month settles once it holds still, and a stray write
+ * into it is handled as one into any older month: the rollup sees its shards move, readers
+ * count it live again, and it is recounted once quiet. A second live month for the whole month
+ * cost every count and viewer-state search a second shard.
+ */
+export const PREVIOUS_MONTH_GRACE_MS = 3 * 24 * 3600_000
 
 /** The month of a partition's concrete index name (`<prefix><family>-YYYY.MM[-vN]`) as a month number; undefined for `-other`. */
 export function partitionMonth(index: string): number | undefined {
@@ -17,13 +24,14 @@ export function partitionMonth(index: string): number | undefined {
   return m ? Number(m[1]) * 12 + Number(m[2]) - 1 : undefined
 }
 
-/** Whether the partition is among the months live writes go to (never settled). */
+/** Whether the partition is among the months live writes go to (never settled): the current one (or later), and the one before during its grace. */
 export function isLiveMonth(index: string, now: number): boolean {
   const month = partitionMonth(index)
   if (month === undefined) return false
   const d = new Date(now)
   const current = d.getUTCFullYear() * 12 + d.getUTCMonth()
-  return month > current - LIVE_MONTHS
+  if (month >= current) return true
+  return month === current - 1 && now - Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) < PREVIOUS_MONTH_GRACE_MS
 }
 
 /** Key of a partition in aggregate documents: its name without the prefix, without dots (stored source keys stay plain). */

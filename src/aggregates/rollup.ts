@@ -17,8 +17,8 @@ import { COUNT_SPECS, EDGE_SPEC, fitsAsId, ROLLED_FAMILIES, ROLLUP_STATE_ID, typ
 
 /**
  * The rollup: counts of the settled partitions (months no longer written to) kept in one
- * aggregate document per subject, so that a count costs an `_mget` plus a search of the one or
- * two live months instead of a search of every partition.
+ * aggregate document per subject, so that a count costs an `_mget` plus a search of the live
+ * month (two in a month's first days) instead of a search of every partition.
  *
  * Each pass finds the partitions (outside the live months) whose shards moved since they were
  * last counted — or were never counted — and recounts them whole: a composite aggregation over

@@ -344,7 +344,7 @@ export interface DataPlaneOptions {
   documentCacheBytes?: number
   /** Bound on each search's run time, in ms (SEARCH_TIMEOUT_MS); 0 or absent: none. */
   searchTimeoutMs?: number
-  /** The clock labels expire by and live statuses end by (tests move it). Default: Date.now. */
+  /** The clock labels expire by, live statuses end by and the live months are told by (tests move it). Default: Date.now. */
   now?: () => number
 }
 
@@ -357,7 +357,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
   // Whole-index versions are asked for again this often at most (with caching off: for every read).
   const indexVersions = createIndexVersions(opts.client, { reuseMs: Math.min(ttlMs, INDEX_VERSION_REUSE_MS) })
   const search = new Searcher(opts.client, opts.prefix, { cache: { shared: opts.sharedDocs, indexVersions, localBytes: opts.documentCacheBytes }, searchTimeoutMs: opts.searchTimeoutMs })
-  const rolled = createRolledCounts(search, { ttlMs })
+  const rolled = createRolledCounts(search, { ttlMs, now })
   const followEdges = createFollowEdges(search, rolled)
   const counts = createCounts(search, rolled, { ttlMs })
   // Bounded by weight, not count: a list is up to MAX_FOLLOWED DIDs, and expired ones stay until pushed out.

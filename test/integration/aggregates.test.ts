@@ -498,6 +498,105 @@ describe('counts through the rollup', () => {
   })
 })
 
+describe('the month before the current one', () => {
+  // Clocks inside the current month: two days in (the month before is still in its grace) and
+  // halfway through (it is not).
+  const today = new Date()
+  const [y, m] = [today.getUTCFullYear(), today.getUTCMonth()]
+  const early = () => Date.UTC(y, m, 2, 12)
+  const late = () => Date.UTC(y, m, 15, 12)
+  const thisMonth: [number, number] = [y, m + 1]
+  const previous: [number, number] = m === 0 ? [y - 1, 12] : [y, m]
+  const key = ([year, month]: [number, number]) => `${year}.${String(month).padStart(2, '0')}`
+  const dids = Array.from({ length: 6 }, (_, i) => `did:plc:prevmonth${String(i).padStart(4, '0')}`)
+  let client: Client
+  let prefix: string
+  let stream: Stream
+  const posts: Rec[] = []
+
+  async function passes(rollup: Rollup, n: number): Promise<void> {
+    try {
+      for (let i = 0; i < n; i++) assert.equal((await rollup.pass()).skipped, undefined, 'the rollup holds the lease')
+    } finally {
+      await rollup.releaseLease()
+    }
+  }
+
+  /** Likes of the posts as served at `clock`, exact, and the likes partitions the viewer's likes were searched in. */
+  async function readAt(clock: () => number): Promise<string[]> {
+    const { client: watching, searched } = watchReads(client)
+    const plane = createDataPlane({ client: watching, prefix, cacheTtlMs: 0, now: clock })
+    const { postCounts } = stream.expected(posts.map(uriOf), dids)
+    const served = await plane.getPostCounts([...postCounts.keys()])
+    for (const [uri, want] of postCounts) assert.equal(served.get(uri)?.likes, want.likes, `likes of ${uri}`)
+    searched.length = 0
+    const viewer = dids[0]!
+    const got = await plane.getInteractionsBy(viewer, posts.map(uriOf))
+    for (const post of posts) {
+      const liked = [...stream.live.values()].some((r) => r.did === viewer && r.collection === LIKE && subjectOf(r) === uriOf(post))
+      assert.equal(got.get(uriOf(post))?.like !== undefined, liked, `${viewer}'s like of ${uriOf(post)}`)
+    }
+    return searched.filter((index) => index.startsWith(`${prefix}likes`)).sort()
+  }
+
+  before(async () => {
+    client = testClient()
+    prefix = uniquePrefix('prevmonth')
+    await applySetup(client, prefix, log)
+    stream = new Stream(client, prefix)
+    for (const month of [previous, thisMonth]) {
+      for (let i = 0; i < 4; i++) posts.push({ did: dids[i]!, collection: POST, rkey: stream.rkey(...month), record: { $type: POST, text: `post ${i}`, createdAt: new Date().toISOString() } })
+    }
+    await stream.create(posts)
+    const likes: Rec[] = []
+    for (const month of [previous, thisMonth]) {
+      for (const did of dids) {
+        for (const post of posts.filter((_, i) => (i + dids.indexOf(did)) % 3 === 0)) {
+          likes.push({ did, collection: LIKE, rkey: stream.rkey(...month), record: { $type: LIKE, subject: { uri: uriOf(post), cid: CID }, createdAt: new Date().toISOString() } })
+        }
+      }
+    }
+    await stream.create(likes)
+    assert.ok(likes.some((r) => r.did === dids[0] && familyIndex(prefix, r).endsWith(key(previous))), 'the viewer liked something in the month before (the test data must hold such a like)')
+  })
+
+  after(async () => {
+    await dropPrefix(client, prefix)
+    await client.close()
+  })
+
+  test('in the first days of a month it stays live: not settled, searched, counted exactly', async () => {
+    await passes(new Rollup(client, prefix, log, { now: early }), 3)
+    const state = await new Rollup(client, prefix, log).loadState()
+    assert.deepEqual(Object.entries(state.partitions).filter(([, p]) => p.settled), [], 'nothing settles in the grace')
+    assert.deepEqual(await readAt(early), [`${prefix}likes-${key(previous)}`, `${prefix}likes-${key(thisMonth)}`])
+  })
+
+  test('after its grace it settles: counted from aggregate documents, no longer searched for viewer state', async () => {
+    await passes(new Rollup(client, prefix, log, { now: late }), 3)
+    const state = await new Rollup(client, prefix, log).loadState()
+    const settled = Object.entries(state.partitions).filter(([, p]) => p.settled).map(([index]) => index).sort()
+    assert.deepEqual(settled, [`${prefix}likes-${key(previous)}`, `${prefix}posts-${key(previous)}`])
+    assert.deepEqual(await readAt(late), [`${prefix}likes-${key(thisMonth)}`])
+    // Read with the earlier clock, the same settled month is searched again: the grace is the reader's to judge too.
+    assert.deepEqual(await readAt(early), [`${prefix}likes-${key(previous)}`, `${prefix}likes-${key(thisMonth)}`])
+  })
+
+  test('a late write into it after it settled is counted once a pass has seen it', async () => {
+    const post = posts[0]!
+    const stray: Rec[] = dids.map((did) => ({ did, collection: LIKE, rkey: stream.rkey(...previous), record: { $type: LIKE, subject: { uri: uriOf(post), cid: CID }, createdAt: new Date().toISOString() } }))
+    await stream.create(stray)
+    // Counted live from the pass that sees its shards move, recounted and settled again once quiet.
+    const rollup = new Rollup(client, prefix, log, { now: late })
+    await passes(rollup, 1)
+    assert.equal((await rollup.loadState()).partitions[`${prefix}likes-${key(previous)}`]?.settled, false, 'moved: no longer settled')
+    await readAt(late)
+    await passes(rollup, 2)
+    assert.equal((await rollup.loadState()).partitions[`${prefix}likes-${key(previous)}`]?.settled, true, 'recounted and settled again')
+    await readAt(late)
+  })
+})
+
 /** A client that notes the indices each `_msearch` searched and each `_mget` read from. */
 function watchReads(client: Client): { client: Client; searched: string[]; fetched: string[] } {
   const searched: string[] = []
