@@ -229,8 +229,11 @@ export interface DataPlane {
   getListMemberships(pairs: [string, string][]): Promise<Set<string>>
 
   // Notifications: queries over the record indices (pages newest first, keyed by [sortAt, cid, did])
-  /** Records that may notify `q.recipient`, newest first. */
-  getNotificationCandidates(q: NotificationQuery, page: PageRequest): Promise<Page<NotificationCandidate>>
+  /**
+   * Records that may notify `q.recipient`, newest first. `onlyAll`: when there are more than a
+   * page of them, only say so (`next`, no items), without reading the page's records.
+   */
+  getNotificationCandidates(q: NotificationQuery, page: PageRequest, opts?: { onlyAll?: boolean }): Promise<Page<NotificationCandidate>>
   /** How many records may notify `q.recipient` (exact). */
   countNotificationCandidates(q: NotificationQuery): Promise<number>
   /** Roots of the threads of the account's newest replies. */
@@ -431,7 +434,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     getReplyAuthorCounts: (parents) => getReplyAuthorCounts(search, rolled, parents),
     getFollowPairs: (pairs) => getFollowPairs(search, rolled, followEdges, pairs),
     getListMemberships: (pairs) => getListMemberships(search, pairs),
-    getNotificationCandidates: (q, page) => getNotificationCandidates(walk, (uris) => getRecords(search, uris), q, page),
+    getNotificationCandidates: (q, page, opts) => getNotificationCandidates(walk, (uris) => getRecords(search, uris), q, page, opts),
     countNotificationCandidates: (q) => countNotificationCandidates(search, walk, q),
     getRecentReplyThreads: (did) => getRecentReplyThreads(search, rolled, did),
     getNotifState: (did) => getNotifState(search, did),

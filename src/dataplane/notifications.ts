@@ -175,10 +175,14 @@ export async function getNotificationCandidates(
   records: (uris: string[]) => Promise<Map<string, StoredRecord>>,
   q: NotificationQuery,
   page: PageRequest,
+  opts: { onlyAll?: boolean } = {},
 ): Promise<Page<NotificationCandidate>> {
   if (q.reasons.length === 0) return { items: [] }
   const sources = sourcesOf(q).map((s) => ({ ...s, source: false, docvalues: ['did', 'tomb'] }))
   const found = await walk(sources, page, (family, hit) => ({ family, hit }))
+  // A caller that wants all of them or none (an unread count past what a badge shows) is not
+  // made to wait for records it would not read.
+  if (opts.onlyAll && found.next) return { items: [], next: found.next }
   const byUri = await records(found.items.filter(({ hit }) => !isTombstone(hit)).map(({ hit }) => hit._id))
   const items: NotificationCandidate[] = []
   const keys: NonNullable<Page<NotificationCandidate>['keys']> = []

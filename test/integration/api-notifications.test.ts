@@ -272,6 +272,18 @@ describe('seen state and unread counts', () => {
     assert.equal((await api.xrpc(UNREAD, {}, acct.bob)).status, 200)
   })
 
+  test('past what a badge shows (100 unread), the count is still exact', async () => {
+    const [ivy, jay] = await Promise.all([net.createAccount('ivy'), net.createAccount('jay')])
+    const liked = await createRecord(ivy.agent, 'app.bsky.feed.post', { text: 'liked a lot', createdAt: now() })
+    // One commit of 105 likes (a client may like a post more than once: each record notifies).
+    const like = { $type: 'app.bsky.feed.like', subject: liked, createdAt: now() }
+    const writes = Array.from({ length: 105 }, () => ({ $type: 'com.atproto.repo.applyWrites#create' as const, collection: 'app.bsky.feed.like', value: like }))
+    await jay.agent.com.atproto.repo.applyWrites({ repo: jay.did, writes })
+    await until('105 unread', () => api.xrpc(UNREAD, {}, ivy), (a) => a.status === 200 && a.body.count === 105)
+    const listed = await api.xrpc(LIST, { limit: 100 }, ivy)
+    assert.equal(listed.body.notifications.length, 100, 'the listing shows a page of them')
+  })
+
   test('updateSeen needs a datetime and a token', async () => {
     assert.equal((await api.call(SEEN, { seenAt: 'yesterday' }, acct.alice)).status, 400)
     assert.equal((await api.call(SEEN, {}, acct.alice)).status, 400)

@@ -27,7 +27,7 @@ export default defineQuery({
     const me = all.recipient
     // As the reference, only notifications whose record still exists (not a withdrawn verification's).
     const query = { ...all, after: state.seenAt, withRecordsGone: false }
-    const page = await ctx.dataplane.getNotificationCandidates(query, { limit: EXACT_UP_TO })
+    const page = await ctx.dataplane.getNotificationCandidates(query, { limit: EXACT_UP_TO }, { onlyAll: true })
     if (page.next) {
       // Past what a badge shows: count the records that address the account, without the
       // threads clause (most replies there are to someone else).
