@@ -5,10 +5,11 @@ import { singleIndex } from '#/indexing/route.js'
 
 /**
  * Exact counts over the partitioned families (likes, reposts, replies, quotes, followers,
- * follows, posts; replies under a thread's root, which only say where a thread is) at the cost of one `_mget` and a search of the unsettled partitions only:
- * the settled months' counts come from the subjects' aggregate documents (src/aggregates/), the
- * live months — where new writes land — are counted as they are now. Where the rollup has never
- * run every partition is unsettled, which is the full count over the alias.
+ * follows, posts; replies under a thread's root, which only say where a thread is) at the cost
+ * of one `_mget` and a search of the unsettled partitions only: the settled months' counts come
+ * from the subjects' aggregate documents (src/aggregates/), the live months — where new writes
+ * land — are counted as they are now. Where the rollup has never run every partition is
+ * unsettled, which is the full count over the alias.
  */
 
 export type Counted = Map<string, Record<CountName, number>>
