@@ -214,7 +214,7 @@ export class Searcher {
         if (r.timed_out) throw new SearchTimeoutError(`search of ${requests[i]!.index} timed out`, this.timeoutMs)
         // A shard with no copy to ask (its node left) fails without a reason of its own.
         const failure = r.error ?? (r._shards?.failed > 0 ? r._shards.failures?.[0]?.reason ?? { type: 'no_shard_available_action_exception' } : undefined)
-        if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`, r.status === 503 || UNAVAILABLE_TYPES.has(failure.type))
+        if (failure) throw new ShardFailure(`search of ${requests[i]!.index} failed: ${describe(failure)}`, r.status === 503 || isUnavailable(failure))
         return { hits: r.hits?.hits ?? [], total: r.hits?.total?.value, aggregations: r.aggregations }
       })
     })
@@ -236,7 +236,7 @@ export class Searcher {
       for (const doc of answers) {
         if (doc.found) found.set(doc._id, doc)
         else if (doc.error && doc.error.type !== 'index_not_found_exception') {
-          throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`, UNAVAILABLE_TYPES.has(doc.error.type))
+          throw new ShardFailure(`get ${doc._id} failed: ${describe(doc.error)}`, isUnavailable(doc.error))
         }
       }
       return found
@@ -317,12 +317,51 @@ class ShardFailure extends Error {
   }
 }
 
-const UNAVAILABLE_TYPES = new Set(['no_shard_available_action_exception', 'unavailable_shards_exception', 'es_rejected_execution_exception', 'circuit_breaking_exception'])
+/**
+ * Failures of the cluster's state rather than of the query: no copy of a shard to ask, a node
+ * that left or is closing mid-search (its shards' answers lost in transport), a search context
+ * gone with its node, a full queue or a tripped breaker. A node leaving fails the searches it was
+ * serving with these (as the cause of `search_phase_execution_exception`, status 500).
+ * OpenSearch names its own exceptions without the `OpenSearch` prefix (`rejected_execution_exception`).
+ */
+const UNAVAILABLE_TYPES = new Set([
+  'no_shard_available_action_exception',
+  'unavailable_shards_exception',
+  'shard_not_found_exception',
+  'index_shard_closed_exception',
+  'illegal_index_shard_state_exception',
+  'already_closed_exception',
+  'search_context_missing_exception',
+  'rejected_execution_exception',
+  'circuit_breaking_exception',
+  'cluster_block_exception',
+  'no_node_available_exception',
+  'node_closed_exception',
+  'node_disconnected_exception',
+  'node_not_connected_exception',
+  'connect_transport_exception',
+  'send_request_transport_exception',
+  'receive_timeout_transport_exception',
+  'task_cancelled_exception',
+])
+
+/** Nesting followed to find why a failure happened (a remote wrapper around a phase failure around a shard's). */
+const MAX_CAUSE_DEPTH = 8
+
+/** Whether the failure, or anything it names as its cause, is the cluster's state (UNAVAILABLE_TYPES). */
+function isUnavailable(error: OpenSearchError | undefined, depth = 0): boolean {
+  if (!error || depth > MAX_CAUSE_DEPTH) return false
+  if (error.type !== undefined && UNAVAILABLE_TYPES.has(error.type)) return true
+  const causes = [error.caused_by, ...(error.root_cause ?? []), ...(error.failed_shards ?? []).map((f) => f.reason)]
+  return causes.some((cause) => isUnavailable(cause, depth + 1))
+}
 
 interface OpenSearchError {
   type?: string
   reason?: string
   root_cause?: OpenSearchError[]
+  caused_by?: OpenSearchError
+  failed_shards?: { reason?: OpenSearchError }[]
 }
 
 /** Longest reason passed on from OpenSearch. */
@@ -366,9 +405,9 @@ const OVERLOAD_STATUSES = new Set([429, 503])
 const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError'])
 
 function asUnavailable(err: unknown, timeoutMs: number): StoreUnavailableError | undefined {
-  const e = err as { name?: string; message?: string; meta?: { statusCode?: number } } | undefined
+  const e = err as { name?: string; message?: string; meta?: { statusCode?: number; body?: { error?: OpenSearchError } } } | undefined
   if (e?.name === 'TimeoutError' && timeoutMs > 0) return new SearchTimeoutError(`a read passed its deadline: ${e.message}`, timeoutMs)
-  if (OVERLOAD_STATUSES.has(e?.meta?.statusCode ?? 0) || UNREACHABLE.has(e?.name ?? '')) {
+  if (OVERLOAD_STATUSES.has(e?.meta?.statusCode ?? 0) || UNREACHABLE.has(e?.name ?? '') || isUnavailable(e?.meta?.body?.error)) {
     return new StoreUnavailableError(`the index store is unavailable: ${String(e?.message ?? e?.name).slice(0, MAX_REASON_LENGTH)}`)
   }
   return undefined
