@@ -77,13 +77,17 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
       .flat()
       .sort((a, b) => b.newest - a.newest)
     let page: { item: T; key: SortKey }[] = []
-    // The partition with the newest item first, then a growing number until the page is full;
-    // then once more, every partition that could still hold something newer than its last item.
+    // Each family's newest partition first (a page drawn from several families nearly always
+    // needs all of them, and the last round would ask them anyway), then a growing number until
+    // the page is full; then once more, every partition that could still hold something newer
+    // than its last item.
     let batchSize = 1
+    let batch = families.flatMap((family) => remaining.find((p) => p.family === family) ?? [])
     while (remaining.length > 0) {
       const full = page.length >= want
       const bound = full ? Number(page[want - 1]!.key[0]) : undefined
-      const batch = full ? remaining.filter((p) => p.newest >= bound!) : remaining.slice(0, batchSize)
+      if (full) batch = remaining.filter((p) => p.newest >= bound!)
+      else if (batch.length === 0) batch = remaining.slice(0, batchSize)
       if (batch.length === 0) break
       batchSize *= 2
       for (const p of batch) remaining.splice(remaining.indexOf(p), 1)
@@ -110,6 +114,7 @@ export function createPartitionWalk(search: Searcher, opts: { ttlMs: number }): 
         }
       })
       page = page.sort((a, b) => compareKeys(a.key, b.key)).slice(0, want)
+      batch = []
     }
     const items = page.slice(0, limit)
     return { items: items.map((c) => c.item), next: page.length > limit ? items.at(-1)?.key : undefined, keys: items.map((c) => c.key) }
