@@ -50,21 +50,28 @@ export async function getRelationships(search: Searcher, follows: Pick<FollowEdg
   const targets = [...new Set(dids)].filter((did) => did !== viewer)
   const out = new Map<string, Relationship>(targets.map((did) => [did, {}]))
   if (targets.length === 0) return out
-  const n = targets.length
-  const [edges, [blocking, blockedBy, viewerListblocks, targetListblocks]] = await Promise.all([
-    follows.between(viewer, targets),
-    search.many([
-      { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
-      { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
-      listblocksOf([viewer]),
-      listblocksOf(targets),
-    ]),
-  ])
+  // Apart: the follows may take a round trip more (settled months' edges), and the blocks' list
+  // members are then asked in the same wave as other hydration's (getBlockedPairs), not after.
+  const [edges, blocks] = await Promise.all([follows.between(viewer, targets), blockRelations(search, viewer, targets)])
   for (const [did, uri] of edges.following) set(out, did, 'following', uri)
   for (const [did, uri] of edges.followedBy) set(out, did, 'followedBy', uri)
-  for (const hit of blocking!.hits) set(out, valueOf(hit, 'subjectDid'), 'blocking', hit._id)
-  for (const hit of blockedBy!.hits) set(out, valueOf(hit, 'did'), 'blockedBy', hit._id)
+  for (const [did, key, uri] of blocks) set(out, did, key, uri)
+  return out
+}
 
+/** Blocks between the viewer and each target, either way, direct or by list: [target, relationship, record or list URI]. */
+async function blockRelations(search: Searcher, viewer: string, targets: string[]): Promise<[string | undefined, keyof Relationship, string][]> {
+  const n = targets.length
+  const [blocking, blockedBy, viewerListblocks, targetListblocks] = await search.many([
+    { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
+    { index: 'blocks', body: onePer('did', live({ terms: { did: targets } }, { term: { subjectDid: viewer } }), n) },
+    listblocksOf([viewer]),
+    listblocksOf(targets),
+  ])
+  const found: [string | undefined, keyof Relationship, string][] = [
+    ...blocking!.hits.map((hit): [string | undefined, keyof Relationship, string] => [valueOf(hit, 'subjectDid'), 'blocking', hit._id]),
+    ...blockedBy!.hits.map((hit): [string | undefined, keyof Relationship, string] => [valueOf(hit, 'did'), 'blockedBy', hit._id]),
+  ]
   const viewerLists = new Set(viewerListblocks!.hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))
   const listOwners = new Map<string, string[]>()
   for (const hit of targetListblocks!.hits) {
@@ -72,7 +79,7 @@ export async function getRelationships(search: Searcher, follows: Pick<FollowEdg
     const owner = valueOf(hit, 'did')
     if (list && owner) listOwners.set(list, [...(listOwners.get(list) ?? []), owner])
   }
-  if (viewerLists.size === 0 && listOwners.size === 0) return out
+  if (viewerLists.size === 0 && listOwners.size === 0) return found
   // Who is on those lists: targets on the viewer's block lists, the viewer on the targets'.
   const should: object[] = []
   if (viewerLists.size) should.push(live({ terms: { listUri: [...viewerLists] } }, { terms: { subjectDid: targets } }))
@@ -85,10 +92,10 @@ export async function getRelationships(search: Searcher, follows: Pick<FollowEdg
     const list = valueOf(hit, 'listUri')
     const subject = valueOf(hit, 'subjectDid')
     if (!list || !subject) continue
-    if (viewerLists.has(list) && subject !== viewer) set(out, subject, 'blockingByList', list)
-    if (subject === viewer) for (const owner of listOwners.get(list) ?? []) set(out, owner, 'blockedByList', list)
+    if (viewerLists.has(list) && subject !== viewer) found.push([subject, 'blockingByList', list])
+    if (subject === viewer) for (const owner of listOwners.get(list) ?? []) found.push([owner, 'blockedByList', list])
   }
-  return out
+  return found
 }
 
 function set(out: Map<string, Relationship>, did: string | undefined, key: keyof Relationship, uri: string) {
