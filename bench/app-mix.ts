@@ -9,6 +9,7 @@
  *     [--people 200] [--src DIR] [--server-cmd CMD] [--ingest-cmd CMD]
  *     [--no-ingest] [--ingest-rate 1000] [--stream-events 150000 --stream-accounts 2000]
  *     [--stream-offset auto|N] [--baseline-seconds 20] [--bound-ms 150] [--timeout-ms 10000]
+ *     [--trace N [--trace-kinds a,b] [--trace-dump FILE]]
  *
  * - The server under test is `magpie serve` in a child process (from `--src DIR`, default this
  *   checkout; or `--server-cmd`, run in DIR with PORT etc. in its environment), over the
@@ -37,7 +38,7 @@
  * OpenSearch: OPENSEARCH_URL, else http://127.0.0.1:9200.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -82,6 +83,7 @@ const { values: args } = parseArgs({
     'stop-errors': { type: 'string', default: '0.01' },
     trace: { type: 'string', default: '0' },
     'trace-kinds': { type: 'string' },
+    'trace-dump': { type: 'string' },
   },
 })
 
@@ -263,6 +265,8 @@ process.exit(0)
  * `--trace N`: N requests of each kind (or of `--trace-kinds a,b` only) one at a time against this checkout's server started in
  * this process, its OpenSearch client traced (read-trace.ts): calls, searches and the shards they
  * ran on, per request kind. Nothing else runs meanwhile (no ingest, no other requests).
+ * `--trace-dump FILE` appends each request's calls as sent (a JSON line: kind, calls), for
+ * trace-replay.ts to replay them one by one.
  */
 async function trace(perKind: number): Promise<void> {
   const { startServer } = await import('#/cli/commands/serve.js')
@@ -305,6 +309,7 @@ async function trace(perKind: number): Promise<void> {
         what: calls.flatMap((c) => c.what.map((w) => `${c.op.replace(/^\w+ \//, '')} ${w}`)),
       })
       seen.set(r.request, list)
+      if (args['trace-dump']) appendFileSync(args['trace-dump'], JSON.stringify({ kind: r.request, calls }) + '\n')
       await mark()
       tracer.begin()
       worker.postMessage({ kind: 'next' } satisfies ClientMessage)
