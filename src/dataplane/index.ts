@@ -45,6 +45,7 @@ import {
   deleteMute,
   getActorMuteStates,
   getMutedListUris,
+  getMutedSubjects,
   getMutesOf,
   pageMutedActors,
   putMute,
@@ -195,6 +196,8 @@ export interface DataPlane {
   getActorMutes(viewer: string, dids: string[]): Promise<Map<string, ActorMuteState>>
   /** Of `subjects`, those the viewer mutes as `kind` (lists, thread roots, accounts). */
   getMutesOf(viewer: string, kind: MuteKind, subjects: string[]): Promise<Map<string, MuteScope>>
+  /** Everything the viewer mutes as `kind` if at most `max`, else undefined. */
+  getMutedSubjects(viewer: string, kind: MuteKind, max: number): Promise<Set<string> | undefined>
   /** Every list the viewer mutes. */
   getMutedListUris(viewer: string): Promise<string[]>
   /** Accounts the viewer fully mutes, newest mute first (sort key: [createdAt, did]). */
@@ -414,6 +417,7 @@ export function createDataPlane(opts: DataPlaneOptions): DataPlane {
     deleteMute: (viewer, kind, subject) => deleteMute(search, viewer, kind, subject),
     getActorMutes: (viewer, dids) => getActorMuteStates(search, viewer, dids),
     getMutesOf: (viewer, kind, subjects) => getMutesOf(search, viewer, kind, subjects),
+    getMutedSubjects: (viewer, kind, max) => getMutedSubjects(search, viewer, kind, max),
     getMutedListUris: (viewer) => getMutedListUris(search, viewer),
     getMutedActorsPage: (viewer, page) => pageMutedActors(search, viewer, page),
     getPostCounts: postCounts,

@@ -92,6 +92,16 @@ export async function getMutesOf(search: Searcher, viewer: string, kind: MuteKin
   return scopesOf((await search.one(mutesOfRequest(viewer, kind, wanted))).hits)
 }
 
+/**
+ * Everything the viewer mutes as `kind`, when that is at most `max` subjects; undefined when
+ * there are more (then ask about the subjects at hand with getMutesOf). A page can then check
+ * subjects it learns of only later without another round trip.
+ */
+export async function getMutedSubjects(search: Searcher, viewer: string, kind: MuteKind, max: number): Promise<Set<string> | undefined> {
+  const { hits } = await search.one({ index: 'mutes', body: { size: max + 1, query: ofViewer(viewer, kind), _source: ['subject'] } })
+  return hits.length > max ? undefined : new Set(subjectsOf(hits))
+}
+
 /** Every list the viewer mutes (bounded), newest mute first. */
 export async function getMutedListUris(search: Searcher, viewer: string): Promise<string[]> {
   return subjectsOf((await search.one(mutedListsRequest(viewer))).hits)

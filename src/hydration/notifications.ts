@@ -16,17 +16,26 @@ import { isPostUri } from '#/records/at-uri.js'
 export async function hydrateNotificationReasons(dataplane: DataPlane, postHydrator: PostHydrator, candidates: NotificationCandidate[], ctx: HydrateCtx): Promise<HydrationState> {
   const posts = candidates.filter((c) => c.family === 'posts').map((c) => c.record)
   const given = new Map<string, StoredRecord | null>(posts.map((p) => [p.uri, p]))
-  const [postState, { chains, known }] = await Promise.all([
+  const viewer = ctx.viewer
+  // Read beside the gates and ancestors rather than after them: the records the candidates are
+  // about, and the viewer's muted threads (few), so that the threads the subjects turn out to be
+  // in need no further round trip.
+  const candidateSubjects = [...new Set(candidates.flatMap(({ record }) => possibleSubjects(record)))].filter((uri) => !given.has(uri))
+  const [postState, { chains, known }, subjectRecords, mutedThreads] = await Promise.all([
     postHydrator.hydratePostGates(
       posts.map((p) => p.uri),
       ctx,
       { given },
     ),
     ancestorsOf(dataplane, posts),
+    dataplane.getRecords(candidateSubjects),
+    // Only posts are in threads: the candidates' own, and the posts they are about.
+    viewer && (posts.length > 0 || candidateSubjects.some(isPostUri)) ? dataplane.getMutedSubjects(viewer, 'thread', MAX_THREAD_MUTES_AT_ONCE) : undefined,
   ])
   // Posts already read (the candidates and their roots) are not read again. A post
   // hydrated as null may only be hidden (a takedown label), not gone: that one is read.
   for (const [uri, info] of postState.posts ?? []) if (info && !known.has(uri)) known.set(uri, info)
+  for (const uri of candidateSubjects) if (!known.has(uri)) known.set(uri, subjectRecords.get(uri) ?? null)
 
   const subjects = new Set<string>()
   for (const { record } of candidates) for (const uri of possibleSubjects(record)) subjects.add(uri)
@@ -38,8 +47,10 @@ export async function hydrateNotificationReasons(dataplane: DataPlane, postHydra
   // A subject's thread: its root, read from the subject itself when it is a post.
   const subjectRoots = new Map<string, string>()
   for (const uri of subjects) if (isPostUri(uri)) subjectRoots.set(uri, replyRootOf(known.get(uri) ?? undefined) ?? uri)
-  const viewer = ctx.viewer
-  const mutedRoots = viewer ? await dataplane.getMutesOf(viewer, 'thread', [...new Set(subjectRoots.values())]) : new Map()
+  const roots = [...new Set(subjectRoots.values())]
+  const mutedRoots: { has(root: string): boolean } = !viewer
+    ? new Set<string>()
+    : (mutedThreads ?? (await dataplane.getMutesOf(viewer, 'thread', roots)))
 
   const postContexts = new Map<string, PostContext>()
   for (const post of posts) {
@@ -78,6 +89,9 @@ export async function hydrateNotificationViews(dataplane: DataPlane, profileHydr
   ])
   return mergeStates(profiles, packState, { labels })
 }
+
+/** Thread mutes read whole with the page's other records; a viewer with more is asked about the page's threads only. */
+export const MAX_THREAD_MUTES_AT_ONCE = 500
 
 /** Records a candidate's notification may be about (its reasonSubject), whatever the reason turns out to be. */
 function possibleSubjects(record: StoredRecord): string[] {

@@ -3,6 +3,9 @@ import { after, before, describe, test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import { cidForRecord } from '@atproto/repo'
 import type { DevAccount, DevNetwork } from '#devnet/network.js'
+import { deleteMute, putMute } from '#/dataplane/mutes.js'
+import { Searcher } from '#/dataplane/opensearch-reader.js'
+import { MAX_THREAD_MUTES_AT_ONCE } from '#/hydration/notifications.js'
 import { createRecord, startMagpieApi, until, type Answer, type MagpieApi } from '../helpers/magpie-api.js'
 
 /**
@@ -233,6 +236,24 @@ describe('rules that change what is shown', () => {
     const hidden = await linesWhen('alice', (l) => !l.includes('reply bob p1 r1'))
     assert.ok(!hidden.includes('reply carol p1 r2'), hidden.join('\n'))
     assert.ok(hidden.includes('reply fay a1 f1'), 'other threads are untouched')
+  })
+
+  test('a viewer muting more threads than are read at once: the muted one is still hidden, the others shown', async () => {
+    // Past MAX_THREAD_MUTES_AT_ONCE the page asks about its own threads instead of reading every mute.
+    const search = new Searcher(api.client, api.prefix)
+    const others = Array.from({ length: MAX_THREAD_MUTES_AT_ONCE }, (_, i) => `at://${acct.bob.did}/app.bsky.feed.post/3kmanymutes${String(i).padStart(3, '0')}`)
+    for (let i = 0; i < others.length; i += 50) await Promise.all(others.slice(i, i + 50).map((root) => putMute(search, acct.alice.did, 'thread', root)))
+    try {
+      const before = await lines('alice')
+      assert.ok(before.some((l) => l.includes(' a1 ')), `unmuted, the thread's replies are shown:\n${before.join('\n')}`)
+      assert.equal((await api.call('app.bsky.graph.muteThread', { root: ref.e1!.uri }, acct.alice)).status, 200)
+      const muted = await lines('alice')
+      assert.ok(!muted.some((l) => l.includes(' a1 ')), `replies in the muted thread are hidden:\n${muted.join('\n')}`)
+      assert.deepEqual(muted, before.filter((l) => !l.includes(' a1 ')), 'nothing else changes')
+    } finally {
+      await api.call('app.bsky.graph.unmuteThread', { root: ref.e1!.uri }, acct.alice)
+      for (let i = 0; i < others.length; i += 50) await Promise.all(others.slice(i, i + 50).map((root) => deleteMute(search, acct.alice.did, 'thread', root)))
+    }
   })
 
   test('a deactivated author`s notifications are hidden', async () => {
