@@ -59,8 +59,11 @@ export async function getRelationships(search: Searcher, follows: Pick<FollowEdg
   return out
 }
 
-/** Blocks between the viewer and each target, either way, direct or by list: [target, relationship, record or list URI]. */
-async function blockRelations(search: Searcher, viewer: string, targets: string[]): Promise<[string | undefined, keyof Relationship, string][]> {
+/** A block found: [target, relationship, record or list URI]. */
+type FoundBlock = [string | undefined, keyof Relationship, string]
+
+/** Blocks between the viewer and each target, either way, direct or by list. */
+async function blockRelations(search: Searcher, viewer: string, targets: string[]): Promise<FoundBlock[]> {
   const n = targets.length
   const [blocking, blockedBy, viewerListblocks, targetListblocks] = await search.many([
     { index: 'blocks', body: onePer('subjectDid', live({ term: { did: viewer } }, { terms: { subjectDid: targets } }), n) },
@@ -68,9 +71,9 @@ async function blockRelations(search: Searcher, viewer: string, targets: string[
     listblocksOf([viewer]),
     listblocksOf(targets),
   ])
-  const found: [string | undefined, keyof Relationship, string][] = [
-    ...blocking!.hits.map((hit): [string | undefined, keyof Relationship, string] => [valueOf(hit, 'subjectDid'), 'blocking', hit._id]),
-    ...blockedBy!.hits.map((hit): [string | undefined, keyof Relationship, string] => [valueOf(hit, 'did'), 'blockedBy', hit._id]),
+  const found: FoundBlock[] = [
+    ...blocking!.hits.map((hit): FoundBlock => [valueOf(hit, 'subjectDid'), 'blocking', hit._id]),
+    ...blockedBy!.hits.map((hit): FoundBlock => [valueOf(hit, 'did'), 'blockedBy', hit._id]),
   ]
   const viewerLists = new Set(viewerListblocks!.hits.map((hit) => valueOf(hit, 'listUri')).filter((l) => l !== undefined))
   const listOwners = new Map<string, string[]>()

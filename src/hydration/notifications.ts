@@ -20,7 +20,8 @@ export async function hydrateNotificationReasons(dataplane: DataPlane, postHydra
   // Read beside the gates and ancestors rather than after them: the records the candidates are
   // about, and the viewer's muted threads (few), so that the threads the subjects turn out to be
   // in need no further round trip.
-  const candidateSubjects = [...new Set(candidates.flatMap(({ record }) => possibleSubjects(record)))].filter((uri) => !given.has(uri))
+  const aboutUris = new Set(candidates.flatMap(({ record }) => possibleSubjects(record)))
+  const candidateSubjects = [...aboutUris].filter((uri) => !given.has(uri))
   const [postState, { chains, known }, subjectRecords, mutedThreads] = await Promise.all([
     postHydrator.hydratePostGates(
       posts.map((p) => p.uri),
@@ -37,8 +38,7 @@ export async function hydrateNotificationReasons(dataplane: DataPlane, postHydra
   for (const [uri, info] of postState.posts ?? []) if (info && !known.has(uri)) known.set(uri, info)
   for (const uri of candidateSubjects) if (!known.has(uri)) known.set(uri, subjectRecords.get(uri) ?? null)
 
-  const subjects = new Set<string>()
-  for (const { record } of candidates) for (const uri of possibleSubjects(record)) subjects.add(uri)
+  const subjects = new Set(aboutUris)
   for (const chain of chains.values()) for (const uri of chain) subjects.add(uri)
   const unread = [...subjects].filter((uri) => !known.has(uri))
   const found = await dataplane.getRecords(unread)
@@ -47,10 +47,9 @@ export async function hydrateNotificationReasons(dataplane: DataPlane, postHydra
   // A subject's thread: its root, read from the subject itself when it is a post.
   const subjectRoots = new Map<string, string>()
   for (const uri of subjects) if (isPostUri(uri)) subjectRoots.set(uri, replyRootOf(known.get(uri) ?? undefined) ?? uri)
-  const roots = [...new Set(subjectRoots.values())]
   const mutedRoots: { has(root: string): boolean } = !viewer
     ? new Set<string>()
-    : (mutedThreads ?? (await dataplane.getMutesOf(viewer, 'thread', roots)))
+    : (mutedThreads ?? (await dataplane.getMutesOf(viewer, 'thread', [...new Set(subjectRoots.values())])))
 
   const postContexts = new Map<string, PostContext>()
   for (const post of posts) {

@@ -242,7 +242,10 @@ describe('rules that change what is shown', () => {
     // Past MAX_THREAD_MUTES_AT_ONCE the page asks about its own threads instead of reading every mute.
     const search = new Searcher(api.client, api.prefix)
     const others = Array.from({ length: MAX_THREAD_MUTES_AT_ONCE }, (_, i) => `at://${acct.bob.did}/app.bsky.feed.post/3kmanymutes${String(i).padStart(3, '0')}`)
-    for (let i = 0; i < others.length; i += 50) await Promise.all(others.slice(i, i + 50).map((root) => putMute(search, acct.alice.did, 'thread', root)))
+    const eachOther = async (write: (root: string) => Promise<void>) => {
+      for (let i = 0; i < others.length; i += 50) await Promise.all(others.slice(i, i + 50).map(write))
+    }
+    await eachOther((root) => putMute(search, acct.alice.did, 'thread', root))
     try {
       const before = await lines('alice')
       assert.ok(before.some((l) => l.includes(' a1 ')), `unmuted, the thread's replies are shown:\n${before.join('\n')}`)
@@ -252,7 +255,7 @@ describe('rules that change what is shown', () => {
       assert.deepEqual(muted, before.filter((l) => !l.includes(' a1 ')), 'nothing else changes')
     } finally {
       await api.call('app.bsky.graph.unmuteThread', { root: ref.e1!.uri }, acct.alice)
-      for (let i = 0; i < others.length; i += 50) await Promise.all(others.slice(i, i + 50).map((root) => deleteMute(search, acct.alice.did, 'thread', root)))
+      await eachOther((root) => deleteMute(search, acct.alice.did, 'thread', root))
     }
   })
 
