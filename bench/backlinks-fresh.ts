@@ -1,7 +1,7 @@
 /**
  * backlinks.ts on fresh prefixes of its own: a generated mix of records written through Magpie's
  * own write path (validation, transforms, `linksTo`), the same records into two prefixes, one as
- * Magpie writes them and one with `linksTo` left out, each bulk-written and force-merged. The
+ * Magpie writes them and one with `linksTo` and `linkPlaces` left out, each bulk-written and force-merged. The
  * difference is what the links cost: bytes per record on disk and bulk time (the links live in
  * the records' own documents: no extra document, no extra request). Then getBacklinks /
  * getBacklinkCounts and searchRecords on the prefix with links, at this small scale.
@@ -78,7 +78,7 @@ function regenerate(records: number, popularLikes: number): Generated[] {
   return [...generate(records, popularLikes)]
 }
 
-/** Every record as Magpie writes it; `stripLinks` leaves `linksTo` out (the comparison's baseline). */
+/** Every record as Magpie writes it; `stripLinks` leaves `linksTo` and `linkPlaces` out (the comparison's baseline). */
 function opsFor(prefix: string, generated: Generated[], stripLinks: boolean): BulkOp[] {
   const ops: BulkOp[] = []
   const indexedAt = new Date().toISOString()
@@ -89,6 +89,7 @@ function opsFor(prefix: string, generated: Generated[], stripLinks: boolean): Bu
     if (stripLinks && op.body) {
       const doc = JSON.parse(op.body)
       delete doc.linksTo
+      delete doc.linkPlaces
       op.body = JSON.stringify(doc)
     }
     ops.push(op)

@@ -3,7 +3,7 @@
  *
  * 1. What the links cost to store and write (backlinks-fresh.ts): the bench's own mix of
  *    `--records` records (`--popular` of them likes of one post) written through Magpie's write
- *    path into two fresh prefixes, one as Magpie writes them and one with `linksTo` left out,
+ *    path into two fresh prefixes, one as Magpie writes them and one with the links left out,
  *    each force-merged: extra bytes per record on disk, extra bulk time. `--records 0` skips it.
  * 2. Latency, either
  *    - on that small prefix (without `--corpus`): getBacklinks / getBacklinkCounts for a popular

@@ -102,7 +102,22 @@ function cut(path: string): string {
  * a subject, `subject collection ` those from one collection, and the whole key one path.
  */
 export function linkKey(subject: string, collection: string, path: string): string {
-  return `${subject} ${collection} ${path}`
+  return linkKeyAt(subject, linkPlace(collection, path))
+}
+
+/** The key of a link to `subject` at a place (linkPlace). */
+export function linkKeyAt(subject: string, place: string): string {
+  return `${subject} ${place}`
+}
+
+/**
+ * Where a link sits, whatever it links to: the linking record's collection and the path (a
+ * key without its subject). A record's places are few and the network's a few thousand, so
+ * grouping by them is cheap where grouping by keys (one per subject) is not: backlink counts
+ * find a popular subject's groups among its linking records' places.
+ */
+export function linkPlace(collection: string, path: string): string {
+  return `${collection} ${path}`
 }
 
 /** The collection and path of a key known to start with `subject `. */

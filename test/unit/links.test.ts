@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { extractLinks, linkKey, MAX_LINK_DEPTH, MAX_LINKS, splitLinkKey } from '#/indexing/links.js'
 import { recordText } from '#/indexing/transforms/record-text.js'
+import { recordDocument } from '#/indexing/record-document.js'
+import { familyForCollection } from '#/indexing/families.js'
 
 const POST = 'at://did:plc:q6gjnaw2blty4crticxkmujt/app.bsky.feed.post/3la6sujxwnv2b'
 const DID = 'did:plc:q6gjnaw2blty4crticxkmujt'
@@ -59,6 +61,28 @@ describe('extractLinks', () => {
     const key = linkKey(POST, 'app.bsky.feed.like', '.subject uri with spaces')
     assert.deepEqual(splitLinkKey(key, POST), { collection: 'app.bsky.feed.like', path: '.subject uri with spaces' })
     assert.equal(splitLinkKey(key, DID), undefined)
+  })
+})
+
+describe('recordDocument', () => {
+  test('a record\'s document holds a key per link and each place it links from once', () => {
+    const collection = 'app.bsky.feed.post'
+    const record = { $type: collection, text: 'hi', createdAt: '2025-01-01T00:00:00Z', reply: { root: { uri: POST, cid: 'bafyreiroot' }, parent: { uri: POST, cid: 'bafyreiroot' } }, facets: [{ index: { byteStart: 0, byteEnd: 2 }, features: [{ $type: 'app.bsky.richtext.facet#mention', did: DID }, { $type: 'app.bsky.richtext.facet#mention', did: 'did:plc:ewvi7nxzyoun6zhxrhs64oiz' }] }] }
+    const { doc } = recordDocument(familyForCollection(collection), { did: DID, collection, rkey: '3la6sujxwnv2c', cid: 'bafyreipost', indexedAt: '2025-01-01T00:00:01Z', record })
+    assert.deepEqual(doc.linksTo, [
+      `${POST} ${collection} .reply.root.uri`,
+      `${POST} ${collection} .reply.parent.uri`,
+      `${DID} ${collection} .facets[].features[].did`,
+      `did:plc:ewvi7nxzyoun6zhxrhs64oiz ${collection} .facets[].features[].did`,
+    ])
+    assert.deepEqual(doc.linkPlaces, [`${collection} .reply.root.uri`, `${collection} .reply.parent.uri`, `${collection} .facets[].features[].did`])
+  })
+
+  test('a record linking nowhere holds neither', () => {
+    const collection = 'app.bsky.feed.post'
+    const { doc } = recordDocument(familyForCollection(collection), { did: DID, collection, rkey: '3la6sujxwnv2d', cid: 'bafyreipost', indexedAt: '2025-01-01T00:00:01Z', record: { $type: collection, text: 'hi', createdAt: '2025-01-01T00:00:00Z' } })
+    assert.equal(doc.linksTo, undefined)
+    assert.equal(doc.linkPlaces, undefined)
   })
 })
 
