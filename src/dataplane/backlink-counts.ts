@@ -12,11 +12,13 @@ import { linkKeyAt, splitLinkKey } from '#/indexing/links.js'
  * A popular subject is counted group by group, one `term` filter on its key each: a filter
  * reads postings, where grouping by the key itself (a `terms` on `linksTo`, every value of every
  * linking record matched against the subject's pattern) cost ~15x more on 50,000 records. The
- * groups to count come from the first read: every place (`linkPlaces`, collection and path;
- * links.ts) the linking records hold links at, so a rare group inside a record that also holds
- * a common one is counted too. A place whose links go elsewhere counts 0 and is left out.
- * Records written before places existed (they hold none) are counted the old way, by their
- * keys, until their family is reindexed.
+ * groups counted are the keys the first read saw, and, from the same request, every place
+ * (`linkPlaces`, collection and path; links.ts) the linking records hold links at: a key of a
+ * place the first read did not see is counted in a second request, so a rare group inside a
+ * record that also holds a common one is not missed. A place whose links go elsewhere counts 0
+ * and is left out. Records written before places existed (they hold none) are counted the old
+ * way, by their keys, until their family is reindexed. The places are not asked for in the
+ * first read: that would cost every cold subject ~3 ms more, to spare a popular one a request.
  */
 
 export interface BacklinkCount {
@@ -51,43 +53,56 @@ interface Group {
   accounts: number
 }
 
-/** Linking records read (all of them when `complete`), and where all of them are. */
+/** Linking records read (all of them when `complete`), and the partitions holding any. */
 interface Read {
   total: number
   hits: Hit[]
   complete: boolean
-  /** The partitions holding any. */
   partitions: string[]
-  /** The places (collection and path) they hold links at, to the subject or elsewhere. */
-  places: string[]
-  /** How many hold no places (written before documents had them). */
-  unplaced: number
 }
 
 /** How many live records link to `subject`, from how many accounts, by collection and path. */
 export async function getBacklinkCounts(search: Searcher, subject: string): Promise<BacklinkCounts> {
   const first = await readFirst(search, subject)
   if (first.complete) return answer(subject, first.total, new Set(first.hits.map(authorOf)).size, tally(subject, first.hits))
-  // Records written before places existed hold none: theirs are found by reading their keys.
-  if (first.unplaced > 0 || first.places.length > MAX_PLACES) return countByReadingKeys(search, subject, first.partitions)
   return countByPlaces(search, subject, first)
 }
 
 const linking = (subject: string) => live(linkClause(subject, {}))
 
 /**
- * A popular subject: each group counted by a filter on its key, one per place the linking records
- * hold links at. Only the partitions holding linking records are asked: an aggregation costs
- * something on every shard it is asked of.
+ * A popular subject: each group counted by a filter on its key, the keys the first read saw at
+ * once and those of places it did not see after. Only the partitions holding linking records are
+ * asked: an aggregation costs something on every shard it is asked of.
  */
 async function countByPlaces(search: Searcher, subject: string, first: Read): Promise<BacklinkCounts> {
-  const keys = first.places.map((place) => linkKeyAt(subject, place))
-  const { aggregations } = await search.one({
+  const seen = new Set(first.hits.flatMap((hit) => keysOf(hit).filter((key) => splitLinkKey(key, subject))))
+  if (seen.size > MAX_PLACES) return countByReadingKeys(search, subject, first.partitions)
+  const { total = 0, aggregations } = await search.one({
     index: 'records',
     partitions: first.partitions,
-    body: { size: 0, query: linking(subject), aggs: { accounts, ...(keys.length > 0 && { groups: byKey(keys) }) } },
+    body: {
+      size: 0,
+      track_total_hits: true,
+      query: linking(subject),
+      aggs: {
+        accounts,
+        ...(seen.size > 0 && { groups: byKey([...seen]) }),
+        places: { terms: { field: 'linkPlaces', size: MAX_PLACES + 1 } },
+        unplaced: { missing: { field: 'linkPlaces' } },
+      },
+    },
   })
-  return answer(subject, first.total, aggregations?.accounts?.value ?? 0, groupsOf(keys, aggregations?.groups))
+  // Records written before places existed hold none: theirs are found by reading their keys.
+  const places = ((aggregations?.places?.buckets ?? []) as { key: string }[]).map((b) => linkKeyAt(subject, b.key))
+  if ((aggregations?.unplaced?.doc_count ?? 0) > 0 || places.length > MAX_PLACES) return countByReadingKeys(search, subject, first.partitions)
+  const groups = groupsOf([...seen], aggregations?.groups)
+  const unseen = places.filter((key) => !seen.has(key))
+  if (unseen.length > 0) {
+    const rest = await search.one({ index: 'records', partitions: first.partitions, body: { size: 0, query: linking(subject), aggs: { groups: byKey(unseen) } } })
+    groups.push(...groupsOf(unseen, rest.aggregations?.groups))
+  }
+  return answer(subject, total, aggregations?.accounts?.value ?? 0, groups)
 }
 
 /** One bucket per key (in the keys' order), with its distinct accounts. */
@@ -117,10 +132,9 @@ async function countByReadingKeys(search: Searcher, subject: string, partitions:
 }
 
 /**
- * The first SAMPLE records linking to `subject` (their authors and link keys, from doc values),
- * how many there are, the partitions holding them and the places they hold links at. The count
- * and the groupings go over every linking record; the places add ~5 ms to a popular subject's
- * read and save the round trip that would find them.
+ * The first SAMPLE records linking to `subject`: their authors and link keys, from doc values,
+ * and the partitions holding any. Each shard stops after one record more than that, so with no
+ * more than SAMPLE in all, none stopped early and these are all of them.
  */
 async function readFirst(search: Searcher, subject: string): Promise<Read> {
   const { total = 0, hits, aggregations } = await search.one({
@@ -131,27 +145,17 @@ async function readFirst(search: Searcher, subject: string): Promise<Read> {
     requestCache: true,
     body: {
       size: SAMPLE,
+      terminate_after: SAMPLE + 1,
       track_total_hits: true,
       query: linking(subject),
       sort: ['_doc'],
       stored_fields: ['_none_'],
       docvalue_fields: ['did', 'linksTo'],
-      aggs: {
-        partitions: { terms: { field: '_index', size: MAX_PARTITIONS } },
-        places: { terms: { field: 'linkPlaces', size: MAX_PLACES + 1 } },
-        unplaced: { missing: { field: 'linkPlaces' } },
-      },
+      aggs: { partitions: { terms: { field: '_index', size: MAX_PARTITIONS } } },
     },
   })
-  const keysOfBuckets = (agg: { buckets?: { key: string }[] } | undefined) => (agg?.buckets ?? []).map((b) => b.key)
-  return {
-    total,
-    hits,
-    complete: total <= SAMPLE && hits.length >= total,
-    partitions: keysOfBuckets(aggregations?.partitions),
-    places: keysOfBuckets(aggregations?.places),
-    unplaced: aggregations?.unplaced?.doc_count ?? 0,
-  }
+  const held = ((aggregations?.partitions?.buckets ?? []) as { key: string }[]).map((b) => b.key)
+  return { total, hits, complete: total <= SAMPLE && hits.length >= total, partitions: held }
 }
 
 const authorOf = (hit: Hit) => hit.fields?.did?.[0]
