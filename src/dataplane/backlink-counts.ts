@@ -78,20 +78,11 @@ const linking = (subject: string) => live(linkClause(subject, {}))
 async function countByPlaces(search: Searcher, subject: string, first: Read): Promise<BacklinkCounts> {
   const seen = new Set(first.hits.flatMap((hit) => keysOf(hit).filter((key) => splitLinkKey(key, subject))))
   if (seen.size > MAX_PLACES) return countByReadingKeys(search, subject, first.partitions)
-  const { total = 0, aggregations } = await search.one({
-    index: 'records',
-    partitions: first.partitions,
-    body: {
-      size: 0,
-      track_total_hits: true,
-      query: linking(subject),
-      aggs: {
-        accounts,
-        ...(seen.size > 0 && { groups: byKey([...seen]) }),
-        places: { terms: { field: 'linkPlaces', size: MAX_PLACES + 1 } },
-        unplaced: { missing: { field: 'linkPlaces' } },
-      },
-    },
+  const { total = 0, aggregations } = await aggregateLinking(search, subject, first.partitions, {
+    accounts,
+    ...(seen.size > 0 && { groups: byKey([...seen]) }),
+    places: { terms: { field: 'linkPlaces', size: MAX_PLACES + 1 } },
+    unplaced: { missing: { field: 'linkPlaces' } },
   })
   // Records written before places existed hold none: theirs are found by reading their keys.
   const places = ((aggregations?.places?.buckets ?? []) as { key: string }[]).map((b) => linkKeyAt(subject, b.key))
@@ -99,10 +90,15 @@ async function countByPlaces(search: Searcher, subject: string, first: Read): Pr
   const groups = groupsOf([...seen], aggregations?.groups)
   const unseen = places.filter((key) => !seen.has(key))
   if (unseen.length > 0) {
-    const rest = await search.one({ index: 'records', partitions: first.partitions, body: { size: 0, query: linking(subject), aggs: { groups: byKey(unseen) } } })
+    const rest = await aggregateLinking(search, subject, first.partitions, { groups: byKey(unseen) })
     groups.push(...groupsOf(unseen, rest.aggregations?.groups))
   }
   return answer(subject, total, aggregations?.accounts?.value ?? 0, groups)
+}
+
+/** Aggregations over the live records linking to `subject` in `partitions`, with their exact count. */
+function aggregateLinking(search: Searcher, subject: string, partitions: string[], aggs: object) {
+  return search.one({ index: 'records', partitions, body: { size: 0, track_total_hits: true, query: linking(subject), aggs } })
 }
 
 /** One bucket per key (in the keys' order), with its distinct accounts. */
@@ -114,18 +110,9 @@ function groupsOf(keys: string[], agg: { buckets?: { doc_count: number; accounts
 
 /** Every linking record's keys read: exact for any subject, and costly for a popular one. */
 async function countByReadingKeys(search: Searcher, subject: string, partitions: string[]): Promise<BacklinkCounts> {
-  const { total, aggregations } = await search.one({
-    index: 'records',
-    partitions,
-    body: {
-      size: 0,
-      track_total_hits: true,
-      query: linking(subject),
-      aggs: {
-        accounts,
-        keys: { terms: { field: 'linksTo', include: pattern(`${escapeRegex(subject)} .*`), size: MAX_GROUPS, execution_hint: 'map' }, aggs: { accounts } },
-      },
-    },
+  const { total, aggregations } = await aggregateLinking(search, subject, partitions, {
+    accounts,
+    keys: { terms: { field: 'linksTo', include: pattern(`${escapeRegex(subject)} .*`), size: MAX_GROUPS, execution_hint: 'map' }, aggs: { accounts } },
   })
   const buckets = (aggregations?.keys?.buckets ?? []) as { key: string; doc_count: number; accounts: { value: number } }[]
   return answer(subject, total ?? 0, aggregations?.accounts?.value ?? 0, buckets.map((b) => ({ key: b.key, records: b.doc_count, accounts: b.accounts.value })))
