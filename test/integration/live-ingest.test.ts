@@ -125,7 +125,7 @@ describe('posts', () => {
       embed: { $type: 'app.bsky.embed.record', record: { uri: root.uri, cid: root.cid } },
       createdAt: now(),
     })
-    await appears('posts', quote.uri, { term: { quotedDid: alice.did } })
+    await appears('posts', quote.uri, { term: { quotedUri: root.uri } })
 
     await remove(alice.agent, root.uri)
     const tomb = await tombstoned('posts', root.uri)
@@ -253,7 +253,7 @@ describe('actor-level and other records', () => {
       policies: { labelValues: ['spam'] },
       createdAt: now(),
     })
-    await appears('labelers', labeler.uri, { term: { labelValues: 'spam' } })
+    await appears('labelers', labeler.uri)
 
     const verification = await create(carol.agent, 'app.bsky.graph.verification', {
       subject: alice.did,

@@ -1,5 +1,5 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, isObject, put, selfLabelValues, strings, unique } from '#/indexing/transforms/base.js'
+import { baseDocument, put, selfLabelValues } from '#/indexing/transforms/base.js'
 
 /** app.bsky.labeler.service → `labelers`: one per labeler account (rkey `self`). */
 export const labelerFamily: RecordFamily = {
@@ -12,8 +12,6 @@ export const labelerFamily: RecordFamily = {
 function transformLabeler(input: RecordInput): RecordDocument {
   const { record } = input
   const doc = baseDocument(input, record.createdAt)
-  const policies = isObject(record.policies) ? record.policies : {}
-  put(doc, 'labelValues', unique(strings(policies.labelValues)))
   put(doc, 'labels', selfLabelValues(record.labels))
   return doc
 }

@@ -1,10 +1,7 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, didOfAtUri, put, stringOrUndefined } from '#/indexing/transforms/base.js'
+import { baseDocument, put, stringOrUndefined } from '#/indexing/transforms/base.js'
 
-/**
- * app.bsky.graph.listblock → `listblocks`: a subscription to someone else's mod list, so
- * `listDid` (the list owner) is kept beside `listUri`.
- */
+/** app.bsky.graph.listblock → `listblocks`: a subscription to someone else's mod list. */
 export const listblockFamily: RecordFamily = {
   index: 'listblocks',
   collection: 'app.bsky.graph.listblock',
@@ -17,6 +14,5 @@ function transformListblock(input: RecordInput): RecordDocument {
   const doc = baseDocument(input, record.createdAt)
   const listUri = stringOrUndefined(record.subject)
   put(doc, 'listUri', listUri)
-  put(doc, 'listDid', didOfAtUri(listUri))
   return doc
 }

@@ -45,9 +45,7 @@ function transformPost(input: RecordInput): RecordDocument {
   put(doc, 'replyParentDid', didOfAtUri(parent))
   doc.isReply = reply !== undefined
 
-  put(doc, 'embedType', embed.embedType)
   put(doc, 'quotedUri', embed.quotedUri)
-  put(doc, 'quotedDid', didOfAtUri(embed.quotedUri))
   doc.hasMedia = embed.imageCount > 0 || embed.hasVideo
   doc.hasVideo = embed.hasVideo
   doc.imageCount = embed.imageCount

@@ -1,10 +1,9 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, objects, put, stringOrUndefined, strings, unique } from '#/indexing/transforms/base.js'
+import { baseDocument, put, stringOrUndefined, strings, unique } from '#/indexing/transforms/base.js'
 
 /**
- * app.bsky.feed.threadgate → `threadgates`. An absent `allow` means anyone may reply and an
- * empty one means no one may, so `repliesRestricted` records the difference explicitly
- * (an empty `allowRules` list is indistinguishable from a missing one once indexed).
+ * app.bsky.feed.threadgate → `threadgates`: the gated post and its hidden replies. Who may reply
+ * is read from the record itself when a reply is checked, so its rules are not indexed.
  */
 export const threadgateFamily: RecordFamily = {
   index: 'threadgates',
@@ -13,24 +12,10 @@ export const threadgateFamily: RecordFamily = {
   transform: transformThreadgate,
 }
 
-const RULE_NAMES: Record<string, string> = {
-  'app.bsky.feed.threadgate#mentionRule': 'mention',
-  'app.bsky.feed.threadgate#followerRule': 'follower',
-  'app.bsky.feed.threadgate#followingRule': 'following',
-  'app.bsky.feed.threadgate#listRule': 'list',
-}
-
 function transformThreadgate(input: RecordInput): RecordDocument {
   const { record } = input
   const doc = baseDocument(input, record.createdAt)
   put(doc, 'postUri', stringOrUndefined(record.post))
   put(doc, 'hiddenReplies', unique(strings(record.hiddenReplies)))
-  doc.repliesRestricted = Array.isArray(record.allow)
-  const rules = objects(record.allow)
-  // A rule kind we do not know yet is kept by its full $type rather than dropped.
-  put(doc, 'allowRules', unique(strings(rules.map((rule) => rule.$type)).map((t) => RULE_NAMES[t] ?? t)))
-  put(doc, 'allowListUris', unique(strings(
-    rules.filter((rule) => rule.$type === 'app.bsky.feed.threadgate#listRule').map((rule) => rule.list),
-  )))
   return doc
 }
