@@ -14,7 +14,7 @@ import { linkKeyAt, splitLinkKey } from '#/indexing/links.js'
  * linking record matched against the subject's pattern) cost ~15x more on 50,000 records. The
  * groups counted are the keys the first read saw, and, from the same request, every place
  * (`linkPlaces`, collection and path; links.ts) the linking records hold links at: a key of a
- * place the first read did not see is counted in a second request, so a rare group inside a
+ * place the first read did not see is counted in one more request, so a rare group inside a
  * record that also holds a common one is not missed. A place whose links go elsewhere counts 0
  * and is left out. Records written before places existed (they hold none) are counted the old
  * way, by their keys, until their family is reindexed. The places are not asked for in the

@@ -12,7 +12,6 @@ export const listblockFamily: RecordFamily = {
 function transformListblock(input: RecordInput): RecordDocument {
   const { record } = input
   const doc = baseDocument(input, record.createdAt)
-  const listUri = stringOrUndefined(record.subject)
-  put(doc, 'listUri', listUri)
+  put(doc, 'listUri', stringOrUndefined(record.subject))
   return doc
 }
