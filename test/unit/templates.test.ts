@@ -184,6 +184,41 @@ for (const family of allFamilies) {
   })
 }
 
+/** Rows of each `## ` section's table in index-templates/FIELDS.md: first column, backquotes stripped. */
+function auditedFields(): Map<string, Set<string>> {
+  const sections = new Map<string, Set<string>>()
+  let current: Set<string> | undefined
+  for (const line of readFileSync(new URL('FIELDS.md', TEMPLATES), 'utf8').split('\n')) {
+    const heading = /^## (.+)$/.exec(line)
+    if (heading) sections.set(heading[1]!.trim(), (current = new Set()))
+    const cell = /^\|([^|]*)\|/.exec(line)?.[1]?.replaceAll('`', '').trim()
+    if (current && cell && cell !== 'field' && !/^-+$/.test(cell)) current.add(cell)
+  }
+  return sections
+}
+
+/** What a template maps: top-level fields, and sub-fields as `parent.sub`. */
+function mappedFieldNames(properties: Record<string, Mapping>): string[] {
+  return Object.entries(properties).flatMap(([name, mapping]) => [name, ...Object.keys(mapping.fields ?? {}).map((sub) => `${name}.${sub}`)])
+}
+
+describe('index-templates/FIELDS.md', () => {
+  test('names the read of every mapped field of every template', () => {
+    const sections = auditedFields()
+    const shared = sections.get('Fields every record family has')
+    assert.ok(shared, 'the shared section exists')
+    const families = readdirSync(TEMPLATES).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length))
+    assert.ok(families.length > 0)
+    for (const family of families) {
+      const own = sections.get(family)
+      assert.ok(own, `FIELDS.md has no section "## ${family}"`)
+      for (const field of mappedFieldNames(readTemplate(family).template.mappings.properties)) {
+        assert.ok(own.has(field) || shared.has(field), `FIELDS.md does not list ${field} of ${family}`)
+      }
+    }
+  })
+})
+
 describe('index-templates/actors.json', () => {
   test('patterns, alias, settings, fields', () => {
     const template = readTemplate('actors')
