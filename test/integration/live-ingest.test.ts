@@ -192,7 +192,7 @@ describe('interactions and graph', () => {
       name: 'Friends',
       createdAt: now(),
     })
-    await appears('lists', list.uri, { term: { purpose: 'app.bsky.graph.defs#curatelist' } })
+    await appears('lists', list.uri)
     const item = await create(alice.agent, 'app.bsky.graph.listitem', { list: list.uri, subject: bob.did, createdAt: now() })
     await appears('listitems', item.uri, { term: { listUri: list.uri } })
     const modList = await create(carol.agent, 'app.bsky.graph.list', {
@@ -208,7 +208,10 @@ describe('interactions and graph', () => {
     // Updates replace the document at the newer revision.
     const [, , , , rkey] = list.uri.split('/')
     await put(alice.agent, 'app.bsky.graph.list', rkey!, { purpose: 'app.bsky.graph.defs#curatelist', name: 'Best friends', createdAt: now() })
-    const renamed = await appears('lists', list.uri, { match_phrase: { name: 'Best friends' } })
+    const renamed = await eventually(`${list.uri} renamed`, async () => {
+      const [hit] = await find('lists', { ids: { values: [list.uri] } })
+      return hit?._source.record.name === 'Best friends' ? hit : undefined
+    })
     assert.equal(renamed._source.record.name, 'Best friends')
 
     await remove(alice.agent, item.uri)

@@ -111,9 +111,3 @@ export function strongRef(value: unknown): { uri?: string, cid?: string } {
   if (!isObject(value)) return {}
   return { uri: stringOrUndefined(value.uri), cid: stringOrUndefined(value.cid) }
 }
-
-/** Values of a `com.atproto.label.defs#selfLabels` union member. */
-export function selfLabelValues(labels: unknown): string[] {
-  if (!isObject(labels) || labels.$type !== 'com.atproto.label.defs#selfLabels') return []
-  return unique(objects(labels.values).map((label) => label.val).filter((v) => typeof v === 'string'))
-}

@@ -1,5 +1,5 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, put, selfLabelValues, stringOrUndefined } from '#/indexing/transforms/base.js'
+import { baseDocument, put, stringOrUndefined } from '#/indexing/transforms/base.js'
 
 /** app.bsky.feed.generator → `feedgens`: `serviceDid` is the feed service that answers getFeed. */
 export const generatorFamily: RecordFamily = {
@@ -15,7 +15,5 @@ function transformGenerator(input: RecordInput): RecordDocument {
   put(doc, 'serviceDid', stringOrUndefined(record.did))
   put(doc, 'displayName', stringOrUndefined(record.displayName))
   put(doc, 'description', stringOrUndefined(record.description))
-  put(doc, 'contentMode', stringOrUndefined(record.contentMode))
-  put(doc, 'labels', selfLabelValues(record.labels))
   return doc
 }

@@ -12,10 +12,8 @@ export function transformInteraction(input: RecordInput): RecordDocument {
   const subject = strongRef(record.subject)
   put(doc, 'subjectUri', subject.uri)
   put(doc, 'subjectDid', didOfAtUri(subject.uri))
-  put(doc, 'subjectCid', subject.cid)
   put(doc, 'subjectCollection', collectionOfAtUri(subject.uri))
   const via = strongRef(record.via)
-  put(doc, 'viaUri', via.uri)
   put(doc, 'viaDid', didOfAtUri(via.uri))
   return doc
 }

@@ -1,5 +1,5 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, put, selfLabelValues } from '#/indexing/transforms/base.js'
+import { baseDocument } from '#/indexing/transforms/base.js'
 
 /** app.bsky.labeler.service → `labelers`: one per labeler account (rkey `self`). */
 export const labelerFamily: RecordFamily = {
@@ -10,8 +10,5 @@ export const labelerFamily: RecordFamily = {
 }
 
 function transformLabeler(input: RecordInput): RecordDocument {
-  const { record } = input
-  const doc = baseDocument(input, record.createdAt)
-  put(doc, 'labels', selfLabelValues(record.labels))
-  return doc
+  return baseDocument(input, input.record.createdAt)
 }

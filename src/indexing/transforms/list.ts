@@ -1,7 +1,7 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, put, selfLabelValues, stringOrUndefined } from '#/indexing/transforms/base.js'
+import { baseDocument } from '#/indexing/transforms/base.js'
 
-/** app.bsky.graph.list → `lists`: mod lists vs curation lists are told apart by `purpose`. */
+/** app.bsky.graph.list → `lists`: its views and filters read the record (name, purpose). */
 export const listFamily: RecordFamily = {
   index: 'lists',
   collection: 'app.bsky.graph.list',
@@ -10,11 +10,5 @@ export const listFamily: RecordFamily = {
 }
 
 function transformList(input: RecordInput): RecordDocument {
-  const { record } = input
-  const doc = baseDocument(input, record.createdAt)
-  put(doc, 'name', stringOrUndefined(record.name))
-  put(doc, 'purpose', stringOrUndefined(record.purpose))
-  put(doc, 'description', stringOrUndefined(record.description))
-  put(doc, 'labels', selfLabelValues(record.labels))
-  return doc
+  return baseDocument(input, input.record.createdAt)
 }

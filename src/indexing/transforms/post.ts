@@ -5,7 +5,7 @@
  */
 import type { RecordFamily, RecordInput, RecordDocument } from '#/indexing/family.js'
 import {
-  baseDocument, didOfAtUri, isObject, objects, put, selfLabelValues, strings, strongRef, unique,
+  baseDocument, didOfAtUri, isObject, objects, put, strings, strongRef, unique,
 } from '#/indexing/transforms/base.js'
 import { summarizeEmbed } from '#/indexing/transforms/post-embed.js'
 import { CJK_TEXT_FIELDS, postLanguages } from '#/search/languages.js'
@@ -49,8 +49,6 @@ function transformPost(input: RecordInput): RecordDocument {
   doc.hasMedia = embed.imageCount > 0 || embed.hasVideo
   doc.hasVideo = embed.hasVideo
   doc.imageCount = embed.imageCount
-  put(doc, 'alt', embed.alt)
-  put(doc, 'labels', selfLabelValues(record.labels))
   return doc
 }
 

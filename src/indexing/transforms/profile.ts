@@ -1,5 +1,5 @@
 import type { RecordFamily, RecordDocument, RecordInput } from '#/indexing/family.js'
-import { baseDocument, earlierOf, normalizeDatetime, put, selfLabelValues, stringOrUndefined, strongRef } from '#/indexing/transforms/base.js'
+import { baseDocument, earlierOf, normalizeDatetime, put, stringOrUndefined, strongRef } from '#/indexing/transforms/base.js'
 
 /** app.bsky.actor.profile → `profiles`: the rkey is always `self`; names are searchable. */
 export const profileFamily: RecordFamily = {
@@ -14,10 +14,8 @@ function transformProfile(input: RecordInput): RecordDocument {
   const doc = baseDocument(input, record.createdAt)
   put(doc, 'displayName', stringOrUndefined(record.displayName))
   put(doc, 'description', stringOrUndefined(record.description))
-  put(doc, 'pinnedPost', strongRef(record.pinnedPost).uri)
   const joinedVia = strongRef(record.joinedViaStarterPack).uri
   put(doc, 'joinedViaStarterPack', joinedVia)
-  put(doc, 'labels', selfLabelValues(record.labels))
   // A starter pack join is news from when the profile appeared, as the reference AppView dates
   // it (when it indexed the profile's first version: the commit's time on the firehose), not from
   // the createdAt it claims, which a client may date from the account's creation. Where that
