@@ -91,10 +91,34 @@ export async function dropBenchPrefix(client: Client, prefix: string): Promise<v
   }
 }
 
-/** Documents and on-disk bytes per index family (partitions summed), optionally after a force-merge to one segment. */
+/**
+ * Waits until no shard of `pattern` keeps its operations for a recovery any more (every retention
+ * lease past the shard's newest sequence number). Until then a merge keeps, beside each document,
+ * the `_recovery_source` OpenSearch stores when `_source` leaves fields out (every template here
+ * does): a force-merge straight after the writes kept it for good, 7-21 % of each family's bytes
+ * (bench/LOG.md, 2026-12-08). The leases move on a periodic sync, about every 30 s. False when
+ * `timeoutMs` passed first.
+ */
+export async function waitForRetentionLeases(client: Client, pattern: string, timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const res = await client.indices.stats({ index: pattern, metric: 'docs', level: 'shards' } as any)
+    const shards = Object.values(((res.body as any).indices ?? {}) as Record<string, any>).flatMap((i) => Object.values(i.shards ?? {}).flat() as any[])
+    const retained = shards.filter((s) => s.routing?.primary && (s.retention_leases?.leases ?? []).some((l: any) => l.retaining_seq_no <= s.seq_no?.max_seq_no))
+    if (retained.length === 0) return true
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+  }
+}
+
+/**
+ * Documents and on-disk bytes per index family (partitions summed), optionally after a
+ * force-merge to one segment, once the retention leases let it drop the recovery source.
+ */
 export async function storageByFamily(client: Client, prefix: string, opts: { forceMerge?: boolean } = {}): Promise<Record<string, { docs: number; bytes: number; bytesPerDoc: number }>> {
   await client.indices.refresh({ index: `${prefix}*` })
   if (opts.forceMerge) {
+    if (!(await waitForRetentionLeases(client, `${prefix}*`))) process.stderr.write('retention leases still hold recent writes: the sizes below include their recovery source\n')
     await client.indices.forcemerge({ index: `${prefix}*`, max_num_segments: 1 }, { requestTimeout: 3_600_000 })
   }
   const cat = await client.cat.indices({ index: `${prefix}*`, format: 'json', bytes: 'b' })

@@ -38,7 +38,7 @@ import { recordId } from '#/indexing/route.js'
 import { createLogger } from '#/log.js'
 import { createOpenSearchClient } from '#/store/client.js'
 import { applySetup } from '#/store/setup.js'
-import { dropBenchPrefix, machineCpuMs, opensearchCpuMs, storageByFamily } from './machine-stats.js'
+import { dropBenchPrefix, machineCpuMs, opensearchCpuMs, storageByFamily, waitForRetentionLeases } from './machine-stats.js'
 import { plant } from './read-corpus-planted.js'
 import { CORPUS_END_MS, cidFor, ReadCorpus, readCorpusDir, vocabularyFrom, type GenRecord, type ReadCorpusParams } from './read-corpus-records.js'
 import { RECORD_MIXES, type RecordMix } from './repo-plan.js'
@@ -188,6 +188,7 @@ if (args.merge) {
   const cat = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: ['index'] })
   const old = (cat.body as unknown as { index: string }[]).map((r) => r.index).filter((i) => /-\d{4}\.\d{2}$/.test(i) && !i.endsWith(newest)).sort()
   const m0 = performance.now()
+  if (!(await waitForRetentionLeases(client, `${prefix}*`))) note('retention leases still hold recent writes: the merged partitions keep their recovery source')
   for (const index of old) {
     note(`force-merging ${index}`)
     await client.indices.forcemerge({ index, max_num_segments: 1 }, { requestTimeout: 3_600_000 })
