@@ -1,16 +1,14 @@
 /**
- * What a post's embed contributes to its document: the embed kind, the quoted record,
- * media counts, alt text and link-card URLs. Nested media (recordWithMedia) counts as the
- * post's own media, since that is what a reader sees.
+ * What a post's embed contributes to its document: the quoted record, media counts and
+ * link-card URLs. Nested media (recordWithMedia) counts as the post's own media, since that
+ * is what a reader sees.
  */
-import { isObject, objects, stringOrUndefined, strongRef, type Json } from '#/indexing/transforms/base.js'
+import { isObject, objects, stringOrUndefined, strongRef } from '#/indexing/transforms/base.js'
 
 export interface EmbedSummary {
-  embedType?: string
   quotedUri?: string
   imageCount: number
   hasVideo: boolean
-  alt: string[]
   links: string[]
 }
 
@@ -24,12 +22,11 @@ const EMBED_TYPES: Record<string, string> = {
 }
 
 export function summarizeEmbed(embed: unknown): EmbedSummary {
-  const summary: EmbedSummary = { imageCount: 0, hasVideo: false, alt: [], links: [] }
+  const summary: EmbedSummary = { imageCount: 0, hasVideo: false, links: [] }
   if (!isObject(embed) || typeof embed.$type !== 'string') return summary
   // Unknown embed kinds are valid (the union is open) but say nothing we can index.
   const embedType = EMBED_TYPES[embed.$type]
   if (embedType === undefined) return summary
-  summary.embedType = embedType
   if (embedType === 'record') {
     summary.quotedUri = strongRef(embed.record).uri
   } else if (embedType === 'recordWithMedia') {
@@ -45,14 +42,13 @@ function addMedia(summary: EmbedSummary, media: unknown): void {
   if (!isObject(media)) return
   switch (media.$type) {
     case 'app.bsky.embed.images':
-      addImages(summary, objects(media.images))
+      summary.imageCount += objects(media.images).length
       break
     case 'app.bsky.embed.gallery':
-      addImages(summary, objects(media.items).filter((item) => item.$type === 'app.bsky.embed.gallery#image'))
+      summary.imageCount += objects(media.items).filter((item) => item.$type === 'app.bsky.embed.gallery#image').length
       break
     case 'app.bsky.embed.video':
       summary.hasVideo = true
-      addAlt(summary, media.alt)
       break
     case 'app.bsky.embed.external': {
       const uri = isObject(media.external) ? stringOrUndefined(media.external.uri) : undefined
@@ -60,14 +56,4 @@ function addMedia(summary: EmbedSummary, media: unknown): void {
       break
     }
   }
-}
-
-function addImages(summary: EmbedSummary, images: Json[]): void {
-  summary.imageCount += images.length
-  for (const image of images) addAlt(summary, image.alt)
-}
-
-function addAlt(summary: EmbedSummary, alt: unknown): void {
-  // Empty alt is the norm for undescribed images; it is not searchable text.
-  if (typeof alt === 'string' && alt !== '') summary.alt.push(alt)
 }
